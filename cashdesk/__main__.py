@@ -1,0 +1,3 @@
+from cashdesk.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Plumbing shared by every feature package: ids, errors, paths, the database, long jobs."""

@@ -1,0 +1,80 @@
+"""Identifiers that stay unique across offline devices.
+
+- Row ids are UUIDv7 (RFC 9562): random enough to never collide between laptops, and ordered by
+  time so that bulk inserts append to the end of SQLite's b-tree instead of scattering pages.
+- Human-readable codes (household and payment numbers) are `<device>-<kind><sequence><check>`: the
+  device prefix is unique per laptop, the sequence is local, and a check character catches typos.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+import time
+import uuid
+
+_lock = threading.Lock()
+_last_ms = 0
+_counter = 0
+
+# Crockford base32: no I, L, O, U, so a code read aloud or handwritten is not misread.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def uuid7() -> uuid.UUID:
+    """A time-ordered UUID, monotonic within this process."""
+    global _last_ms, _counter  # noqa: PLW0603 - the monotonic counter is process-wide by design
+    with _lock:
+        now_ms = time.time_ns() // 1_000_000
+        if now_ms <= _last_ms:
+            # Same (or earlier, if the clock stepped back) millisecond: keep order with a counter.
+            now_ms = _last_ms
+            _counter += 1
+            if _counter >= 1 << 12:
+                now_ms += 1
+                _counter = 0
+        else:
+            _counter = 0
+        _last_ms = now_ms
+        counter = _counter
+    rand = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+    value = (now_ms & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76  # version 7
+    value |= counter << 64
+    value |= 0b10 << 62  # RFC 4122 variant
+    value |= rand
+    return uuid.UUID(int=value)
+
+
+def new_device_code() -> str:
+    """Four characters: about a million prefixes, drawn when a scheme database is created."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(4))
+
+
+def check_character(body: str) -> str:
+    """ISO 7064 hybrid-system (MOD 33,32) check character over the code's characters.
+
+    Catches every single-character mistake and every swap of two neighbouring characters.
+    """
+    modulus = len(CODE_ALPHABET)
+    product = modulus
+    for char in body.upper():
+        if char == "-":
+            continue
+        total = (product + CODE_ALPHABET.index(char)) % modulus or modulus
+        product = (total * 2) % (modulus + 1)
+    return CODE_ALPHABET[(modulus + 1 - product) % modulus]
+
+
+def format_code(device: str, kind: str, sequence: int) -> str:
+    """E.g. format_code("K7QX", "H", 42) -> "K7QX-H000042" followed by its check character."""
+    body = f"{device}-{kind}{sequence:06d}"
+    return body + check_character(body)
+
+
+def is_valid_code(code: str) -> bool:
+    code = code.strip().upper()
+    if len(code) < 3 or any(c not in CODE_ALPHABET + "-" for c in code):
+        return False
+    return check_character(code[:-1]) == code[-1]

@@ -1,0 +1,163 @@
+"""Payrolls, their payment lines, what happened to each payment, and reconciliation with a PSP."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cashdesk.models.base import Base, Money, Synced, UUIDKey, enum_column, utcnow
+from cashdesk.models.registry import PaymentMethod
+
+
+class PayrollStatus(enum.StrEnum):
+    GENERATING = "generating"
+    PENDING_APPROVAL = "pending_approval"
+    APPROVED = "approved"  # openIMIS: APPROVE_FOR_PAYMENT
+    REJECTED = "rejected"
+    FAILED = "failed"
+    RECONCILED = "reconciled"
+
+
+class Payroll(Synced, Base):
+    __tablename__ = "payrolls"
+
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    cycle_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payment_cycles.id"), index=True)
+    pay_point_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("pay_points.id"), index=True)
+    provider_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("providers.id"), index=True)
+    status: Mapped[PayrollStatus] = mapped_column(enum_column(PayrollStatus), default=PayrollStatus.GENERATING)
+    parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)  # to re-run a failed generation
+    line_count: Mapped[int] = mapped_column(default=0)
+    total_amount_minor: Mapped[int] = mapped_column(Money, default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    generated_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    generated_at: Mapped[datetime | None]
+    approved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None]
+    status_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class PaymentStatus(enum.StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    NOT_PAID = "not_paid"
+    REVERSED = "reversed"
+
+
+class PaymentLine(Synced, Base):
+    __tablename__ = "payment_lines"
+    __table_args__ = (Index("uq_payment_lines_payroll_enrolment", "payroll_id", "enrolment_id", unique=True),)
+
+    payroll_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payrolls.id"), index=True)
+    # Unique and traceable: printed on the sheet, quoted by the PSP in its result file.
+    transaction_number: Mapped[str] = mapped_column(String(32), unique=True)
+    enrolment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrolments.id"), index=True)
+    household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("households.id"), index=True)
+    recipient_member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"))
+    pay_point_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("pay_points.id"), index=True)
+    payment_method: Mapped[PaymentMethod] = mapped_column(enum_column(PaymentMethod))
+    payment_account: Mapped[str | None] = mapped_column(String(64))
+    amount_minor: Mapped[int] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[PaymentStatus] = mapped_column(enum_column(PaymentStatus), default=PaymentStatus.PENDING)
+
+
+class PaymentEventKind(enum.StrEnum):
+    PAID = "paid"
+    NOT_PAID = "not_paid"
+    REVERSAL = "reversal"
+
+
+class NonPaymentReason(enum.StrEnum):
+    RECIPIENT_ABSENT = "recipient_absent"
+    RECIPIENT_DECEASED = "recipient_deceased"
+    NO_IDENTITY_DOCUMENT = "no_identity_document"
+    IDENTITY_MISMATCH = "identity_mismatch"
+    REFUSED = "refused"
+    ACCOUNT_INVALID = "account_invalid"
+    FUNDS_UNAVAILABLE = "funds_unavailable"
+    NETWORK_FAILURE = "network_failure"
+    OTHER = "other"
+
+
+class PaymentEvent(Synced, Base):
+    """What happened to a payment. Append-only: a mistake is corrected by a reversal event."""
+
+    __tablename__ = "payment_events"
+
+    line_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payment_lines.id"), index=True)
+    kind: Mapped[PaymentEventKind] = mapped_column(enum_column(PaymentEventKind))
+    reason: Mapped[NonPaymentReason | None] = mapped_column(enum_column(NonPaymentReason))
+    note: Mapped[str] = mapped_column(Text, default="")
+    amount_minor: Mapped[int] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    occurred_at: Mapped[datetime]  # when the money changed hands, not when it was typed in
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    receipt_number: Mapped[str | None] = mapped_column(String(64))
+    provider_transaction_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    reconciliation_row_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reconciliation_rows.id"))
+
+
+class ReconciliationStatus(enum.StrEnum):
+    LOADED = "loaded"
+    APPLIED = "applied"
+    DISCARDED = "discarded"
+
+
+class ReconciliationBatch(Synced, Base):
+    __tablename__ = "reconciliation_batches"
+
+    payroll_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payrolls.id"), index=True)
+    provider_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("providers.id"))
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    loaded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[ReconciliationStatus] = mapped_column(
+        enum_column(ReconciliationStatus), default=ReconciliationStatus.LOADED
+    )
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ResultStatus(enum.StrEnum):
+    PAID = "paid"
+    FAILED = "failed"
+    PENDING = "pending"
+    REVERSED = "reversed"
+
+
+class ReconciliationException(enum.StrEnum):
+    UNKNOWN_TRANSACTION = "unknown_transaction"
+    MISSING_FROM_FILE = "missing_from_file"
+    AMOUNT_MISMATCH = "amount_mismatch"
+    DUPLICATE_PROVIDER_ID = "duplicate_provider_id"
+    HOUSEHOLD_PAID_TWICE = "household_paid_twice"
+
+
+class ReconciliationRow(UUIDKey, Base):
+    """One row of a provider's result file, in a common shape whatever the provider's format."""
+
+    __tablename__ = "reconciliation_rows"
+
+    batch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reconciliation_batches.id"), index=True)
+    source_row: Mapped[int]
+    line_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payment_lines.id"), index=True)
+    transaction_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    provider_transaction_id: Mapped[str | None] = mapped_column(String(64))
+    account: Mapped[str | None] = mapped_column(String(64))
+    name_returned: Mapped[str | None] = mapped_column(String(160))
+    amount_minor: Mapped[int | None] = mapped_column(Money)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    fee_minor: Mapped[int | None] = mapped_column(Money)
+    status: Mapped[ResultStatus] = mapped_column(enum_column(ResultStatus))
+    raw_status: Mapped[str | None] = mapped_column(String(64))
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(String(255))
+    completed_at: Mapped[datetime | None]
+    exception: Mapped[ReconciliationException | None] = mapped_column(enum_column(ReconciliationException))

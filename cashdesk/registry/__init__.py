@@ -1,0 +1,1 @@
+"""The beneficiary registry: locations, households, members, imports, duplicates (no Qt)."""

@@ -1,0 +1,164 @@
+"""Creating a scheme database (first run) and recovering access with the recovery key."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cashdesk.core.database import check_readable, make_engine, translate_errors, upgrade_schema
+from cashdesk.core.errors import CashDeskError, DatabaseError, ValidationError
+from cashdesk.core.i18n import _
+from cashdesk.core.ids import CODE_ALPHABET, check_character, new_device_code
+from cashdesk.core.paths import DATABASE_FILE, KEYSTORE_FILE
+from cashdesk.models.scheme import Scheme
+from cashdesk.models.security import Role, User
+from cashdesk.scheme.countries import COUNTRIES, CURRENCY_MINOR_UNITS
+from cashdesk.security import audit
+from cashdesk.security.auth import load_actor
+from cashdesk.security.keystore import Keystore
+from cashdesk.security.passwords import check_password, check_username
+
+
+@dataclass(frozen=True)
+class NewScheme:
+    database: Path
+    recovery_key: str
+
+
+def format_recovery_key(key: bytes) -> str:
+    """The database key as 52 Crockford base32 characters plus a check character, in groups of 4."""
+    number = int.from_bytes(key, "big")
+    body = "".join(CODE_ALPHABET[(number >> (5 * i)) & 31] for i in reversed(range(52)))
+    full = body + check_character(body)
+    return "-".join(full[i : i + 4] for i in range(0, len(full), 4))
+
+
+def parse_recovery_key(text: str) -> bytes:
+    """Accepts the key as written on paper: any case, any spacing, O for 0 and I or L for 1."""
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum()).translate(str.maketrans("OIL", "011"))
+    body, check = cleaned[:-1], cleaned[-1:]
+    if len(body) != 52 or any(ch not in CODE_ALPHABET for ch in cleaned) or check_character(body) != check:
+        raise ValidationError(
+            _("This is not a valid recovery key: check each group of characters."), field="recovery_key"
+        )
+    number = 0
+    for ch in body:
+        number = number * 32 + CODE_ALPHABET.index(ch)
+    return number.to_bytes(32, "big")
+
+
+def validate_scheme(*, name: str, country: str, currency: str) -> tuple[str, str, str]:
+    name = name.strip()
+    if not name:
+        raise ValidationError(_("Give the scheme a name."), field="scheme")
+    country = country.strip().upper()
+    if country not in COUNTRIES:
+        raise ValidationError(
+            _("Unknown country code {code}. Use one of: {codes}.").format(code=country, codes=", ".join(sorted(COUNTRIES))),
+            field="country",
+        )
+    currency = currency.strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise ValidationError(_("A currency is a three-letter ISO code, such as MWK."), field="currency")
+    return name, country, currency
+
+
+def create_scheme(
+    data_dir: Path,
+    *,
+    name: str,
+    country: str,
+    currency: str,
+    admin_username: str,
+    admin_password: str,
+    admin_full_name: str = "",
+) -> NewScheme:
+    """Create the encrypted database, its key file and the first administrator."""
+    name, country, currency = validate_scheme(name=name, country=country, currency=currency)
+    username = check_username(admin_username)
+    check_password(admin_password, username=username)
+    database = data_dir / DATABASE_FILE
+    if database.exists():
+        raise CashDeskError(_("{path} already holds a CashDesk scheme.").format(path=database))
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(
+            _("The data folder {folder} cannot be created: {reason}.").format(folder=data_dir, reason=exc.strerror)
+        ) from exc
+
+    key = os.urandom(32)
+    engine = make_engine(database, key)
+    try:
+        upgrade_schema(engine)
+        with translate_errors(), Session(engine) as session, session.begin():
+            session.add(
+                Scheme(
+                    name=name,
+                    country=country,
+                    currency=currency,
+                    currency_minor_units=CURRENCY_MINOR_UNITS.get(currency, 2),
+                    device_code=new_device_code(),
+                )
+            )
+            admin = User(username=username, full_name=admin_full_name.strip() or username, role=Role.ADMINISTRATOR)
+            session.add(admin)
+            session.flush()
+            actor = load_actor(session, admin)
+            audit.record(
+                session,
+                actor,
+                action="scheme.created",
+                entity_type="scheme",
+                entity_id=1,
+                after={"name": name, "country": country, "currency": currency},
+            )
+            audit.record(session, actor, action="user.created", entity_type="user", entity_id=admin.id,
+                         after=audit.snapshot(admin))
+        keystore = Keystore(data_dir / KEYSTORE_FILE)
+        keystore.create(key)
+        keystore.set_password(username, admin_password, key)
+    except BaseException:
+        # A half-created scheme is worse than none: remove it so the next attempt starts clean.
+        engine.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        (data_dir / KEYSTORE_FILE).unlink(missing_ok=True)
+        raise
+    engine.dispose()
+    return NewScheme(database=database, recovery_key=format_recovery_key(key))
+
+
+def recover_access(data_dir: Path, *, recovery_key: str, username: str, new_password: str) -> None:
+    """Give an administrator a new password using the recovery key (lost passwords or key file)."""
+    key = parse_recovery_key(recovery_key)
+    keystore = Keystore(data_dir / KEYSTORE_FILE)
+    if keystore.exists() and not keystore.matches(key):
+        raise ValidationError(_("This recovery key belongs to another CashDesk database."), field="recovery_key")
+    engine = make_engine(data_dir / DATABASE_FILE, key)
+    try:
+        check_readable(engine)
+        upgrade_schema(engine)
+        with translate_errors(), Session(engine) as session, session.begin():
+            user = session.execute(
+                select(User).where(func.lower(User.username) == username.strip().lower())
+            ).scalar_one_or_none()
+            if user is None or user.role != Role.ADMINISTRATOR:
+                raise ValidationError(_("{name} is not an administrator of this scheme.").format(name=username),
+                                      field="username")
+            check_password(new_password, username=user.username)
+            before = audit.snapshot(user)
+            user.active = True
+            user.must_change_password = False
+            audit.record(session, load_actor(session, user), action="user.access_recovered", entity_type="user",
+                         entity_id=user.id, summary=_("password set with the recovery key"),
+                         before=before, after=audit.snapshot(user))
+        if not keystore.exists():
+            keystore.create(key)
+        keystore.set_password(user.username, new_password, key)
+    finally:
+        engine.dispose()

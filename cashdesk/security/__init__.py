@@ -1,0 +1,1 @@
+"""Users, roles, passwords, the audit trail and the database key."""
