@@ -1,0 +1,1 @@
+"""The `cashdesk` command: every main job is scriptable without a window."""

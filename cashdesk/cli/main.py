@@ -1,0 +1,56 @@
+"""Entry point of the `cashdesk` command. With no arguments it opens the window."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from cashdesk import __version__
+from cashdesk.cli import audit_commands, setup_commands, user_commands
+from cashdesk.cli.terminal import CommandError
+from cashdesk.core.errors import CashDeskError, ValidationError
+from cashdesk.core.i18n import _
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cashdesk",
+        description=_("Run a cash transfer scheme offline. With no command, opens the window."),
+    )
+    parser.add_argument("--version", action="version", version=f"CashDesk {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help=_("where the database lives (also CASHDESK_HOME; default: your data folder)"))
+    parser.add_argument("--user", metavar="NAME", help=_("who is acting (also CASHDESK_USER)"))
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    setup_commands.add_parsers(commands)
+    user_commands.add_parsers(commands)
+    audit_commands.add_parsers(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from cashdesk.cli.session import data_dir
+
+        try:
+            from cashdesk.ui.app import run_app
+        except ImportError as exc:  # Qt's system libraries missing: say which, do not dump a trace
+            print(_("cashdesk: cannot open the window: {reason}").format(reason=exc), file=sys.stderr)
+            return 2
+        return run_app(data_dir(args))
+    try:
+        return int(args.run(args))
+    except ValidationError as exc:
+        field = f" [{exc.field}]" if exc.field else ""
+        print(f"cashdesk: {exc.message}{field}", file=sys.stderr)
+    except CashDeskError as exc:
+        print(f"cashdesk: {exc.message}", file=sys.stderr)
+    except CommandError as exc:
+        print(f"cashdesk: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(_("cashdesk: interrupted; nothing was saved."), file=sys.stderr)
+        return 130
+    return 1

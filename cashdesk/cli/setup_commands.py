@@ -1,0 +1,75 @@
+"""`cashdesk init`, `cashdesk demo`, `cashdesk recover`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cashdesk.cli.session import data_dir, login
+from cashdesk.cli.terminal import ProgressBar, cancellable, read_password
+from cashdesk.core.i18n import _
+from cashdesk.demo.district import load_demo_district
+from cashdesk.scheme.create import create_scheme, recover_access
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    init = commands.add_parser("init", help=_("create the scheme database and its first administrator"))
+    init.add_argument("--scheme", required=True, help=_("the scheme's name"))
+    init.add_argument("--country", required=True, help=_("ISO country code, e.g. MW"))
+    init.add_argument("--currency", required=True, help=_("ISO currency code, e.g. MWK"))
+    init.add_argument("--admin", required=True, help=_("the first administrator's user name"))
+    init.add_argument("--admin-name", default="", help=_("the administrator's full name"))
+    init.set_defaults(run=run_init)
+
+    demo = commands.add_parser("demo", help=_("fill a new database with a realistic demo district"))
+    demo.add_argument("--households", type=int, default=2000, help=_("how many households (default 2,000)"))
+    demo.add_argument("--seed", type=int, default=None, help=_("random seed, for the same district every time"))
+    demo.set_defaults(run=run_demo)
+
+    recover = commands.add_parser("recover", help=_("set an administrator's password with the recovery key"))
+    recover.add_argument("--admin", required=True, help=_("the administrator's user name"))
+    recover.set_defaults(run=run_recover)
+
+
+def run_init(args: argparse.Namespace) -> int:
+    password = read_password("CASHDESK_PASSWORD", _("Password for {user}: ").format(user=args.admin), confirm=True)
+    created = create_scheme(
+        data_dir(args),
+        name=args.scheme,
+        country=args.country,
+        currency=args.currency,
+        admin_username=args.admin,
+        admin_password=password,
+        admin_full_name=args.admin_name,
+    )
+    print(_("Created {path}").format(path=created.database))
+    print(_("Recovery key (write it down and keep it in a safe place; it opens the database):"))
+    print(f"  {created.recovery_key}")
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    desk = login(args)
+    try:
+        bar = ProgressBar()
+        with cancellable() as abort:
+            summary = desk.run(load_demo_district, households=args.households, seed=args.seed,
+                               progress=bar, abort=abort)
+        bar.finish()
+    finally:
+        desk.close()
+    print(
+        _("Demo district loaded: {v} villages, {p} pay points, {h:,} households, {m:,} members.").format(
+            v=summary.villages, p=summary.pay_points, h=summary.households, m=summary.members
+        )
+    )
+    return 0
+
+
+def run_recover(args: argparse.Namespace) -> int:
+    key = read_password("CASHDESK_RECOVERY_KEY", _("Recovery key: "))
+    password = read_password("CASHDESK_NEW_PASSWORD", _("New password for {user}: ").format(user=args.admin),
+                             confirm=True)
+    recover_access(data_dir(args), recovery_key=key, username=args.admin, new_password=password)
+    print(_("{user} can log in with the new password.").format(user=args.admin), file=sys.stdout)
+    return 0

@@ -1,0 +1,1 @@
+"""A realistic demo district for training, screenshots and benchmarks."""
