@@ -35,15 +35,17 @@ def run_verify(args: argparse.Namespace) -> int:
     if not report.intact:
         raise CommandError(
             _("The audit trail is broken at entry {seq}: {reason}. {n} entries before it are intact.").format(
-                seq=report.first_broken_seq, reason=report.reason, n=report.checked)
+                seq=report.first_broken_seq, reason=report.reason, n=report.checked
+            )
         )
     print(_("The audit trail is intact: {n} entries checked.").format(n=report.checked))
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
-    flt = audit.AuditFilter(username=args.username, action=args.action, entity_type=args.entity_type,
-                            entity_id=args.entity_id)
+    flt = audit.AuditFilter(
+        username=args.username, action=args.action, entity_type=args.entity_type, entity_id=args.entity_id
+    )
     desk = login(args)
     try:
         rows = desk.run(audit.list_entries, flt, limit=args.limit)
@@ -51,10 +53,25 @@ def run_list(args: argparse.Namespace) -> int:
         desk.close()
     for row in rows:
         if args.json:
-            print(json.dumps({"seq": row.seq, "at": row.at.isoformat(), "user": row.username, "action": row.action,
-                              "entity_type": row.entity_type, "entity_id": row.entity_id, "summary": row.summary,
-                              "before": row.before, "after": row.after}, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {
+                        "seq": row.seq,
+                        "at": row.at.isoformat(),
+                        "user": row.username,
+                        "action": row.action,
+                        "entity_type": row.entity_type,
+                        "entity_id": row.entity_id,
+                        "summary": row.summary,
+                        "before": row.before,
+                        "after": row.after,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         else:
-            print(f"{row.seq:>6} {row.at:%Y-%m-%d %H:%M:%S} {row.username:<16} {row.action:<24} "
-                  f"{row.entity_type}:{row.entity_id or '-'} {row.summary}")
+            print(
+                f"{row.seq:>6} {row.at:%Y-%m-%d %H:%M:%S} {row.username:<16} {row.action:<24} "
+                f"{row.entity_type}:{row.entity_id or '-'} {row.summary}"
+            )
     return 0

@@ -19,8 +19,11 @@ def build_parser() -> argparse.ArgumentParser:
         description=_("Run a cash transfer scheme offline. With no command, opens the window."),
     )
     parser.add_argument("--version", action="version", version=f"CashDesk {__version__}")
-    parser.add_argument("--data-dir", metavar="DIR",
-                        help=_("where the database lives (also CASHDESK_HOME; default: your data folder)"))
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help=_("where the database lives (also CASHDESK_HOME; default: your data folder)"),
+    )
     parser.add_argument("--user", metavar="NAME", help=_("who is acting (also CASHDESK_USER)"))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     setup_commands.add_parsers(commands)

@@ -23,7 +23,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
     demo = commands.add_parser("demo", help=_("fill a new database with a realistic demo district"))
     demo.add_argument("--households", type=int, default=2000, help=_("how many households (default 2,000)"))
-    demo.add_argument("--seed", type=int, default=None, help=_("random seed, for the same district every time"))
+    demo.add_argument(
+        "--seed", type=int, default=None, help=_("random seed, for the same district every time")
+    )
     demo.set_defaults(run=run_demo)
 
     recover = commands.add_parser("recover", help=_("set an administrator's password with the recovery key"))
@@ -32,7 +34,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def run_init(args: argparse.Namespace) -> int:
-    password = read_password("CASHDESK_PASSWORD", _("Password for {user}: ").format(user=args.admin), confirm=True)
+    password = read_password(
+        "CASHDESK_PASSWORD", _("Password for {user}: ").format(user=args.admin), confirm=True
+    )
     created = create_scheme(
         data_dir(args),
         name=args.scheme,
@@ -53,8 +57,9 @@ def run_demo(args: argparse.Namespace) -> int:
     try:
         bar = ProgressBar()
         with cancellable() as abort:
-            summary = desk.run(load_demo_district, households=args.households, seed=args.seed,
-                               progress=bar, abort=abort)
+            summary = desk.run(
+                load_demo_district, households=args.households, seed=args.seed, progress=bar, abort=abort
+            )
         bar.finish()
     finally:
         desk.close()
@@ -68,8 +73,9 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def run_recover(args: argparse.Namespace) -> int:
     key = read_password("CASHDESK_RECOVERY_KEY", _("Recovery key: "))
-    password = read_password("CASHDESK_NEW_PASSWORD", _("New password for {user}: ").format(user=args.admin),
-                             confirm=True)
+    password = read_password(
+        "CASHDESK_NEW_PASSWORD", _("New password for {user}: ").format(user=args.admin), confirm=True
+    )
     recover_access(data_dir(args), recovery_key=key, username=args.admin, new_password=password)
     print(_("{user} can log in with the new password.").format(user=args.admin), file=sys.stdout)
     return 0

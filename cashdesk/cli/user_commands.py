@@ -18,12 +18,19 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     user = commands.add_parser("user", help=_("manage user accounts"))
     sub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
 
-    add = sub.add_parser("add", help=_("create a user (first password from CASHDESK_NEW_PASSWORD or a prompt)"))
+    add = sub.add_parser(
+        "add", help=_("create a user (first password from CASHDESK_NEW_PASSWORD or a prompt)")
+    )
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=ROLE_NAMES)
     add.add_argument("--full-name", default="", help=_("defaults to the user name"))
-    add.add_argument("--location", action="append", default=[], metavar="CODE",
-                     help=_("a location the user works in (repeatable)"))
+    add.add_argument(
+        "--location",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help=_("a location the user works in (repeatable)"),
+    )
     add.set_defaults(run=run_add)
 
     listing = sub.add_parser("list", help=_("list users"))
@@ -46,19 +53,31 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _new_password(name: str) -> str:
-    return read_password("CASHDESK_NEW_PASSWORD", _("New password for {user}: ").format(user=name), confirm=True)
+    return read_password(
+        "CASHDESK_NEW_PASSWORD", _("New password for {user}: ").format(user=name), confirm=True
+    )
 
 
 def run_add(args: argparse.Namespace) -> int:
     desk = login(args)
     try:
         password = _new_password(args.name)
-        info = desk.run(users.create_user, desk.vault, username=args.name, full_name=args.full_name or args.name,
-                        role=Role(args.role), password=password, location_codes=args.location)
+        info = desk.run(
+            users.create_user,
+            desk.vault,
+            username=args.name,
+            full_name=args.full_name or args.name,
+            role=Role(args.role),
+            password=password,
+            location_codes=args.location,
+        )
     finally:
         desk.close()
-    print(_("Created {user} ({role}); they must change the password at first login.").format(
-        user=info.username, role=role_label(info.role)))
+    print(
+        _("Created {user} ({role}); they must change the password at first login.").format(
+            user=info.username, role=role_label(info.role)
+        )
+    )
     return 0
 
 
@@ -71,7 +90,9 @@ def run_list(args: argparse.Namespace) -> int:
     print(f"{'USER':<20} {'ROLE':<18} {'ACTIVE':<7} {'LOCATIONS':<20} FULL NAME")
     for u in rows:
         active = _("yes") if u.active else _("no")
-        print(f"{u.username:<20} {u.role.value:<18} {active:<7} {','.join(u.location_codes) or '-':<20} {u.full_name}")
+        print(
+            f"{u.username:<20} {u.role.value:<18} {active:<7} {','.join(u.location_codes) or '-':<20} {u.full_name}"
+        )
     return 0
 
 
@@ -98,8 +119,13 @@ def run_deactivate(args: argparse.Namespace) -> int:
 def run_activate(args: argparse.Namespace) -> int:
     desk = login(args)
     try:
-        desk.run(users.set_active, desk.vault, username=args.name, active=True,
-                 new_password=_new_password(args.name))
+        desk.run(
+            users.set_active,
+            desk.vault,
+            username=args.name,
+            active=True,
+            new_password=_new_password(args.name),
+        )
     finally:
         desk.close()
     print(_("{user} is active again and must change the password at next login.").format(user=args.name))
@@ -110,8 +136,12 @@ def run_passwd(args: argparse.Namespace) -> int:
     desk = login(args)
     try:
         current = read_password("CASHDESK_PASSWORD", _("Current password: "))
-        desk.run(users.change_own_password, desk.vault, current_password=current,
-                 new_password=_new_password(desk.actor.username))
+        desk.run(
+            users.change_own_password,
+            desk.vault,
+            current_password=current,
+            new_password=_new_password(desk.actor.username),
+        )
     finally:
         desk.close()
     print(_("Password changed."))

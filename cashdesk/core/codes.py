@@ -20,10 +20,13 @@ def reserve_codes(session: Session, kind: str, count: int) -> list[str]:
     """
     device = session.execute(select(Scheme.device_code)).scalar_one()
     session.execute(insert(CodeSequence).values(kind=kind, next_value=1).on_conflict_do_nothing())
-    first = session.execute(
-        update(CodeSequence)
-        .where(CodeSequence.kind == kind)
-        .values(next_value=CodeSequence.next_value + count)
-        .returning(CodeSequence.next_value)
-    ).scalar_one() - count
+    first = (
+        session.execute(
+            update(CodeSequence)
+            .where(CodeSequence.kind == kind)
+            .values(next_value=CodeSequence.next_value + count)
+            .returning(CodeSequence.next_value)
+        ).scalar_one()
+        - count
+    )
     return [format_code(device, kind, first + i) for i in range(count)]

@@ -129,7 +129,10 @@ def upgrade_schema(engine: Engine, *, backup_dir: Path | None = None) -> str | N
 def backup_database(engine: Engine, path: Path, *, label: str, folder: Path | None = None) -> Path:
     """Copy the (still encrypted) database file, after folding the WAL into it."""
     with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        # Outside any transaction (SQLAlchemy would BEGIN first), so use the driver connection.
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = (folder or path.parent) / f"{path.name}.backup-{label}-{stamp}"
     shutil.copy2(path, target)
@@ -159,6 +162,7 @@ def translate_errors() -> Iterator[None]:
 
 
 # --- rules applied to every Session -------------------------------------------------------------
+
 
 def _mark_synced_rows(session: Session, flush_context: UOWTransaction, instances: object) -> None:
     """Every local change to a synced row bumps its version and queues it for the next push.

@@ -52,19 +52,27 @@ def new_device_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(4))
 
 
-def check_character(body: str) -> str:
-    """ISO 7064 hybrid-system (MOD 33,32) check character over the code's characters.
+def _times_two(value: int) -> int:
+    """Multiply by x in GF(32) (polynomial x^5 + x^2 + 1)."""
+    value <<= 1
+    return value ^ 0b100101 if value & 0b100000 else value
 
-    Catches every single-character mistake and every swap of two neighbouring characters.
-    """
-    modulus = len(CODE_ALPHABET)
-    product = modulus
+
+def _damm_interim(body: str) -> int:
+    interim = 0
     for char in body.upper():
-        if char == "-":
-            continue
-        total = (product + CODE_ALPHABET.index(char)) % modulus or modulus
-        product = (total * 2) % (modulus + 1)
-    return CODE_ALPHABET[(modulus + 1 - product) % modulus]
+        if char != "-":
+            interim = _times_two(interim) ^ CODE_ALPHABET.index(char)
+    return interim
+
+
+def check_character(body: str) -> str:
+    """Damm check character over GF(32), with the quasigroup x*y = 2x + y.
+
+    That operation is totally anti-symmetric, so the check catches every single-character mistake
+    and every swap of two neighbouring characters (the code's own test tries them all).
+    """
+    return CODE_ALPHABET[_times_two(_damm_interim(body))]
 
 
 def format_code(device: str, kind: str, sequence: int) -> str:
@@ -77,4 +85,4 @@ def is_valid_code(code: str) -> bool:
     code = code.strip().upper()
     if len(code) < 3 or any(c not in CODE_ALPHABET + "-" for c in code):
         return False
-    return check_character(code[:-1]) == code[-1]
+    return _damm_interim(code) == 0

@@ -21,14 +21,13 @@ from cashdesk.core.database import note_changed
 from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
 from cashdesk.core.ids import uuid7
-from cashdesk.core.jobs import Progress, check_abort, no_progress, never_abort
+from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
 from cashdesk.demo.names import FAMILY, FEMALE_GIVEN, MALE_GIVEN, VILLAGE_SUFFIXES, VILLAGE_SYLLABLES
 from cashdesk.models import (
+    Base,
     Household,
     Location,
     LocationLevel,
-    Member,
-    MemberIdentifier,
     PaymentMethod,
     PaymentServiceProvider,
     PayPoint,
@@ -57,7 +56,7 @@ class DemoSummary:
 def _village_names(rng: random.Random, count: int) -> list[str]:
     names: set[str] = set()
     while len(names) < count:
-        word = "".join(rng.choice(VILLAGE_SYLLABLES) for _ in range(rng.randint(2, 4)))
+        word = "".join(rng.choice(VILLAGE_SYLLABLES) for _syllable in range(rng.randint(2, 4)))
         names.add(word.capitalize() + rng.choice(VILLAGE_SUFFIXES))
     return sorted(names)
 
@@ -75,7 +74,7 @@ class _People:
     def phone(self) -> str:
         c = self.country
         prefix = self.rng.choice(c.mobile_prefixes)
-        rest = "".join(str(self.rng.randint(0, 9)) for _ in range(c.national_length - len(prefix)))
+        rest = "".join(str(self.rng.randint(0, 9)) for _digit in range(c.national_length - len(prefix)))
         return f"+{c.dialling_code}{prefix}{rest}"
 
     def birth(self, age: int) -> tuple[date | None, int, bool]:
@@ -115,10 +114,13 @@ class _People:
             spouse_sex = Sex.MALE if head_sex == Sex.FEMALE else Sex.FEMALE
             spouse_age = max(18, head_age + rng.randint(-8, 8))
             spouse_family = family if rng.random() < 0.6 else rng.choice(FAMILY)
-            people.append(self.person(sex=spouse_sex, age=spouse_age, family=spouse_family,
-                                      relation=Relationship.SPOUSE))
+            people.append(
+                self.person(
+                    sex=spouse_sex, age=spouse_age, family=spouse_family, relation=Relationship.SPOUSE
+                )
+            )
         children = rng.choice((0, 1, 2, 2, 3, 3, 4, 5, 6)) if head_age < 60 else rng.choice((0, 0, 1, 2))
-        for _ in range(children):
+        for _child in range(children):
             age = rng.randint(0, min(17, max(0, head_age - 16)))
             sex = rng.choice((Sex.FEMALE, Sex.MALE))
             people.append(self.person(sex=sex, age=age, family=family, relation=Relationship.CHILD))
@@ -127,15 +129,33 @@ class _People:
             twin["given_name"] = rng.choice(FEMALE_GIVEN if twin["sex"] == Sex.FEMALE else MALE_GIVEN)
             people.append(twin)
         if head_age >= 50 and rng.random() < 0.4:
-            for _ in range(rng.randint(1, 3)):
-                people.append(self.person(sex=rng.choice((Sex.FEMALE, Sex.MALE)), age=rng.randint(0, 15),
-                                          family=rng.choice(FAMILY), relation=Relationship.GRANDCHILD))
+            for _grandchild in range(rng.randint(1, 3)):
+                people.append(
+                    self.person(
+                        sex=rng.choice((Sex.FEMALE, Sex.MALE)),
+                        age=rng.randint(0, 15),
+                        family=rng.choice(FAMILY),
+                        relation=Relationship.GRANDCHILD,
+                    )
+                )
         if head_age < 45 and rng.random() < 0.08:
-            people.append(self.person(sex=Sex.FEMALE, age=head_age + rng.randint(20, 30), family=family,
-                                      relation=Relationship.PARENT))
+            people.append(
+                self.person(
+                    sex=Sex.FEMALE,
+                    age=head_age + rng.randint(20, 30),
+                    family=family,
+                    relation=Relationship.PARENT,
+                )
+            )
         if rng.random() < 0.05:
-            people.append(self.person(sex=rng.choice((Sex.FEMALE, Sex.MALE)), age=rng.randint(10, 40),
-                                      family=rng.choice(FAMILY), relation=Relationship.OTHER))
+            people.append(
+                self.person(
+                    sex=rng.choice((Sex.FEMALE, Sex.MALE)),
+                    age=rng.randint(10, 40),
+                    family=rng.choice(FAMILY),
+                    relation=Relationship.OTHER,
+                )
+            )
         # The head usually collects; sometimes another adult does, and some have a second recipient.
         adults = [p for p in people if p["age"] >= 18]
         primary = people[0] if rng.random() < 0.75 or len(adults) == 1 else rng.choice(adults[1:])
@@ -155,25 +175,43 @@ class _People:
         return []
 
 
-def _create_network(session: Session, rng: random.Random, *, households: int) -> tuple[list[Location], list[PayPoint]]:
+def _create_network(
+    session: Session, rng: random.Random, *, households: int
+) -> tuple[list[Location], list[PayPoint]]:
     region = Location(code="R01", name="Southern Region", level=LocationLevel.REGION, path="/R01/")
     session.add(region)
     session.flush()
-    district = Location(code="D01", name="Demo District", level=LocationLevel.DISTRICT, parent_id=region.id,
-                        path="/R01/D01/")
+    district = Location(
+        code="D01", name="Demo District", level=LocationLevel.DISTRICT, parent_id=region.id, path="/R01/D01/"
+    )
     session.add(district)
     session.flush()
     village_count = max(12, min(400, households // 120))
     villages = [
-        Location(code=f"V{i:03d}", name=name, level=LocationLevel.VILLAGE, parent_id=district.id,
-                 path=f"/R01/D01/V{i:03d}/")
+        Location(
+            code=f"V{i:03d}",
+            name=name,
+            level=LocationLevel.VILLAGE,
+            parent_id=district.id,
+            path=f"/R01/D01/V{i:03d}/",
+        )
         for i, name in enumerate(_village_names(rng, village_count), start=1)
     ]
     session.add_all(villages)
-    mobile = PaymentServiceProvider(code="KMM", name="Kalulu Mobile Money", kind=ProviderKind.MOBILE_MONEY,
-                                    contact_name="Agent desk", phone="+265888000100")
-    bank = PaymentServiceProvider(code="TCB", name="Tiyeni Community Bank", kind=ProviderKind.BANK,
-                                  contact_name="Branch manager", phone="+265999000200")
+    mobile = PaymentServiceProvider(
+        code="KMM",
+        name="Kalulu Mobile Money",
+        kind=ProviderKind.MOBILE_MONEY,
+        contact_name="Agent desk",
+        phone="+265888000100",
+    )
+    bank = PaymentServiceProvider(
+        code="TCB",
+        name="Tiyeni Community Bank",
+        kind=ProviderKind.BANK,
+        contact_name="Branch manager",
+        phone="+265999000200",
+    )
     session.add_all([mobile, bank])
     session.flush()
     pay_points = []
@@ -181,11 +219,113 @@ def _create_network(session: Session, rng: random.Random, *, households: int) ->
     for i, village in enumerate(hubs, start=1):
         provider = mobile if i <= 6 else bank
         kind = "agent" if provider is mobile else "branch"
-        pay_points.append(PayPoint(code=f"PP{i:02d}", name=f"{village.name} {kind}", provider_id=provider.id,
-                                   location_id=village.id, address=f"Trading centre, {village.name}"))
+        pay_points.append(
+            PayPoint(
+                code=f"PP{i:02d}",
+                name=f"{village.name} {kind}",
+                provider_id=provider.id,
+                location_id=village.id,
+                address=f"Trading centre, {village.name}",
+            )
+        )
     session.add_all(pay_points)
     session.flush()
     return villages, pay_points
+
+
+@dataclass
+class _Rows:
+    households: list[dict[str, Any]]
+    members: list[dict[str, Any]]
+    identifiers: list[dict[str, Any]]
+
+
+class _HouseholdWriter:
+    """Turns drawn people into rows for bulk insert, choosing how each household is paid."""
+
+    def __init__(
+        self,
+        rng: random.Random,
+        people: _People,
+        villages: list[Location],
+        pay_points: list[PayPoint],
+        actor: Actor,
+    ) -> None:
+        self.rng = rng
+        self.people = people
+        self.villages = villages
+        self.pay_points = pay_points
+        self.mobile_points = [p for p in pay_points if p.code <= "PP06"]
+        self.bank_points = [p for p in pay_points if p.code > "PP06"]
+        self.actor = actor
+        self.now = datetime.now(UTC)
+
+    def _payment(self, primary: dict[str, Any]) -> tuple[PaymentMethod, PayPoint, str | None]:
+        roll = self.rng.random()
+        if roll < 0.35 and primary["phone"]:
+            return PaymentMethod.MOBILE_MONEY, self.rng.choice(self.mobile_points), primary["phone"]
+        if roll > 0.95:
+            return (
+                PaymentMethod.BANK,
+                self.rng.choice(self.bank_points),
+                f"{self.rng.randint(10**9, 10**10 - 1)}",
+            )
+        return PaymentMethod.CASH, self.rng.choice(self.pay_points), None
+
+    def add(self, rows: _Rows, code: str) -> None:
+        rng = self.rng
+        village = rng.choice(self.villages)
+        household_id = uuid7()
+        members = self.people.household()
+        primary = next(m for m in members if m["recipient_role"] == RecipientRole.PRIMARY)
+        method, point, account = self._payment(primary)
+        gps = rng.random() < 0.5
+        rows.households.append(
+            {
+                "id": household_id,
+                "code": code,
+                "location_id": village.id,
+                "address": f"Plot {rng.randint(1, 400)}, {village.name}",
+                "gps_latitude": Decimal(f"{-15.9 + rng.uniform(-0.3, 0.3):.6f}") if gps else None,
+                "gps_longitude": Decimal(f"{34.7 + rng.uniform(-0.3, 0.3):.6f}") if gps else None,
+                "preferred_pay_point_id": point.id,
+                "payment_method": method,
+                "payment_provider_id": point.provider_id if method != PaymentMethod.CASH else None,
+                "payment_account": account,
+                "custom_fields": {},
+                "registered_by_id": self.actor.user_id,
+                "created_at": self.now,
+                "updated_at": self.now,
+            }
+        )
+        for person in members:
+            member_id = uuid7()
+            row = {k: v for k, v in person.items() if k != "age"}
+            row.update(
+                id=member_id,
+                household_id=household_id,
+                custom_fields={},
+                created_at=self.now,
+                updated_at=self.now,
+            )
+            rows.members.append(row)
+            rows.identifiers.extend(
+                {"id": uuid7(), "member_id": member_id, "id_type": id_type, "number": number}
+                for id_type, number in self.people.identifiers(person)
+            )
+
+
+def _refuse_unless_empty(session: Session, households: int) -> None:
+    if households < 1 or households > 2_000_000:
+        raise ValidationError(
+            _("The number of households must be between 1 and 2,000,000."), field="households"
+        )
+    for model, message in (
+        (Household, _("This database already has households: the demo district only goes into a new one.")),
+        (Location, _("This database already has locations: the demo district only goes into a new one.")),
+    ):
+        if session.execute(select(func.count()).select_from(model)).scalar_one():
+            raise ValidationError(message)
 
 
 def load_demo_district(
@@ -199,72 +339,38 @@ def load_demo_district(
 ) -> DemoSummary:
     actor.require(Permission.LOAD_DEMO_DATA)
     abort = abort or never_abort()
-    if households < 1 or households > 2_000_000:
-        raise ValidationError(_("The number of households must be between 1 and 2,000,000."), field="households")
-    if session.execute(select(func.count()).select_from(Household)).scalar_one():
-        raise ValidationError(_("This database already has households: the demo district only goes into a new one."))
-    if session.execute(select(func.count()).select_from(Location)).scalar_one():
-        raise ValidationError(_("This database already has locations: the demo district only goes into a new one."))
+    _refuse_unless_empty(session, households)
     rng = random.Random(seed)
-    scheme = session.execute(select(Scheme)).scalar_one()
-    today = datetime.now(UTC).date()
-    people = _People(rng, scheme.country, today)
+    country = session.execute(select(Scheme.country)).scalar_one()
+    people = _People(rng, country, datetime.now(UTC).date())
     progress(0.0, _("Creating villages and pay points"))
     villages, pay_points = _create_network(session, rng, households=households)
-    mobile_points = [p for p in pay_points if p.code <= "PP06"]
-    bank_points = [p for p in pay_points if p.code > "PP06"]
+    writer = _HouseholdWriter(rng, people, villages, pay_points, actor)
     codes = reserve_codes(session, HOUSEHOLD, households)
-    now = datetime.now(UTC)
     member_total = 0
     for start in range(0, households, BATCH):
         check_abort(abort)
-        hh_rows: list[dict[str, Any]] = []
-        member_rows: list[dict[str, Any]] = []
-        id_rows: list[dict[str, Any]] = []
+        rows = _Rows([], [], [])
         for code in codes[start : start + BATCH]:
-            village = rng.choice(villages)
-            household_id = uuid7()
-            members = people.household()
-            primary = next(m for m in members if m["recipient_role"] == RecipientRole.PRIMARY)
-            roll = rng.random()
-            account = None
-            if roll < 0.35 and primary["phone"]:
-                method, point = PaymentMethod.MOBILE_MONEY, rng.choice(mobile_points)
-                account = primary["phone"]
-            elif roll > 0.95:
-                method, point = PaymentMethod.BANK, rng.choice(bank_points)
-                account = f"{rng.randint(10**9, 10**10 - 1)}"
-            else:
-                method, point = PaymentMethod.CASH, rng.choice(pay_points)
-            gps = rng.random() < 0.5
-            hh_rows.append({
-                "id": household_id, "code": code, "location_id": village.id,
-                "address": f"Plot {rng.randint(1, 400)}, {village.name}",
-                "gps_latitude": Decimal(f"{-15.9 + rng.uniform(-0.3, 0.3):.6f}") if gps else None,
-                "gps_longitude": Decimal(f"{34.7 + rng.uniform(-0.3, 0.3):.6f}") if gps else None,
-                "preferred_pay_point_id": point.id, "payment_method": method,
-                "payment_provider_id": point.provider_id if method != PaymentMethod.CASH else None,
-                "payment_account": account, "custom_fields": {}, "registered_by_id": actor.user_id,
-                "created_at": now, "updated_at": now,
-            })
-            for person in members:
-                member_id = uuid7()
-                row = {k: v for k, v in person.items() if k != "age"}
-                row.update(id=member_id, household_id=household_id, custom_fields={},
-                           created_at=now, updated_at=now)
-                member_rows.append(row)
-                id_rows.extend({"id": uuid7(), "member_id": member_id, "id_type": t, "number": n}
-                               for t, n in people.identifiers(person))
-        session.execute(insert(Household.__table__), hh_rows)
-        session.execute(insert(Member.__table__), member_rows)
-        if id_rows:
-            session.execute(insert(MemberIdentifier.__table__), id_rows)
-        member_total += len(member_rows)
+            writer.add(rows, code)
+        session.execute(insert(Base.metadata.tables["households"]), rows.households)
+        session.execute(insert(Base.metadata.tables["members"]), rows.members)
+        if rows.identifiers:
+            session.execute(insert(Base.metadata.tables["member_identifiers"]), rows.identifiers)
+        member_total += len(rows.members)
         done = min(households, start + BATCH)
         progress(done / households, _("{done:,} of {total:,} households").format(done=done, total=households))
-    note_changed(session, "households", "members", "member_identifiers", "locations", "providers", "pay_points")
+    note_changed(
+        session, "households", "members", "member_identifiers", "locations", "providers", "pay_points"
+    )
     summary = DemoSummary(len(villages), 2, len(pay_points), households, member_total)
-    audit.record(session, actor, action="demo.loaded", entity_type="scheme", entity_id=1,
-                 summary=_("demo district with {n:,} households").format(n=households),
-                 after=summary.__dict__)
+    audit.record(
+        session,
+        actor,
+        action="demo.loaded",
+        entity_type="scheme",
+        entity_id=1,
+        summary=_("demo district with {n:,} households").format(n=households),
+        after=summary.__dict__,
+    )
     return summary

@@ -30,7 +30,9 @@ class Payroll(Synced, Base):
     cycle_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payment_cycles.id"), index=True)
     pay_point_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("pay_points.id"), index=True)
     provider_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("providers.id"), index=True)
-    status: Mapped[PayrollStatus] = mapped_column(enum_column(PayrollStatus), default=PayrollStatus.GENERATING)
+    status: Mapped[PayrollStatus] = mapped_column(
+        enum_column(PayrollStatus), default=PayrollStatus.GENERATING
+    )
     parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)  # to re-run a failed generation
     line_count: Mapped[int] = mapped_column(default=0)
     total_amount_minor: Mapped[int] = mapped_column(Money, default=0)

@@ -40,7 +40,13 @@ def list_locations(session: Session, actor: Actor) -> list[LocationInfo]:
 
 
 def create_location(
-    session: Session, actor: Actor, *, code: str, name: str, level: LocationLevel, parent_code: str | None = None
+    session: Session,
+    actor: Actor,
+    *,
+    code: str,
+    name: str,
+    level: LocationLevel,
+    parent_code: str | None = None,
 ) -> LocationInfo:
     actor.require(Permission.MANAGE_LOCATIONS)
     code = code.strip().upper()
@@ -53,20 +59,32 @@ def create_location(
     parent: Location | None = None
     if level in PARENT_LEVEL:
         if not parent_code:
-            raise ValidationError(_("A {level} needs a parent location.").format(level=level.value), field="parent_code")
+            raise ValidationError(
+                _("A {level} needs a parent location.").format(level=level.value), field="parent_code"
+            )
         parent = session.execute(
             select(Location).where(func.upper(Location.code) == parent_code.strip().upper())
         ).scalar_one_or_none()
         if parent is None or parent.level != PARENT_LEVEL[level]:
             raise ValidationError(
                 _("The parent of a {level} must be an existing {parent}.").format(
-                    level=level.value, parent=PARENT_LEVEL[level].value),
+                    level=level.value, parent=PARENT_LEVEL[level].value
+                ),
                 field="parent_code",
             )
     path = f"{parent.path if parent else '/'}{code}/"
-    location = Location(code=code, name=name.strip(), level=level, parent_id=parent.id if parent else None, path=path)
+    location = Location(
+        code=code, name=name.strip(), level=level, parent_id=parent.id if parent else None, path=path
+    )
     session.add(location)
     session.flush()
-    audit.record(session, actor, action="location.created", entity_type="location", entity_id=location.id,
-                 summary=f"{code} {location.name}", after=audit.snapshot(location))
+    audit.record(
+        session,
+        actor,
+        action="location.created",
+        entity_type="location",
+        entity_id=location.id,
+        summary=f"{code} {location.name}",
+        after=audit.snapshot(location),
+    )
     return LocationInfo(location.id, code, location.name, level, parent.code if parent else None, path)

@@ -32,13 +32,16 @@ def _count(session: Session, model: type[Synced], *conditions: object) -> int:
 
 def overview(session: Session, actor: Actor) -> Overview:
     """Aggregate counts only: shown to every role."""
-    levels = dict(
-        session.execute(
+    levels: dict[LocationLevel, int] = {
+        level: count
+        for level, count in session.execute(
             select(Location.level, func.count()).where(Location.deleted_at.is_(None)).group_by(Location.level)
-        ).tuples()
-    )
+        )
+    }
     unsynced = sum(
-        int(session.execute(select(func.count()).select_from(model).where(model.dirty.is_(True))).scalar_one())
+        int(
+            session.execute(select(func.count()).select_from(model).where(model.dirty.is_(True))).scalar_one()
+        )
         for model in (Household, Member, Location, PaymentServiceProvider, PayPoint)
     )
     return Overview(

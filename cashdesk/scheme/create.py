@@ -58,7 +58,9 @@ def validate_scheme(*, name: str, country: str, currency: str) -> tuple[str, str
     country = country.strip().upper()
     if country not in COUNTRIES:
         raise ValidationError(
-            _("Unknown country code {code}. Use one of: {codes}.").format(code=country, codes=", ".join(sorted(COUNTRIES))),
+            _("Unknown country code {code}. Use one of: {codes}.").format(
+                code=country, codes=", ".join(sorted(COUNTRIES))
+            ),
             field="country",
         )
     currency = currency.strip().upper()
@@ -88,7 +90,9 @@ def create_scheme(
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DatabaseError(
-            _("The data folder {folder} cannot be created: {reason}.").format(folder=data_dir, reason=exc.strerror)
+            _("The data folder {folder} cannot be created: {reason}.").format(
+                folder=data_dir, reason=exc.strerror
+            )
         ) from exc
 
     key = os.urandom(32)
@@ -105,7 +109,9 @@ def create_scheme(
                     device_code=new_device_code(),
                 )
             )
-            admin = User(username=username, full_name=admin_full_name.strip() or username, role=Role.ADMINISTRATOR)
+            admin = User(
+                username=username, full_name=admin_full_name.strip() or username, role=Role.ADMINISTRATOR
+            )
             session.add(admin)
             session.flush()
             actor = load_actor(session, admin)
@@ -117,8 +123,15 @@ def create_scheme(
                 entity_id=1,
                 after={"name": name, "country": country, "currency": currency},
             )
-            audit.record(session, actor, action="user.created", entity_type="user", entity_id=admin.id,
-                         after=audit.snapshot(admin))
+            audit.record(
+                session,
+                actor,
+                action="user.created",
+                entity_type="user",
+                entity_id=admin.id,
+                summary=username,
+                after=audit.snapshot(admin),
+            )
         keystore = Keystore(data_dir / KEYSTORE_FILE)
         keystore.create(key)
         keystore.set_password(username, admin_password, key)
@@ -138,7 +151,9 @@ def recover_access(data_dir: Path, *, recovery_key: str, username: str, new_pass
     key = parse_recovery_key(recovery_key)
     keystore = Keystore(data_dir / KEYSTORE_FILE)
     if keystore.exists() and not keystore.matches(key):
-        raise ValidationError(_("This recovery key belongs to another CashDesk database."), field="recovery_key")
+        raise ValidationError(
+            _("This recovery key belongs to another CashDesk database."), field="recovery_key"
+        )
     engine = make_engine(data_dir / DATABASE_FILE, key)
     try:
         check_readable(engine)
@@ -148,15 +163,24 @@ def recover_access(data_dir: Path, *, recovery_key: str, username: str, new_pass
                 select(User).where(func.lower(User.username) == username.strip().lower())
             ).scalar_one_or_none()
             if user is None or user.role != Role.ADMINISTRATOR:
-                raise ValidationError(_("{name} is not an administrator of this scheme.").format(name=username),
-                                      field="username")
+                raise ValidationError(
+                    _("{name} is not an administrator of this scheme.").format(name=username),
+                    field="username",
+                )
             check_password(new_password, username=user.username)
             before = audit.snapshot(user)
             user.active = True
             user.must_change_password = False
-            audit.record(session, load_actor(session, user), action="user.access_recovered", entity_type="user",
-                         entity_id=user.id, summary=_("password set with the recovery key"),
-                         before=before, after=audit.snapshot(user))
+            audit.record(
+                session,
+                load_actor(session, user),
+                action="user.access_recovered",
+                entity_type="user",
+                entity_id=user.id,
+                summary=_("password set with the recovery key"),
+                before=before,
+                after=audit.snapshot(user),
+            )
         if not keystore.exists():
             keystore.create(key)
         keystore.set_password(user.username, new_password, key)

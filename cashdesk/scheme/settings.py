@@ -64,12 +64,21 @@ def update_settings(
     if idle_lock_minutes is not None:
         if not MIN_IDLE_MINUTES <= idle_lock_minutes <= MAX_IDLE_MINUTES:
             raise ValidationError(
-                _("The idle lock must be between {lo} and {hi} minutes.").format(lo=MIN_IDLE_MINUTES, hi=MAX_IDLE_MINUTES),
+                _("The idle lock must be between {lo} and {hi} minutes.").format(
+                    lo=MIN_IDLE_MINUTES, hi=MAX_IDLE_MINUTES
+                ),
                 field="idle_lock_minutes",
             )
         scheme.idle_lock_minutes = idle_lock_minutes
     after = {"name": scheme.name, "idle_lock_minutes": scheme.idle_lock_minutes}
     if after != before:
-        audit.record(session, actor, action="settings.changed", entity_type="scheme", entity_id=1,
-                     before=before, after=after)
+        audit.record(
+            session,
+            actor,
+            action="settings.changed",
+            entity_type="scheme",
+            entity_id=1,
+            before=before,
+            after=after,
+        )
     return scheme_info(session, actor)

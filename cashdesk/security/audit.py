@@ -145,6 +145,7 @@ def verify_chain(session: Session, actor: Actor) -> ChainReport:
 
 # --- reading the trail ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class AuditFilter:
     username: str | None = None
@@ -193,7 +194,9 @@ def count_entries(session: Session, actor: Actor, flt: AuditFilter) -> int:
     return int(session.execute(_filtered(select(func.count()).select_from(AuditEntry), flt)).scalar_one())
 
 
-def list_entries(session: Session, actor: Actor, flt: AuditFilter, *, offset: int = 0, limit: int = 200) -> list[AuditRow]:
+def list_entries(
+    session: Session, actor: Actor, flt: AuditFilter, *, offset: int = 0, limit: int = 200
+) -> list[AuditRow]:
     """Newest first, one page at a time."""
     actor.require(Permission.READ_AUDIT)
     query = _filtered(select(AuditEntry), flt).order_by(AuditEntry.seq.desc()).offset(offset).limit(limit)
@@ -207,10 +210,16 @@ def distinct_values(session: Session, actor: Actor) -> dict[str, list[str]]:
     """Choices for the filter boxes."""
     actor.require(Permission.READ_AUDIT)
     return {
-        "username": list(session.execute(select(AuditEntry.username).distinct().order_by(AuditEntry.username)).scalars()),
-        "action": list(session.execute(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).scalars()),
+        "username": list(
+            session.execute(select(AuditEntry.username).distinct().order_by(AuditEntry.username)).scalars()
+        ),
+        "action": list(
+            session.execute(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).scalars()
+        ),
         "entity_type": list(
-            session.execute(select(AuditEntry.entity_type).distinct().order_by(AuditEntry.entity_type)).scalars()
+            session.execute(
+                select(AuditEntry.entity_type).distinct().order_by(AuditEntry.entity_type)
+            ).scalars()
         ),
     }
 

@@ -13,6 +13,7 @@ from cashdesk.core.errors import (
     AccountInactive,
     AccountLocked,
     AuthenticationError,
+    CashDeskError,
     NotInitialised,
 )
 from cashdesk.core.i18n import _
@@ -37,7 +38,7 @@ def _locked_message(until: datetime) -> str:
     ).format(minutes=minutes, time=until.strftime("%H:%M"))
 
 
-def _wrong_password(keystore: Keystore, username: str) -> AuthenticationError | AccountLocked:
+def _wrong_password(keystore: Keystore, username: str) -> CashDeskError:
     """Count the failure and build the message to show."""
     state = keystore.record_failure(username)
     if state.locked_until:
@@ -47,9 +48,9 @@ def _wrong_password(keystore: Keystore, username: str) -> AuthenticationError | 
     left = MAX_FAILED_LOGINS - state.failed
     if state.failed and left <= 3:
         return AuthenticationError(
-            _("Wrong user name or password. {left} more wrong attempt(s) will lock the account for 5 minutes.").format(
-                left=left
-            )
+            _(
+                "Wrong user name or password. {left} more wrong attempt(s) will lock the account for 5 minutes."
+            ).format(left=left)
         )
     return AuthenticationError(_("Wrong user name or password."))
 
@@ -105,7 +106,9 @@ def open_desk(data_dir: Path, username: str, password: str) -> Desk:
                     after={"attempts": failures},
                 )
             user.last_login_at = datetime.now(UTC)
-            audit.record(session, actor, action="login", entity_type="user", entity_id=user.id)
+            audit.record(
+                session, actor, action="login", entity_type="user", entity_id=user.id, summary=user.username
+            )
             scheme_name = session.execute(select(Scheme.name)).scalar_one()
             must_change = user.must_change_password
     except BaseException:

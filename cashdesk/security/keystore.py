@@ -81,15 +81,15 @@ class Keystore:
             data: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise DatabaseError(
-                _("The key file {path} is missing. Restore it from a backup, or use the recovery key.").format(
-                    path=self.path
-                )
+                _(
+                    "The key file {path} is missing. Restore it from a backup, or use the recovery key."
+                ).format(path=self.path)
             ) from exc
         except (OSError, ValueError) as exc:
             raise DatabaseError(
-                _("The key file {path} is damaged. Restore it from a backup, or use the recovery key.").format(
-                    path=self.path
-                )
+                _(
+                    "The key file {path} is damaged. Restore it from a backup, or use the recovery key."
+                ).format(path=self.path)
             ) from exc
         if data.get("format") != FORMAT or not isinstance(data.get("slots"), dict):
             raise DatabaseError(_("{path} is not a CashDesk key file.").format(path=self.path))
@@ -165,7 +165,9 @@ class Keystore:
         wrapping_key = derive_key(password, _unb64(slot["salt"]), slot["n"], slot["r"], slot["p"])
         try:
             return AESGCM(wrapping_key).decrypt(
-                _unb64(slot["nonce"]), _unb64(slot["wrapped_key"]), normalise_username(username).encode("utf-8")
+                _unb64(slot["nonce"]),
+                _unb64(slot["wrapped_key"]),
+                normalise_username(username).encode("utf-8"),
             )
         except InvalidTag:
             return None

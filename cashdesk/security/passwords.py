@@ -16,7 +16,9 @@ def check_password(password: str, *, username: str, field: str = "password") -> 
     if password.strip().lower() == username.strip().lower():
         raise ValidationError(_("The password must not be the user name."), field=field)
     if len(set(password)) < 3:
-        raise ValidationError(_("The password is too easy to guess: use more different characters."), field=field)
+        raise ValidationError(
+            _("The password is too easy to guess: use more different characters."), field=field
+        )
 
 
 def check_username(username: str) -> str:

@@ -66,25 +66,29 @@ def _locations(session: Session, codes: Sequence[str]) -> list[Location]:
     missing = wanted - {loc.code.upper() for loc in found}
     if missing:
         raise ValidationError(
-            _("Unknown location code(s): {codes}.").format(codes=", ".join(sorted(missing))), field="locations"
+            _("Unknown location code(s): {codes}.").format(codes=", ".join(sorted(missing))),
+            field="locations",
         )
     return found
 
 
 def _require_an_admin_remains(session: Session, user: User) -> None:
     others = session.execute(
-        select(func.count()).select_from(User).where(
-            User.role == Role.ADMINISTRATOR, User.active.is_(True), User.id != user.id
-        )
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.ADMINISTRATOR, User.active.is_(True), User.id != user.id)
     ).scalar_one()
     if others == 0:
-        raise ValidationError(_("{name} is the last active administrator: keep at least one.").format(
-            name=user.username))
+        raise ValidationError(
+            _("{name} is the last active administrator: keep at least one.").format(name=user.username)
+        )
 
 
 def list_users(session: Session, actor: Actor) -> list[UserInfo]:
     actor.require(Permission.MANAGE_USERS)
-    users = session.execute(select(User).options(selectinload(User.locations)).order_by(User.username)).scalars()
+    users = session.execute(
+        select(User).options(selectinload(User.locations)).order_by(User.username)
+    ).scalars()
     return [_info(u) for u in users]
 
 
@@ -113,16 +117,28 @@ def create_user(
         raise ValidationError(_("The user name {name} is taken.").format(name=name), field="username")
     locations = _locations(session, location_codes)
     if role == Role.ENROLMENT_OFFICER and not locations:
-        raise ValidationError(_("An enrolment officer needs at least one location to work in."), field="locations")
-    user = User(username=name, full_name=full_name.strip(), role=role, must_change_password=True,
-                locations=locations)
+        raise ValidationError(
+            _("An enrolment officer needs at least one location to work in."), field="locations"
+        )
+    user = User(
+        username=name, full_name=full_name.strip(), role=role, must_change_password=True, locations=locations
+    )
     session.add(user)
     try:
         session.flush()
     except IntegrityError as exc:  # another window created the same name a moment ago
-        raise ValidationError(_("The user name {name} is taken.").format(name=name), field="username") from exc
-    audit.record(session, actor, action="user.created", entity_type="user", entity_id=user.id,
-                 summary=name, after=_snapshot(user))
+        raise ValidationError(
+            _("The user name {name} is taken.").format(name=name), field="username"
+        ) from exc
+    audit.record(
+        session,
+        actor,
+        action="user.created",
+        entity_type="user",
+        entity_id=user.id,
+        summary=name,
+        after=_snapshot(user),
+    )
     after_commit(session, lambda: vault.set_password(name, password))
     return _info(user)
 
@@ -150,31 +166,59 @@ def update_user(
     if location_codes is not None:
         user.locations = _locations(session, location_codes)
     if user.role == Role.ENROLMENT_OFFICER and not user.locations:
-        raise ValidationError(_("An enrolment officer needs at least one location to work in."), field="locations")
+        raise ValidationError(
+            _("An enrolment officer needs at least one location to work in."), field="locations"
+        )
     after = _snapshot(user)
     if after != before:
-        audit.record(session, actor, action="user.updated", entity_type="user", entity_id=user.id,
-                     summary=user.username, before=before, after=after)
+        audit.record(
+            session,
+            actor,
+            action="user.updated",
+            entity_type="user",
+            entity_id=user.id,
+            summary=user.username,
+            before=before,
+            after=after,
+        )
     return _info(user)
 
 
-def reset_password(session: Session, actor: Actor, vault: Vault, *, username: str, new_password: str) -> UserInfo:
+def reset_password(
+    session: Session, actor: Actor, vault: Vault, *, username: str, new_password: str
+) -> UserInfo:
     """An administrator sets a temporary password; it also lifts a lockout."""
     actor.require(Permission.MANAGE_USERS)
     user = _get(session, username)
     check_password(new_password, username=user.username)
     if not user.active:
-        raise ValidationError(_("{name} is deactivated: reactivate the account first.").format(name=user.username))
+        raise ValidationError(
+            _("{name} is deactivated: reactivate the account first.").format(name=user.username)
+        )
     before = _snapshot(user)
     user.must_change_password = True
-    audit.record(session, actor, action="user.password_reset", entity_type="user", entity_id=user.id,
-                 summary=user.username, before=before, after=_snapshot(user))
+    audit.record(
+        session,
+        actor,
+        action="user.password_reset",
+        entity_type="user",
+        entity_id=user.id,
+        summary=user.username,
+        before=before,
+        after=_snapshot(user),
+    )
     after_commit(session, lambda: vault.set_password(user.username, new_password))
     return _info(user)
 
 
 def set_active(
-    session: Session, actor: Actor, vault: Vault, *, username: str, active: bool, new_password: str | None = None
+    session: Session,
+    actor: Actor,
+    vault: Vault,
+    *,
+    username: str,
+    active: bool,
+    new_password: str | None = None,
 ) -> UserInfo:
     """Deactivating removes the user's key slot at once; reactivating needs a new temporary password."""
     actor.require(Permission.MANAGE_USERS)
@@ -196,8 +240,16 @@ def set_active(
         user.active = True
         user.must_change_password = True
         after_commit(session, lambda: vault.set_password(user.username, new_password))
-    audit.record(session, actor, action="user.activated" if active else "user.deactivated", entity_type="user",
-                 entity_id=user.id, summary=user.username, before=before, after=_snapshot(user))
+    audit.record(
+        session,
+        actor,
+        action="user.activated" if active else "user.deactivated",
+        entity_type="user",
+        entity_id=user.id,
+        summary=user.username,
+        before=before,
+        after=_snapshot(user),
+    )
     return _info(user)
 
 
@@ -212,7 +264,13 @@ def change_own_password(
     if new_password == current_password:
         raise ValidationError(_("Choose a password different from the current one."), field="new_password")
     user.must_change_password = False
-    audit.record(session, actor, action="user.password_changed", entity_type="user", entity_id=user.id,
-                 summary=user.username)
+    audit.record(
+        session,
+        actor,
+        action="user.password_changed",
+        entity_type="user",
+        entity_id=user.id,
+        summary=user.username,
+    )
     after_commit(session, lambda: vault.set_password(user.username, new_password))
     return _info(user)

@@ -1,0 +1,1 @@
+"""The window (PySide6 only). Screens call services through the ops hub and get plain data back."""

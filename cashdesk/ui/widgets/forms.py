@@ -1,0 +1,43 @@
+"""Small helpers for forms: an error line under the form, and the offending field marked red."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QWidget
+
+from cashdesk.core.errors import ValidationError
+from cashdesk.ui.ops import error_text
+
+
+class ErrorLabel(QLabel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("errorLabel")
+        self.setWordWrap(True)
+        self.hide()
+
+    def show_error(self, text: str) -> None:
+        self.setText(text)
+        self.setVisible(bool(text))
+
+    def clear_error(self) -> None:
+        self.setText("")
+        self.hide()
+
+
+def mark_invalid(widget: QWidget | None, invalid: bool) -> None:
+    if widget is None:
+        return
+    widget.setProperty("invalid", invalid)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def show_failure(exc: BaseException, label: ErrorLabel, fields: dict[str, QWidget]) -> None:
+    """Show a service's refusal: message under the form, the named field marked and focused."""
+    for widget in fields.values():
+        mark_invalid(widget, False)
+    label.show_error(error_text(exc))
+    if isinstance(exc, ValidationError) and exc.field in fields:
+        widget = fields[exc.field]
+        mark_invalid(widget, True)
+        widget.setFocus()

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cashdesk.core.errors import Cancelled, ValidationError
+from cashdesk.core.ids import is_valid_code
+from cashdesk.demo.district import load_demo_district
+from cashdesk.models import (
+    Household,
+    Location,
+    Member,
+    MemberIdentifier,
+    PayPoint,
+    RecipientRole,
+    Relationship,
+)
+from cashdesk.security.auth import open_desk
+from cashdesk.security.permissions import Actor
+from tests.conftest import ADMIN, ADMIN_PASSWORD
+
+
+def _facts(session: Session, actor: Actor) -> dict[str, object]:
+    members = session.execute(select(Member)).scalars().all()
+    households = session.execute(select(Household)).scalars().all()
+    per_household: dict[object, list[Member]] = {}
+    for m in members:
+        per_household.setdefault(m.household_id, []).append(m)
+    return {
+        "households": households,
+        "per_household": per_household,
+        "members": members,
+        "ids": session.execute(select(func.count()).select_from(MemberIdentifier)).scalar_one(),
+        "villages": session.execute(
+            select(func.count()).select_from(Location).where(Location.level == "village")
+        ).scalar_one(),
+        "pay_points": session.execute(select(func.count()).select_from(PayPoint)).scalar_one(),
+    }
+
+
+def test_demo_district_is_realistic(empty_dir: Path) -> None:
+    desk = open_desk(empty_dir, ADMIN, ADMIN_PASSWORD)
+    seen: list[float] = []
+    summary = desk.run(load_demo_district, households=600, seed=11, progress=lambda f, m: seen.append(f))
+    facts = desk.run(_facts)
+    desk.close()
+    assert seen[-1] == 1.0
+    assert summary.households == 600 and len(facts["households"]) == 600  # type: ignore[arg-type]
+    assert facts["villages"] >= 12 and facts["pay_points"] == 10
+    assert all(is_valid_code(h.code) for h in facts["households"])  # type: ignore[attr-defined]
+    for people in facts["per_household"].values():  # type: ignore[attr-defined]
+        roles = Counter(m.relation_to_head for m in people)
+        assert roles[Relationship.HEAD] == 1
+        assert sum(m.recipient_role == RecipientRole.PRIMARY for m in people) == 1
+    members = facts["members"]
+    year = datetime.now(UTC).year
+    assert all(year - 90 <= m.birth_year <= year for m in members)  # type: ignore[attr-defined]
+    year_only = sum(m.date_of_birth is None for m in members)  # type: ignore[attr-defined]
+    assert 0.05 < year_only / len(members) < 0.35  # type: ignore[arg-type]
+    assert 0 < facts["ids"] < len(members)  # type: ignore[arg-type,operator] # some have no ID
+    phones = [m.phone for m in members if m.phone]  # type: ignore[attr-defined]
+    assert phones and all(p.startswith("+265") and len(p) == 13 for p in phones)
+    heads_not_recipient = sum(
+        1
+        for people in facts["per_household"].values()  # type: ignore[attr-defined]
+        for m in people
+        if m.relation_to_head == Relationship.HEAD and m.recipient_role != RecipientRole.PRIMARY
+    )
+    assert heads_not_recipient > 0  # the head is not always the recipient
+
+
+def test_same_seed_same_people(empty_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    other = tmp_path / "other"
+    shutil.copytree(empty_dir, other)
+    names = []
+    for folder in (empty_dir, other):
+        desk = open_desk(folder, ADMIN, ADMIN_PASSWORD)
+        desk.run(load_demo_district, households=50, seed=5)
+        names.append(
+            desk.run(lambda s, a: sorted(s.execute(select(Member.given_name, Member.family_name)).all()))
+        )
+        desk.close()
+    assert names[0] == names[1]
+
+
+def test_cancel_leaves_nothing_and_a_second_load_is_refused(empty_dir: Path) -> None:
+    desk = open_desk(empty_dir, ADMIN, ADMIN_PASSWORD)
+    abort = threading.Event()
+
+    def cancel_midway(fraction: float, message: str) -> None:
+        if fraction > 0.3:
+            abort.set()
+
+    with pytest.raises(Cancelled):
+        desk.run(load_demo_district, households=8000, seed=1, progress=cancel_midway, abort=abort)
+    assert desk.run(lambda s, a: s.execute(select(func.count()).select_from(Location)).scalar_one()) == 0
+    desk.run(load_demo_district, households=10, seed=1)
+    with pytest.raises(ValidationError, match="new one"):
+        desk.run(load_demo_district, households=10, seed=1)
+    desk.close()

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import itertools
+import random
+
+from cashdesk.core.ids import CODE_ALPHABET, check_character, format_code, is_valid_code, uuid7
+
+
+def test_uuid7_is_version_7_and_increases_within_a_process() -> None:
+    ids = [uuid7() for _ in range(5000)]
+    assert all(u.version == 7 for u in ids)
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+
+
+def test_code_has_device_kind_and_sequence() -> None:
+    code = format_code("K7QX", "H", 42)
+    assert code.startswith("K7QX-H000042")
+    assert is_valid_code(code)
+
+
+def test_check_character_catches_every_single_typo_and_neighbour_swap() -> None:
+    rng = random.Random(7)
+    for _ in range(200):
+        code = format_code("".join(rng.choice(CODE_ALPHABET) for _ in range(4)), "P", rng.randint(0, 999_999))
+        chars = list(code)
+        positions = [i for i, c in enumerate(chars) if c != "-"]
+        for i in positions:
+            for replacement in CODE_ALPHABET:
+                if replacement != chars[i]:
+                    typo = chars.copy()
+                    typo[i] = replacement
+                    assert not is_valid_code("".join(typo)), (code, "".join(typo))
+        for a, b in itertools.pairwise(positions):
+            if chars[a] != chars[b]:
+                swapped = chars.copy()
+                swapped[a], swapped[b] = swapped[b], swapped[a]
+                assert not is_valid_code("".join(swapped)), (code, "".join(swapped))
+
+
+def test_check_character_is_one_alphabet_character() -> None:
+    assert check_character("ABCD-H000001") in CODE_ALPHABET
