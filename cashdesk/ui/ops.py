@@ -41,7 +41,7 @@ class _Task(QRunnable):
     def run(self) -> None:
         try:
             result = self.fn()
-        except BaseException as exc:  # noqa: BLE001 - every failure must reach the UI thread
+        except BaseException as exc:
             if not isinstance(exc, CashDeskError):
                 log.error("background task failed:\n%s", traceback.format_exc())
             self.signals.failed.emit(exc)
