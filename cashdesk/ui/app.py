@@ -71,7 +71,7 @@ class AppController(QObject):
             dialog.username,
             dialog.password.text(),
             on_done=lambda desk: self._first_login(desk, wants_demo),
-            on_error=lambda exc: self._fatal(exc),
+            on_error=self._fatal,
         )
 
     def _first_login(self, desk: Any, wants_demo: bool) -> None:
@@ -84,7 +84,7 @@ class AppController(QObject):
             load_demo_district,
             households=2000,
             on_done=lambda _summary: self.open_main_window(),
-            on_error=lambda exc: self._demo_failed(exc),
+            on_error=self._demo_failed,
         )
 
     def _demo_failed(self, exc: BaseException) -> None:
