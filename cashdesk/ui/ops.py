@@ -169,8 +169,13 @@ class OpsHub(QObject):
         def report(fraction: float, message: str) -> None:
             progress_signals.progress.emit(fraction, message)
 
+        def close_now() -> None:
+            # Not `singleShot(0, dialog.close)`: PySide6 over-releases a slot's bool return value,
+            # which on Python 3.11 eventually frees `True` itself and aborts the process.
+            dialog.close()
+
         def close_dialog() -> None:
-            QTimer.singleShot(0, dialog.close)
+            QTimer.singleShot(0, close_now)
             progress_signals.deleteLater()
 
         def done(result: Any) -> None:
