@@ -80,12 +80,12 @@ def create_scheme(
     admin_full_name: str = "",
 ) -> NewScheme:
     """Create the encrypted database, its key file and the first administrator."""
-    name, country, currency = validate_scheme(name=name, country=country, currency=currency)
-    username = check_username(admin_username)
-    check_password(admin_password, username=username)
     database = data_dir / DATABASE_FILE
     if database.exists():
         raise CashDeskError(_("{path} already holds a CashDesk scheme.").format(path=database))
+    name, country, currency = validate_scheme(name=name, country=country, currency=currency)
+    username = check_username(admin_username)
+    check_password(admin_password, username=username)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -168,6 +168,7 @@ def recover_access(data_dir: Path, *, recovery_key: str, username: str, new_pass
                     field="username",
                 )
             check_password(new_password, username=user.username)
+            username = user.username
             before = audit.snapshot(user)
             user.active = True
             user.must_change_password = False
@@ -183,6 +184,6 @@ def recover_access(data_dir: Path, *, recovery_key: str, username: str, new_pass
             )
         if not keystore.exists():
             keystore.create(key)
-        keystore.set_password(user.username, new_password, key)
+        keystore.set_password(username, new_password, key)
     finally:
         engine.dispose()

@@ -72,7 +72,7 @@ def test_first_run_creates_the_scheme(qtbot: QtBot, hub: OpsHub, tmp_path: Path)
     dialog.country.setCurrentIndex(dialog.country.findData("KE"))
     assert dialog.currency.text() == "KES"
     _ok(dialog)  # no name yet
-    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=5000)
+    qtbot.waitUntil(dialog.error.isVisible, timeout=5000)
     assert dialog.scheme.property("invalid") is True
     qtbot.keyClicks(dialog.scheme, "Inua Jamii")
     qtbot.keyClicks(dialog.password, "chief-pass-1")

@@ -65,7 +65,7 @@ def test_admin_creates_a_user_through_the_users_screen(qtbot: QtBot, hub_as: Cal
     qtbot.keyClicks(dialog.password, "grace-pass-1")
     qtbot.keyClicks(dialog.confirm, "grace-pass-1")
     dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
-    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=5000)  # an officer needs an area
+    qtbot.waitUntil(dialog.error.isVisible, timeout=5000)  # an officer needs an area
     assert "location" in dialog.error.text()
     assert dialog.locations.property("invalid") is True
     village = next(
@@ -97,7 +97,7 @@ def test_idle_lock_hides_the_work_and_keeps_unsaved_input(
     lock = window.lock_screen
     qtbot.keyClicks(lock.password, "wrong-password")
     qtbot.keyClick(lock.password, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: lock.error.isVisible(), timeout=5000)
+    qtbot.waitUntil(lock.error.isVisible, timeout=5000)
     assert window.is_locked
     window.idle.pause()  # keep the test from re-locking while it types
     qtbot.keyClicks(lock.password, ADMIN_PASSWORD)
