@@ -32,6 +32,8 @@ def test_rows_arrive_a_page_at_a_time(qtbot: QtBot) -> None:
         [("#", lambda r: r["n"]), ("Name", lambda r: r["name"])], _fetcher(calls), page_size=200
     )
     model.fetchMore()
+    assert calls == []  # nothing until the screen asks for its first page
+    model.reload()
     qtbot.waitUntil(lambda: model.rowCount() == 200)
     assert model.data(model.index(3, 1)) == "person 3"
     assert model.canFetchMore()
@@ -45,7 +47,7 @@ def test_rows_arrive_a_page_at_a_time(qtbot: QtBot) -> None:
 def test_reload_drops_pages_requested_before_it(qtbot: QtBot) -> None:
     calls: list[tuple[int, int]] = []
     model = PagedTableModel([("#", lambda r: r["n"])], _fetcher(calls), page_size=100)
-    model.fetchMore()
+    model.reload()
     model.reload()  # the first request's answer must not be appended after the reset
     qtbot.waitUntil(lambda: model.rowCount() == 100)
     qtbot.wait(20)

@@ -29,6 +29,8 @@ class PagedTableModel(QAbstractTableModel):
         self._exhausted = False
         self._loading = False
         self._generation = 0  # pages requested before a reset are dropped when they arrive
+        # Views ask for rows as soon as they exist; nothing is fetched until the screen calls reload().
+        self._started = False
 
     # --- Qt interface ---
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
@@ -51,10 +53,10 @@ class PagedTableModel(QAbstractTableModel):
         return None
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self._exhausted and not self._loading
+        return self._started and not parent.isValid() and not self._exhausted and not self._loading
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or self._exhausted or self._loading:
+        if not self._started or parent.isValid() or self._exhausted or self._loading:
             return
         self._loading = True
         generation = self._generation
@@ -79,6 +81,7 @@ class PagedTableModel(QAbstractTableModel):
         if fetch is not None:
             self._fetch = fetch
         self._generation += 1
+        self._started = True
         self._rows = []
         self._exhausted = False
         self._loading = False
