@@ -31,7 +31,7 @@ class FirstRunDialog(QDialog):
         self.data_dir = data_dir
         self.created: NewScheme | None = None
         self.setWindowTitle(self.tr("Welcome to CashDesk"))
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(640)
 
         intro = QLabel(
             self.tr(
@@ -57,7 +57,7 @@ class FirstRunDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.confirm = QLineEdit()
         self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
-        self.demo = QCheckBox(self.tr("Load a demo district (2,000 households) to try CashDesk"))
+        self.demo = QCheckBox(self.tr("Load a demo district (2,000 households) to try things out"))
         self.demo.setChecked(True)
 
         form = QFormLayout()
