@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -32,12 +33,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def display_missing() -> bool:
+    """On Linux without a display, Qt aborts the process with an unhelpful message: say it first."""
+    return (
+        sys.platform.startswith("linux")
+        and not os.environ.get("QT_QPA_PLATFORM")
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         from cashdesk.cli.session import data_dir
 
+        if display_missing():
+            print(
+                _(
+                    "cashdesk: no display to open the window on (DISPLAY is not set). Run it on a desktop, "
+                    "or use the commands: cashdesk --help"
+                ),
+                file=sys.stderr,
+            )
+            return 2
         try:
             from cashdesk.ui.app import run_app
         except ImportError as exc:  # Qt's system libraries missing: say which, do not dump a trace

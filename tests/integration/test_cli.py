@@ -200,3 +200,20 @@ def test_missing_data_folder_and_foreign_file(tmp_path: Path) -> None:
     (data / "keys.json").write_text("{not json")
     damaged = cashdesk("--user", "admin", "user", "list", data=data)
     assert damaged.returncode == 1 and "damaged" in damaged.stderr
+
+
+def test_no_display_gets_a_message_not_a_crash(tmp_path: Path) -> None:
+    environ = {
+        k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    environ["CASHDESK_HOME"] = str(tmp_path / "data")
+    result = subprocess.run(
+        [sys.executable, "-m", "cashdesk"],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "no display" in result.stderr
