@@ -22,18 +22,29 @@ def main() -> None:
     data = Path(tempfile.mkdtemp()) / "data"
     env = dict(os.environ, CASHDESK_HOME=str(data), CASHDESK_PASSWORD="bench-pass-1", CASHDESK_USER="admin")
     cli = [sys.executable, "-m", "cashdesk"]
-    subprocess.run([*cli, "init", "--scheme", "Bench", "--country", "MW", "--currency", "MWK", "--admin", "admin"],
-                   env=env, check=True, capture_output=True)
+    subprocess.run(
+        [*cli, "init", "--scheme", "Bench", "--country", "MW", "--currency", "MWK", "--admin", "admin"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     started = time.perf_counter()
-    result = subprocess.run([*cli, "demo", "--households", str(args.households), "--seed", "1"], env=env,
-                            check=True, capture_output=True, text=True)
+    result = subprocess.run(
+        [*cli, "demo", "--households", str(args.households), "--seed", "1"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     elapsed = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     size_mb = (data / "cashdesk.db").stat().st_size / 1e6
     print(result.stdout.strip())
-    print(f"{args.households:,} households in {elapsed:.1f} s "
-          f"({args.households / elapsed:,.0f} households/s), peak memory {peak_mb:.0f} MB, "
-          f"database {size_mb:.0f} MB")
+    print(
+        f"{args.households:,} households in {elapsed:.1f} s "
+        f"({args.households / elapsed:,.0f} households/s), peak memory {peak_mb:.0f} MB, "
+        f"database {size_mb:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

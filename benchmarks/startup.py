@@ -39,8 +39,6 @@ def child(data: Path) -> None:
     print("login-shown", flush=True)
     started = time.perf_counter()
     dialog.password.setText(PASSWORD)
-    dialog.accepted.connect(lambda: opened())
-    dialog._login()
 
     def opened() -> None:
         hub.desk = dialog.desk
@@ -59,14 +57,17 @@ def child(data: Path) -> None:
 
         check()
 
+    dialog.accepted.connect(opened)
+    dialog._login()
     app.exec()
 
 
 def measure(data: Path) -> tuple[float, float]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, __file__, "--child", str(data)], stdout=subprocess.PIPE, text=True,
-                            env=env)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", str(data)], stdout=subprocess.PIPE, text=True, env=env
+    )
     assert proc.stdout is not None
     to_login = to_main = float("nan")
     for line in proc.stdout:
@@ -92,21 +93,28 @@ def main() -> None:
     from cashdesk.security.auth import open_desk
 
     data = Path(tempfile.mkdtemp()) / "data"
-    create_scheme(data, name="Benchmark", country="MW", currency="MWK", admin_username="admin",
-                  admin_password=PASSWORD)
+    create_scheme(
+        data, name="Benchmark", country="MW", currency="MWK", admin_username="admin", admin_password=PASSWORD
+    )
     desk = open_desk(data, "admin", PASSWORD)
     t = time.perf_counter()
     summary = desk.run(load_demo_district, households=args.households, seed=1)
-    print(f"demo district: {summary.households:,} households, {summary.members:,} members "
-          f"in {time.perf_counter() - t:.1f} s")
+    print(
+        f"demo district: {summary.households:,} households, {summary.members:,} members "
+        f"in {time.perf_counter() - t:.1f} s"
+    )
     desk.close()
     results = [measure(data) for _ in range(args.runs)]
     logins = [r[0] for r in results]
     mains = [r[1] for r in results]
-    print(f"process start -> login window: median {statistics.median(logins):.2f} s "
-          f"(runs: {', '.join(f'{x:.2f}' for x in logins)})")
-    print(f"login -> main window with figures: median {statistics.median(mains):.2f} s "
-          f"(runs: {', '.join(f'{x:.2f}' for x in mains)})")
+    print(
+        f"process start -> login window: median {statistics.median(logins):.2f} s "
+        f"(runs: {', '.join(f'{x:.2f}' for x in logins)})"
+    )
+    print(
+        f"login -> main window with figures: median {statistics.median(mains):.2f} s "
+        f"(runs: {', '.join(f'{x:.2f}' for x in mains)})"
+    )
 
 
 if __name__ == "__main__":

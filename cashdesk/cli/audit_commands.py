@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from cashdesk.cli.session import login
+from cashdesk.cli.session import logged_in
 from cashdesk.cli.terminal import CommandError
 from cashdesk.core.i18n import _
 from cashdesk.security import audit
@@ -27,11 +27,8 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    desk = login(args)
-    try:
+    with logged_in(args) as desk:
         report = desk.run(audit.verify_chain)
-    finally:
-        desk.close()
     if not report.intact:
         raise CommandError(
             _("The audit trail is broken at entry {seq}: {reason}. {n} entries before it are intact.").format(
@@ -46,11 +43,8 @@ def run_list(args: argparse.Namespace) -> int:
     flt = audit.AuditFilter(
         username=args.username, action=args.action, entity_type=args.entity_type, entity_id=args.entity_id
     )
-    desk = login(args)
-    try:
+    with logged_in(args) as desk:
         rows = desk.run(audit.list_entries, flt, limit=args.limit)
-    finally:
-        desk.close()
     for row in rows:
         if args.json:
             print(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cashdesk.cli.terminal import CommandError, read_password
@@ -26,3 +28,13 @@ def login(args: argparse.Namespace) -> Desk:
     if desk.backup_written:
         print(_("The database was upgraded; the previous copy is {path}").format(path=desk.backup_written))
     return desk
+
+
+@contextmanager
+def logged_in(args: argparse.Namespace) -> Iterator[Desk]:
+    """Log in for one command; the database is closed however the command ends."""
+    desk = login(args)
+    try:
+        yield desk
+    finally:
+        desk.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cashdesk.cli.session import data_dir, login
+from cashdesk.cli.session import data_dir, logged_in
 from cashdesk.cli.terminal import ProgressBar, cancellable, read_password
 from cashdesk.core.i18n import _
 from cashdesk.demo.district import load_demo_district
@@ -53,16 +53,13 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    desk = login(args)
-    try:
+    with logged_in(args) as desk:
         bar = ProgressBar()
         with cancellable() as abort:
             summary = desk.run(
                 load_demo_district, households=args.households, seed=args.seed, progress=bar, abort=abort
             )
         bar.finish()
-    finally:
-        desk.close()
     print(
         _("Demo district loaded: {v} villages, {p} pay points, {h:,} households, {m:,} members.").format(
             v=summary.villages, p=summary.pay_points, h=summary.households, m=summary.members

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cashdesk.cli.session import login
+from cashdesk.cli.session import logged_in
 from cashdesk.cli.terminal import read_password
 from cashdesk.core.i18n import _
 from cashdesk.models.security import Role
@@ -59,8 +59,7 @@ def _new_password(name: str) -> str:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    desk = login(args)
-    try:
+    with logged_in(args) as desk:
         password = _new_password(args.name)
         info = desk.run(
             users.create_user,
@@ -71,8 +70,6 @@ def run_add(args: argparse.Namespace) -> int:
             password=password,
             location_codes=args.location,
         )
-    finally:
-        desk.close()
     print(
         _("Created {user} ({role}); they must change the password at first login.").format(
             user=info.username, role=role_label(info.role)
@@ -82,11 +79,8 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    desk = login(args)
-    try:
+    with logged_in(args) as desk:
         rows = desk.run(users.list_users)
-    finally:
-        desk.close()
     print(f"{'USER':<20} {'ROLE':<18} {'ACTIVE':<7} {'LOCATIONS':<20} FULL NAME")
     for u in rows:
         active = _("yes") if u.active else _("no")
@@ -97,28 +91,21 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_reset(args: argparse.Namespace) -> int:
-    desk = login(args)
-    try:
+    with logged_in(args) as desk:
         desk.run(users.reset_password, desk.vault, username=args.name, new_password=_new_password(args.name))
-    finally:
-        desk.close()
     print(_("{user} has a temporary password and must change it at next login.").format(user=args.name))
     return 0
 
 
 def run_deactivate(args: argparse.Namespace) -> int:
-    desk = login(args)
-    try:
+    with logged_in(args) as desk:
         desk.run(users.set_active, desk.vault, username=args.name, active=False)
-    finally:
-        desk.close()
     print(_("{user} is deactivated.").format(user=args.name))
     return 0
 
 
 def run_activate(args: argparse.Namespace) -> int:
-    desk = login(args)
-    try:
+    with logged_in(args) as desk:
         desk.run(
             users.set_active,
             desk.vault,
@@ -126,15 +113,12 @@ def run_activate(args: argparse.Namespace) -> int:
             active=True,
             new_password=_new_password(args.name),
         )
-    finally:
-        desk.close()
     print(_("{user} is active again and must change the password at next login.").format(user=args.name))
     return 0
 
 
 def run_passwd(args: argparse.Namespace) -> int:
-    desk = login(args)
-    try:
+    with logged_in(args) as desk:
         current = read_password("CASHDESK_PASSWORD", _("Current password: "))
         desk.run(
             users.change_own_password,
@@ -142,7 +126,5 @@ def run_passwd(args: argparse.Namespace) -> int:
             current_password=current,
             new_password=_new_password(desk.actor.username),
         )
-    finally:
-        desk.close()
     print(_("Password changed."))
     return 0

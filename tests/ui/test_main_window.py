@@ -64,7 +64,7 @@ def test_admin_creates_a_user_through_the_users_screen(qtbot: QtBot, hub_as: Cal
     dialog.role.setCurrentIndex(dialog.role.findData(Role.ENROLMENT_OFFICER))
     qtbot.keyClicks(dialog.password, "grace-pass-1")
     qtbot.keyClicks(dialog.confirm, "grace-pass-1")
-    dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     qtbot.waitUntil(dialog.error.isVisible, timeout=5000)  # an officer needs an area
     assert "location" in dialog.error.text()
     assert dialog.locations.property("invalid") is True
@@ -75,7 +75,7 @@ def test_admin_creates_a_user_through_the_users_screen(qtbot: QtBot, hub_as: Cal
     )
     dialog.locations.item(village).setCheckState(Qt.CheckState.Checked)
     with qtbot.waitSignal(dialog.accepted, timeout=5000):
-        dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     qtbot.waitUntil(lambda: screen.model.rowCount() == 5, timeout=5000)  # the list refreshed itself
     grace = next(u for u in screen.model.rows if u.username == "grace")
     assert grace.location_codes == ("V002",) and grace.must_change_password

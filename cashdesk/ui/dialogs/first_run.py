@@ -21,7 +21,7 @@ from cashdesk.core.errors import ValidationError
 from cashdesk.scheme.countries import COUNTRIES
 from cashdesk.scheme.create import NewScheme, create_scheme
 from cashdesk.ui.ops import OpsHub
-from cashdesk.ui.widgets.forms import ErrorLabel, show_failure
+from cashdesk.ui.widgets.forms import ErrorLabel, ok_cancel_buttons, show_failure
 
 
 class FirstRunDialog(QDialog):
@@ -74,12 +74,7 @@ class FirstRunDialog(QDialog):
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.error = ErrorLabel()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Create scheme"))
-        self.buttons.accepted.connect(self._create)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons(self, self.tr("Create scheme"), self._create)
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)

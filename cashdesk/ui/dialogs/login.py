@@ -7,7 +7,6 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -19,7 +18,7 @@ from cashdesk.core.errors import ValidationError
 from cashdesk.security import users
 from cashdesk.security.auth import open_desk
 from cashdesk.ui.ops import OpsHub
-from cashdesk.ui.widgets.forms import ErrorLabel, show_failure
+from cashdesk.ui.widgets.forms import ErrorLabel, ok_cancel_buttons, show_failure
 
 
 class LoginDialog(QDialog):
@@ -46,12 +45,7 @@ class LoginDialog(QDialog):
         where = QLabel(self.tr("Database: {path}").format(path=data_dir / "cashdesk.db"))
         where.setObjectName("hint")
         where.setWordWrap(True)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Log in"))
-        self.buttons.accepted.connect(self._login)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons(self, self.tr("Log in"), self._login)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addLayout(form)
@@ -111,12 +105,7 @@ class ChangePasswordDialog(QDialog):
         form.addRow(self.tr("New password"), self.new)
         form.addRow(self.tr("Type it again"), self.confirm)
         self.error = ErrorLabel()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Change password"))
-        self.buttons.accepted.connect(self._save)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons(self, self.tr("Change password"), self._save)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)

@@ -10,17 +10,14 @@ from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -30,6 +27,7 @@ from cashdesk.security import audit
 from cashdesk.ui.ops import OpsHub
 from cashdesk.ui.screens.base import Screen
 from cashdesk.ui.widgets.paged_model import PagedTableModel
+from cashdesk.ui.widgets.tables import row_table
 
 
 def _value(value: Any) -> str:
@@ -142,15 +140,7 @@ class AuditScreen(Screen):
             (self.tr("Summary"), lambda r: r.summary),
         ]
         self.model = PagedTableModel(columns, self._fetch, parent=self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        self.table = row_table(self.model)
         for column, width in enumerate((55, 150, 100, 170, 250)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().currentRowChanged.connect(self._show_detail)

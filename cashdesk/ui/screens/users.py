@@ -6,13 +6,10 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -20,7 +17,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -31,7 +27,8 @@ from cashdesk.security import users
 from cashdesk.security.permissions import Role, role_label
 from cashdesk.ui.ops import OpsHub, error_text
 from cashdesk.ui.screens.base import Screen
-from cashdesk.ui.widgets.forms import ErrorLabel, show_failure
+from cashdesk.ui.widgets.forms import ErrorLabel, ok_cancel_buttons, show_failure
+from cashdesk.ui.widgets.tables import row_table
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -145,11 +142,7 @@ class UserDialog(QDialog):
         hint.setObjectName("hint")
         hint.setWordWrap(True)
         self.error = ErrorLabel()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self._save)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons(self, self.tr("Save"), self._save)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(hint)
@@ -208,14 +201,7 @@ class UsersScreen(Screen):
         heading = QLabel(self.tr("Users"))
         heading.setObjectName("screenTitle")
         self.model = UsersModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = row_table(self.model, fit_columns=True)
         self.table.doubleClicked.connect(lambda _index: self.edit_user())
         self.new_button = QPushButton(self.tr("New user…"))
         self.edit_button = QPushButton(self.tr("Edit…"))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QWidget
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QWidget
 
 from cashdesk.core.errors import ValidationError
 from cashdesk.ui.ops import error_text
@@ -41,3 +43,12 @@ def show_failure(exc: BaseException, label: ErrorLabel, fields: dict[str, QWidge
         widget = fields[exc.field]
         mark_invalid(widget, True)
         widget.setFocus()
+
+
+def ok_cancel_buttons(dialog: QDialog, ok_text: str, on_ok: Callable[[], None]) -> QDialogButtonBox:
+    """OK (renamed to say what it does) runs `on_ok`, which closes the dialog itself on success."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.accepted.connect(on_ok)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
