@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from cashdesk.core.database import is_mapped_table
 from cashdesk.models import Base
 
 config = context.config
@@ -16,5 +17,6 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=True,  # SQLite cannot ALTER most things: rebuild tables in batch mode
     compare_type=True,
+    include_name=lambda name, type_, parent: type_ != "table" or is_mapped_table(name),
 )
 context.run_migrations()

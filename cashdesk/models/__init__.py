@@ -46,6 +46,7 @@ from cashdesk.models.registry import (
     HouseholdStatus,
     Member,
     MemberIdentifier,
+    MemberMatchKey,
     PaymentMethod,
     RecipientRole,
     Relationship,
