@@ -81,6 +81,7 @@ __all__ = [
     "LocationLevel",
     "Member",
     "MemberIdentifier",
+    "MemberMatchKey",
     "MemberMerge",
     "NonPaymentReason",
     "PayPoint",
