@@ -124,10 +124,106 @@ def main() -> None:
     settle(app, hub)
     save(dialog, "user-dialog")
     dialog.close()
+    registry_screens(app, hub, window)
     window.lock()
     settle(app, hub)
     save(window, "locked")
     hub.desk.close()
+
+
+def registry_screens(app: QApplication, hub: OpsHub, window: MainWindow) -> None:
+    """Households list, editor with a look-alike, import preview with errors, and the review queue."""
+    from datetime import date
+
+    from cashdesk.registry.household_input import HouseholdInput, IdentifierInput, MemberInput
+    from cashdesk.registry.households import create_household
+    from cashdesk.registry.review import scan_registry
+    from cashdesk.ui.dialogs.household_editor import COL, HouseholdEditor
+    from cashdesk.ui.dialogs.import_households import ImportDialog
+
+    def person(
+        given: str, family: str, sex: str, born: date, relation: str, recipient: str | None
+    ) -> MemberInput:
+        return MemberInput(
+            given_name=given,
+            family_name=family,
+            sex=sex,
+            date_of_birth=born,
+            relation_to_head=relation,
+            recipient_role=recipient,
+            identifiers=[IdentifierInput("national_id", "29011234")] if relation == "head" else [],
+        )
+
+    hub.desk.run(
+        create_household,
+        HouseholdInput(
+            location_code="V001",
+            pay_point_code="PP01",
+            members=[
+                person("Chisomo", "Mkandawire", "F", date(1979, 6, 12), "head", "primary"),
+                person("Blessings", "Mkandawire", "M", date(2010, 2, 1), "child", None),
+            ],
+        ),
+    )
+    window.show_screen("households")
+    settle(app, hub, 600)
+    window.households_screen.search.setText("mkanda")
+    settle(app, hub, 600)
+    save(window, "households-search")
+    window.households_screen.search.setText("")
+    settle(app, hub, 400)
+    save(window, "households")
+
+    editor = HouseholdEditor(hub, parent=window)
+    editor.show()
+    settle(app, hub)
+    editor.village.setCurrentIndex(editor.village.findData("V001"))
+    editor.pay_point.setCurrentIndex(editor.pay_point.findData("PP01"))
+    for key, text in (
+        ("given_name", "Chisomo"),
+        ("family_name", "Mkandawiri"),
+        ("sex", "F"),
+        ("birth", "1979-12-06"),
+        ("id_number", "29011243"),
+    ):
+        editor.grid.item(0, COL[key]).setText(text)
+    editor.add_member()
+    for key, text in (
+        ("given_name", "Tawonga"),
+        ("sex", "M"),
+        ("birth", "~9"),
+        ("relation_to_head", "ch"),
+        ("phone", "0123"),
+    ):
+        editor.grid.item(1, COL[key]).setText(text)
+    editor._dup_row = 0
+    editor._check_duplicates()
+    settle(app, hub, 800)
+    save(editor, "household-editor")
+    editor.close()
+
+    source = Path(tempfile.mkdtemp()) / "old-registry.csv"
+    source.write_text(
+        "HH ID,Member ID,Relation,Recipient,First name,Surname,Sex,DOB,NIN,Village,Pay point\n"
+        "A1,A1-1,head,primary,Agnes,Phiri,F,1971-04-03,31000001,V001,PP01\n"
+        "A1,A1-2,child,,Kondwani,Phiri,M,2014,,V001,PP01\n"
+        "A2,A2-1,head,primary,James,Banda,M,31/02/1966,31000002,V002,PP01\n"
+        "A3,A3-1,head,,Ruth,Zulu,F,1980-01-01,31000003,Nowhere,PP01\n"
+        "A4,A4-1,head,primary,Esther,Mwale,F,1990-05-05,31000004,V003,PP01\n"
+        "A4,A4-2,head,,Esther,Mwale,F,1991-05-05,,V003,PP01\n",
+        encoding="utf-8",
+    )
+    dialog = ImportDialog(hub, parent=window)
+    dialog.show()
+    dialog.load_file(source)
+    settle(app, hub, 1500)
+    save(dialog, "import-preview")
+    dialog.close()
+
+    hub.desk.run(scan_registry)
+    window.show_screen("duplicates")
+    settle(app, hub, 800)
+    save(window, "duplicates-review")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from cashdesk import __version__
-from cashdesk.cli import audit_commands, setup_commands, user_commands
+from cashdesk.cli import audit_commands, registry_commands, setup_commands, user_commands
 from cashdesk.cli.terminal import CommandError
 from cashdesk.core.errors import CashDeskError, ValidationError
 from cashdesk.core.i18n import _
@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     setup_commands.add_parsers(commands)
     user_commands.add_parsers(commands)
+    registry_commands.add_parsers(commands)
     audit_commands.add_parsers(commands)
     return parser
 

@@ -359,7 +359,10 @@ def load_demo_district(
             session.execute(insert(Base.metadata.tables["member_identifiers"]), rows.identifiers)
         member_total += len(rows.members)
         done = min(households, start + BATCH)
-        progress(done / households, _("{done:,} of {total:,} households").format(done=done, total=households))
+        progress(
+            0.95 * done / households,
+            _("{done:,} of {total:,} households").format(done=done, total=households),
+        )
     note_changed(
         session, "households", "members", "member_identifiers", "locations", "providers", "pay_points"
     )
@@ -373,4 +376,5 @@ def load_demo_district(
         summary=_("demo district with {n:,} households").format(n=households),
         after=summary.__dict__,
     )
+    progress(1.0, _("{n:,} households ready").format(n=households))
     return summary

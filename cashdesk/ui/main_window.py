@@ -21,13 +21,17 @@ from PySide6.QtWidgets import (
 from cashdesk import __version__
 from cashdesk.scheme.settings import scheme_info
 from cashdesk.security.permissions import Permission, role_label
+from cashdesk.ui.dialogs.household_editor import HouseholdEditor
+from cashdesk.ui.dialogs.import_households import ImportDialog
 from cashdesk.ui.dialogs.login import ChangePasswordDialog
 from cashdesk.ui.idle import IdleWatcher
 from cashdesk.ui.lock_screen import LockScreen
 from cashdesk.ui.ops import OpsHub
 from cashdesk.ui.screens.audit_trail import AuditScreen
 from cashdesk.ui.screens.base import Screen
+from cashdesk.ui.screens.duplicates_review import DuplicatesScreen
 from cashdesk.ui.screens.home import HomeScreen
+from cashdesk.ui.screens.households import HouseholdsScreen
 from cashdesk.ui.screens.settings import SettingsScreen
 from cashdesk.ui.screens.users import UsersScreen
 
@@ -51,14 +55,19 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.screens: dict[str, Screen] = {}
         self.settings_screen: SettingsScreen | None = None
+        self.households_screen = HouseholdsScreen(hub) if actor.can(Permission.VIEW_REGISTRY) else None
+        self.duplicates_screen = DuplicatesScreen(hub) if actor.can(Permission.REVIEW_DUPLICATES) else None
         for key, screen, allowed in (
             ("home", HomeScreen(hub), True),
+            ("households", self.households_screen, self.households_screen is not None),
+            ("duplicates", self.duplicates_screen, self.duplicates_screen is not None),
             ("users", UsersScreen(hub), actor.can(Permission.MANAGE_USERS)),
             ("audit", AuditScreen(hub), actor.can(Permission.READ_AUDIT)),
             ("settings", SettingsScreen(hub), actor.can(Permission.MANAGE_SETTINGS)),
         ):
-            if not allowed:
-                screen.deleteLater()
+            if screen is None or not allowed:
+                if screen is not None:
+                    screen.deleteLater()
                 continue
             self.screens[key] = screen
             self.pages.addWidget(screen)
@@ -69,6 +78,11 @@ class MainWindow(QMainWindow):
             if isinstance(screen, SettingsScreen):
                 self.settings_screen = screen
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        if self.households_screen is not None:
+            self.households_screen.open_household.connect(self.open_household)
+            self.households_screen.import_requested.connect(self.open_import)
+        if self.duplicates_screen is not None:
+            self.duplicates_screen.open_household.connect(self.open_household)
 
         workspace = QWidget()
         row = QHBoxLayout(workspace)
@@ -166,6 +180,20 @@ class MainWindow(QMainWindow):
             if self.nav.item(row).data(Qt.ItemDataRole.UserRole) == key:
                 self.nav.setCurrentRow(row)
                 return
+
+    # --- registry ---
+    def open_household(self, household_id: object) -> HouseholdEditor:
+        editor = HouseholdEditor(self.hub, household_id, parent=self)  # type: ignore[arg-type]
+        editor.open_other.connect(self.open_household)
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        editor.show()
+        return editor
+
+    def open_import(self) -> ImportDialog:
+        dialog = ImportDialog(self.hub, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     # --- account ---
     def change_password(self) -> None:

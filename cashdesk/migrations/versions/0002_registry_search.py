@@ -2,7 +2,7 @@
 
 member_match_keys holds duplicate-detection blocking keys; member_search is an FTS5 index with one row
 per member (rowid = the member's rowid) over names, household code, phone and ID numbers. Keys for
-existing members are computed by the application (cashdesk dedup --rebuild-keys), not here.
+members registered before this revision are computed by the next full scan (cashdesk dedup).
 
 Revision ID: 0002
 Revises: 0001

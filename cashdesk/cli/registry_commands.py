@@ -1,0 +1,188 @@
+"""`cashdesk import households|locations`, `cashdesk export households`, `cashdesk dedup`."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+from cashdesk.cli.session import logged_in
+from cashdesk.cli.terminal import CommandError, ProgressBar, cancellable
+from cashdesk.core.i18n import _
+from cashdesk.registry.importing.run import REPORT, UPDATE, ImportOptions, import_households
+from cashdesk.registry.locations import import_locations
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    imports = commands.add_parser("import", help=_("import households or locations from CSV/XLSX"))
+    sub = imports.add_subparsers(dest="import_command", required=True, metavar="WHAT")
+    hh = sub.add_parser("households", help=_("one row per member; see the README for the columns"))
+    hh.add_argument("file", type=Path)
+    hh.add_argument("--dry-run", action="store_true", help=_("check every row, write nothing"))
+    hh.add_argument(
+        "--errors", type=Path, metavar="OUT.csv", help=_("write the rejected rows with the reason")
+    )
+    hh.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="SRC=FIELD",
+        help=_("use column SRC for FIELD (repeatable); FIELD empty to ignore SRC"),
+    )
+    hh.add_argument("--profile", help=_("start from a saved column mapping"))
+    hh.add_argument("--save-profile", metavar="NAME", help=_("save the mapping used under this name"))
+    hh.add_argument(
+        "--existing",
+        choices=[UPDATE, REPORT],
+        default=UPDATE,
+        help=_("rows whose member_ref is already registered: update them (default) or report them"),
+    )
+    hh.add_argument(
+        "--create-locations",
+        action="store_true",
+        help=_("create unknown villages (in the scheme's only district)"),
+    )
+    hh.add_argument("--sheet", help=_("the XLSX sheet to read (default: the first with data)"))
+    hh.set_defaults(run=run_import_households)
+    loc = sub.add_parser("locations", help=_("columns code, name, level, parent_code"))
+    loc.add_argument("file", type=Path)
+    loc.set_defaults(run=run_import_locations)
+
+    export = commands.add_parser("export", help=_("export the registry"))
+    export_sub = export.add_subparsers(dest="export_command", required=True, metavar="WHAT")
+    ex = export_sub.add_parser("households", help=_("in the import format (CSV or XLSX)"))
+    ex.add_argument("--out", type=Path, required=True, metavar="FILE.csv|.xlsx")
+    ex.set_defaults(run=run_export)
+
+    dedup = commands.add_parser("dedup", help=_("scan the whole registry for people registered twice"))
+    dedup.add_argument("--output", type=Path, metavar="PAIRS.csv", help=_("also write the pairs found"))
+    dedup.add_argument("--min-score", type=float, default=75.0, help=_("0-100 (default 75)"))
+    dedup.set_defaults(run=run_dedup)
+
+
+def _mapping(pairs: list[str]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise CommandError(_('--map takes SOURCE=FIELD, e.g. --map "Surname=family_name".'))
+        source, target = pair.split("=", 1)
+        mapping[source.strip()] = target.strip()
+    return mapping
+
+
+def run_import_households(args: argparse.Namespace) -> int:
+    options = ImportOptions(
+        mapping=_mapping(args.map),
+        profile=args.profile,
+        save_profile=args.save_profile,
+        on_existing=args.existing,
+        create_locations=args.create_locations,
+        sheet=args.sheet,
+    )
+    with logged_in(args) as desk:
+        bar = ProgressBar()
+        with cancellable() as abort:
+            report = desk.run(
+                import_households,
+                args.file,
+                options=options,
+                dry_run=args.dry_run,
+                errors_path=args.errors,
+                progress=bar,
+                abort=abort,
+            )
+        bar.finish()
+    for warning in report.table_warnings:
+        print(_("note: {w}").format(w=warning))
+    print(_("{file}: {rows:,} rows read").format(file=report.file_name, rows=report.rows))
+    if args.dry_run:
+        print(_("  dry run: nothing was written. A real import would do this:"))
+    print(
+        _("  households created: {h:,} ({m:,} members)").format(
+            h=report.households_created, m=report.members_created
+        )
+    )
+    print(
+        _("  households updated: {h:,} ({m:,} members)").format(
+            h=report.households_updated, m=report.members_updated
+        )
+    )
+    print(
+        _("  rejected: {h:,} households, {r:,} rows").format(
+            h=report.households_rejected, r=report.rows_rejected
+        )
+    )
+    if report.rows_already_present:
+        print(
+            _("  already registered (reported, not changed): {r:,} rows").format(
+                r=report.rows_already_present
+            )
+        )
+    print(_("  duplicate candidates raised: {n:,}").format(n=report.duplicate_candidates))
+    if report.locations_created:
+        print(_("  villages created: {n:,}").format(n=report.locations_created))
+    errors = [p for p in report.problems if p.is_error]
+    for problem in errors[:20]:
+        print(
+            _("  row {row}, {field}: {message}").format(
+                row=problem.row, field=problem.field.rsplit(".", 1)[-1], message=problem.message
+            )
+        )
+    if len(errors) > 20:
+        print(_("  ... and {n:,} more (see the errors file)").format(n=len(errors) - 20))
+    if args.errors and report.rows_rejected + report.rows_already_present:
+        print(_("Rejected rows were written to {path}").format(path=args.errors))
+    return 1 if report.rows_rejected else 0
+
+
+def run_import_locations(args: argparse.Namespace) -> int:
+    with logged_in(args) as desk:
+        result = desk.run(import_locations, args.file)
+    print(_("{n} locations created, {p} already present.").format(n=result.created, p=result.already_present))
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from cashdesk.registry.export import export_households
+
+    with logged_in(args) as desk:
+        bar = ProgressBar()
+        with cancellable() as abort:
+            count = desk.run(export_households, args.out, progress=bar, abort=abort)
+        bar.finish()
+    print(_("{n:,} people written to {path}").format(n=count, path=args.out))
+    return 0
+
+
+def run_dedup(args: argparse.Namespace) -> int:
+    from cashdesk.registry.review import scan_registry
+
+    with logged_in(args) as desk:
+        bar = ProgressBar()
+        with cancellable() as abort:
+            result = desk.run(scan_registry, min_score=args.min_score, progress=bar, abort=abort)
+        bar.finish()
+    print(
+        _("{people:,} people compared; {pairs:,} likely duplicate pairs, {new:,} new for review.").format(
+            people=result.people, pairs=len(result.pairs), new=result.new_candidates
+        )
+    )
+    if args.output:
+        with args.output.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(
+                ["left_member_ref", "right_member_ref", "left_id", "right_id", "score", "reasons"]
+            )
+            for pair in result.pairs:
+                writer.writerow(
+                    [
+                        pair.left_ref,
+                        pair.right_ref,
+                        pair.left_id,
+                        pair.right_id,
+                        f"{pair.score:.1f}",
+                        "; ".join(pair.reasons),
+                    ]
+                )
+        print(_("Pairs written to {path}").format(path=args.output))
+    return 0

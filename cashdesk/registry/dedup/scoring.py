@@ -1,0 +1,123 @@
+"""How alike two records are, 0 to 100, with the reasons a reviewer reads.
+
+Start from 40 (nothing known either way) and add evidence:
+  names     (similarity - 0.85) x 200: +30 when identical after simplification, 0 at 0.85, -30 at 0.70.
+            Similarity is the mean of the given-name and family-name similarities (Jaro-Winkler on simplified
+            spellings; given names also by shared tokens, so a missing middle name costs nothing), pulled down
+            halfway towards the worse of the two, so one very different name is not hidden by a perfect one.
+            Swapped given/family names are compared too; the better reading counts.
+  birth     same date +30; day and month swapped +22; a year alone on one side and the same year +15;
+            same year, other day -5; one year apart -10; further apart -30 and -5 a year more.
+  ID        same number +45; one digit wrong or missing +30; both documented and clearly different -25.
+  phone     same number +15 (families share phones, so it never decides alone).
+  sex       different -40.
+  place     same village +5; different district -5.
+Twins rule: in the same household, people whose given names differ are never duplicates.
+Scores are clamped to 0..100; pairs under 50 are not reported at all.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.fuzz import token_set_ratio
+
+from cashdesk.registry.dedup.normalise import simplify
+from cashdesk.registry.dedup.records import Match, PersonRecord
+
+FLOOR = 50.0
+
+
+def _similar(a: str, b: str) -> float:
+    return float(JaroWinkler.similarity(simplify(a), simplify(b)))
+
+
+def _given_similarity(a: PersonRecord, b: PersonRecord) -> float:
+    direct = _similar(a.given_name, b.given_name)
+    full_a = simplify(f"{a.given_name} {a.other_names or ''}")
+    full_b = simplify(f"{b.given_name} {b.other_names or ''}")
+    return max(direct, token_set_ratio(full_a, full_b) / 100.0)
+
+
+def _combined(given: float, family: float) -> float:
+    mean = (given + family) / 2
+    return (mean + min(given, family)) / 2
+
+
+def name_similarity(a: PersonRecord, b: PersonRecord) -> tuple[float, bool]:
+    """(similarity, swapped): the better of the straight and the swapped reading."""
+    straight = _combined(_given_similarity(a, b), _similar(a.family_name, b.family_name))
+    swapped = _combined(_similar(a.given_name, b.family_name), _similar(a.family_name, b.given_name))
+    return (swapped, True) if swapped > straight + 0.02 else (straight, False)
+
+
+def _birth_points(a: PersonRecord, b: PersonRecord) -> tuple[float, str | None]:  # noqa: PLR0911 - a rule a line
+    if a.birth_year is None or b.birth_year is None:
+        return 0.0, None
+    if a.date_of_birth and b.date_of_birth:
+        if a.date_of_birth == b.date_of_birth:
+            return 30.0, "same date of birth"
+        if _swapped(a.date_of_birth) == b.date_of_birth:
+            return 22.0, "date of birth with day and month swapped"
+    gap = abs(a.birth_year - b.birth_year)
+    if gap == 0:
+        if a.date_of_birth is None or b.date_of_birth is None:
+            return 15.0, "same year of birth (only the year is known for one)"
+        return -5.0, None
+    if gap == 1:
+        return -10.0, None
+    return -30.0 - 5.0 * (gap - 2), None
+
+
+def _swapped(day: date) -> date | None:
+    try:
+        return day.replace(month=day.day, day=day.month)
+    except ValueError:
+        return None
+
+
+def _id_points(a: PersonRecord, b: PersonRecord) -> tuple[float, str | None]:
+    if not a.id_numbers or not b.id_numbers:
+        return 0.0, None
+    best = min(Levenshtein.distance(x, y) for x in a.id_numbers for y in b.id_numbers)
+    if best == 0:
+        return 45.0, "same ID number"
+    if best == 1:
+        return 30.0, "ID number one digit off"
+    return -25.0, None
+
+
+def _district(path: str) -> str:
+    return "/".join(path.split("/")[:3])
+
+
+def score_pair(a: PersonRecord, b: PersonRecord) -> Match | None:
+    if a.id == b.id:
+        return None
+    names, swapped = name_similarity(a, b)
+    if a.household_id == b.household_id and _given_similarity(a, b) < 0.92 and not swapped:
+        return None  # twins and siblings live together; a household never holds one person twice by name
+    reasons: list[str] = []
+    score = 40.0 + (names - 0.85) * 200.0
+    if names >= 0.85:
+        reasons.append("given and family names swapped" if swapped else f"similar name ({names * 100:.0f})")
+    for points, reason in (_birth_points(a, b), _id_points(a, b)):
+        score += points
+        if reason:
+            reasons.append(reason)
+    if a.phone and a.phone == b.phone:
+        score += 15.0
+        reasons.append("same phone number")
+    if a.sex != b.sex:
+        score -= 40.0
+    if a.location_path == b.location_path:
+        score += 5.0
+        reasons.append("same village")
+    elif _district(a.location_path) != _district(b.location_path):
+        score -= 5.0
+    score = max(0.0, min(100.0, score))
+    if score < FLOOR:
+        return None
+    left, right = (a, b) if a.id.hex < b.id.hex else (b, a)
+    return Match(left.id, right.id, round(score, 1), tuple(reasons))

@@ -1,0 +1,278 @@
+"""Duplicate detection against the stored registry (the matching itself is cashdesk.registry.dedup).
+
+- `store_keys` keeps member_match_keys in step with members, in the same transaction.
+- `matches_for` finds look-alikes of people being typed or imported: one indexed lookup of their
+  blocking keys, then scoring of the few hundred members found (fast enough to run while typing).
+- `record_candidates` turns matches into DuplicateCandidate rows for the supervisor's review queue,
+  never twice for a pair, never for a pair already decided "not the same".
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from cashdesk.core.database import note_changed
+from cashdesk.core.ids import uuid7
+from cashdesk.models import (
+    DuplicateCandidate,
+    DuplicateSource,
+    DuplicateStatus,
+    Household,
+    Location,
+    Member,
+    MemberIdentifier,
+    MemberMatchKey,
+)
+from cashdesk.models.base import Base, utcnow
+from cashdesk.registry.dedup import Match, PersonRecord, match_keys, score_pair
+from cashdesk.security.permissions import Actor
+
+# A key shared by more members than this carries no information (and would make the check slow).
+MAX_CANDIDATES_PER_KEY = 400
+KEY_TABLE = Base.metadata.tables["member_match_keys"]
+CANDIDATE_TABLE = Base.metadata.tables["duplicate_candidates"]
+
+
+def store_keys(session: Session, records: Sequence[PersonRecord], *, replace: bool = True) -> None:
+    """Replace the blocking keys of these members (replace=False: rebuild the whole table for them)."""
+    if replace:
+        ids = [r.id for r in records]
+        for start in range(0, len(ids), 500):
+            session.execute(
+                delete(MemberMatchKey).where(MemberMatchKey.member_id.in_(ids[start : start + 500]))
+            )
+    else:
+        session.execute(delete(MemberMatchKey))
+    rows = [{"key": key, "member_id": r.id} for r in records for key in match_keys(r)]
+    for start in range(0, len(rows), 20_000):
+        session.execute(insert(KEY_TABLE), rows[start : start + 20_000])
+    note_changed(session, "member_match_keys")
+
+
+def load_people(session: Session, member_ids: Iterable[uuid.UUID] | None = None) -> list[PersonRecord]:
+    """PersonRecords for these members (all live members when None), built with two set-based queries."""
+    query = (
+        select(
+            Member.id,
+            Member.household_id,
+            Member.given_name,
+            Member.family_name,
+            Member.other_names,
+            Member.sex,
+            Member.date_of_birth,
+            Member.birth_year,
+            Member.phone,
+            Location.path,
+        )
+        .join(Household, Household.id == Member.household_id)
+        .join(Location, Location.id == Household.location_id)
+        .where(Member.deleted_at.is_(None), Household.deleted_at.is_(None))
+    )
+    id_query = select(MemberIdentifier.member_id, MemberIdentifier.number)
+    if member_ids is not None:
+        wanted = list(member_ids)
+        if not wanted:
+            return []
+        query = query.where(Member.id.in_(wanted))
+        id_query = id_query.where(MemberIdentifier.member_id.in_(wanted))
+    numbers: dict[uuid.UUID, list[str]] = {}
+    for member_id, number in session.execute(id_query.execution_options(yield_per=50_000)):
+        numbers.setdefault(member_id, []).append(number)
+    return [
+        PersonRecord(
+            id=mid,
+            household_id=hid,
+            given_name=given,
+            family_name=family,
+            other_names=other,
+            sex=sex.value,
+            date_of_birth=dob,
+            birth_year=year,
+            phone=phone,
+            id_numbers=tuple(numbers.get(mid, ())),
+            location_path=path,
+        )
+        for mid, hid, given, family, other, sex, dob, year, phone, path in session.execute(
+            query.execution_options(yield_per=50_000)
+        )
+    ]
+
+
+def matches_for(
+    session: Session, people: Sequence[PersonRecord], *, min_score: float = 75.0
+) -> list[list[Match]]:
+    """For each person, the stored members that may be the same person, best first.
+
+    The people's own stored rows (same id) are never matched with themselves.
+    """
+    keys_of = [match_keys(p) for p in people]
+    all_keys = sorted(set().union(*keys_of)) if keys_of else []
+    members_by_key: dict[str, list[uuid.UUID]] = {}
+    for start in range(0, len(all_keys), 500):
+        for key, member_id in session.execute(
+            select(MemberMatchKey.key, MemberMatchKey.member_id).where(
+                MemberMatchKey.key.in_(all_keys[start : start + 500])
+            )
+        ):
+            members_by_key.setdefault(key, []).append(member_id)
+    candidate_ids = {
+        mid for ids in members_by_key.values() if len(ids) <= MAX_CANDIDATES_PER_KEY for mid in ids
+    }
+    stored = {r.id: r for r in load_people(session, candidate_ids)}
+    results: list[list[Match]] = []
+    for person, keys in zip(people, keys_of, strict=True):
+        seen: set[uuid.UUID] = set()
+        found: list[Match] = []
+        for key in keys:
+            ids = members_by_key.get(key, [])
+            if len(ids) > MAX_CANDIDATES_PER_KEY:
+                continue
+            for mid in ids:
+                if mid == person.id or mid in seen or mid not in stored:
+                    continue
+                seen.add(mid)
+                match = score_pair(person, stored[mid])
+                if match is not None and match.score >= min_score:
+                    found.append(match)
+        found.sort(key=lambda m: -m.score)
+        results.append(found)
+    return results
+
+
+@dataclass(frozen=True)
+class MatchView:
+    """A match explained for a person deciding: who the other member is and where."""
+
+    member_id: uuid.UUID
+    household_id: uuid.UUID
+    household_code: str
+    name: str
+    birth: str
+    village: str
+    score: float
+    reasons: tuple[str, ...]
+
+
+def explain(session: Session, own_id: uuid.UUID, matches: Sequence[Match]) -> list[MatchView]:
+    other_ids = [m.right_id if m.left_id == own_id else m.left_id for m in matches]
+    if not other_ids:
+        return []
+    rows = {
+        row.id: row
+        for row in session.execute(
+            select(
+                Member.id,
+                Member.household_id,
+                Household.code,
+                Member.given_name,
+                Member.family_name,
+                Member.other_names,
+                Member.date_of_birth,
+                Member.birth_year,
+                Location.name.label("village"),
+            )
+            .join(Household, Household.id == Member.household_id)
+            .join(Location, Location.id == Household.location_id)
+            .where(Member.id.in_(other_ids))
+        )
+    }
+    views = []
+    for other, match in zip(other_ids, matches, strict=True):
+        row = rows[other]
+        name = " ".join(part for part in (row.given_name, row.other_names, row.family_name) if part)
+        birth = (
+            row.date_of_birth.isoformat()
+            if row.date_of_birth
+            else (str(row.birth_year) if row.birth_year else "")
+        )
+        views.append(
+            MatchView(other, row.household_id, row.code, name, birth, row.village, match.score, match.reasons)
+        )
+    return views
+
+
+def ordered(a: uuid.UUID, b: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+    """Candidates are stored once per pair, smaller id on the left (the table checks it)."""
+    return (a, b) if a.hex < b.hex else (b, a)
+
+
+def decided_not_same(session: Session) -> frozenset[tuple[uuid.UUID, uuid.UUID]]:
+    rows = session.execute(
+        select(DuplicateCandidate.left_member_id, DuplicateCandidate.right_member_id).where(
+            DuplicateCandidate.status == DuplicateStatus.NOT_SAME
+        )
+    )
+    return frozenset((left, right) for left, right in rows)
+
+
+def record_candidates(
+    session: Session,
+    actor: Actor,
+    matches: Iterable[Match],
+    *,
+    source: DuplicateSource,
+    note: str = "",
+) -> int:
+    """Store new candidate pairs for review; pairs already known (open or decided) are left alone.
+
+    Returns how many pairs were new.
+    """
+    now = utcnow()
+    rows: dict[tuple[uuid.UUID, uuid.UUID], dict[str, object]] = {}
+    for match in matches:
+        pair = ordered(match.left_id, match.right_id)
+        rows.setdefault(
+            pair,
+            {
+                "id": uuid7(),
+                "left_member_id": pair[0],
+                "right_member_id": pair[1],
+                "score": round(match.score, 1),
+                "reasons": list(match.reasons),
+                "source": source,
+                "status": DuplicateStatus.OPEN,
+                "note": note,
+                "decision_note": "",
+                "raised_by_id": actor.user_id,
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+                "dirty": True,
+            },
+        )
+    pairs = list(rows)
+    for start in range(0, len(pairs), 400):
+        known = session.execute(
+            select(DuplicateCandidate.left_member_id, DuplicateCandidate.right_member_id).where(
+                tuple_(DuplicateCandidate.left_member_id, DuplicateCandidate.right_member_id).in_(
+                    pairs[start : start + 400]
+                )
+            )
+        )
+        for left, right in known:
+            rows.pop((left, right), None)
+    if rows:
+        session.execute(insert(CANDIDATE_TABLE), list(rows.values()))
+        note_changed(session, "duplicate_candidates")
+    return len(rows)
+
+
+def open_candidates_of(session: Session, member_ids: Sequence[uuid.UUID]) -> int:
+    if not member_ids:
+        return 0
+    return len(
+        session.execute(
+            select(DuplicateCandidate.id).where(
+                DuplicateCandidate.status == DuplicateStatus.OPEN,
+                or_(
+                    DuplicateCandidate.left_member_id.in_(member_ids),
+                    DuplicateCandidate.right_member_id.in_(member_ids),
+                ),
+            )
+        ).all()
+    )

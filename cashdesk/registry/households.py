@@ -1,0 +1,438 @@
+"""Registering and editing a household with its members (the editor's services).
+
+Saving runs the rules (household_input), looks for people already registered who may be the same
+(duplicates), and writes the household, its members, their identifiers, the search index and the
+duplicate keys in the caller's one transaction. If look-alikes exist and the officer has not said why
+they save anyway, nothing is written and `PossibleDuplicates` lists them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from cashdesk.core.codes import HOUSEHOLD, reserve_codes
+from cashdesk.core.errors import CashDeskError, NotFound, ValidationError
+from cashdesk.core.i18n import _
+from cashdesk.models import (
+    DuplicateSource,
+    Household,
+    Location,
+    Member,
+    MemberIdentifier,
+    PaymentMethod,
+    PayPoint,
+    RecipientRole,
+    Relationship,
+    Scheme,
+    Sex,
+)
+from cashdesk.models.base import utcnow
+from cashdesk.registry import duplicates, search
+from cashdesk.registry.dedup import Match, PersonRecord
+from cashdesk.registry.household_input import (
+    CleanHousehold,
+    HouseholdInput,
+    IdentifierInput,
+    LocationRef,
+    MemberInput,
+    PayPointRef,
+    Problem,
+    RegistryContext,
+    check_household,
+    normalise_id_number,
+)
+from cashdesk.registry.phones import normalise_phone
+from cashdesk.security import audit
+from cashdesk.security.permissions import Actor, Permission
+
+
+class InvalidHousehold(ValidationError):
+    """The household breaks a rule; `problems` lists every one (errors and warnings)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        first = next(p for p in problems if p.is_error)
+        super().__init__(first.message, field=first.field)
+        self.problems = problems
+
+
+class PossibleDuplicates(CashDeskError):
+    """People already registered look like members being saved. `hits[i]` are member i's look-alikes."""
+
+    def __init__(self, hits: dict[int, list[duplicates.MatchView]]) -> None:
+        count = sum(len(v) for v in hits.values())
+        super().__init__(_("{n} registered person(s) look like members of this household.").format(n=count))
+        self.hits = hits
+
+
+@dataclass(frozen=True)
+class SavedHousehold:
+    id: uuid.UUID
+    code: str
+    warnings: tuple[Problem, ...]
+    duplicates_recorded: int
+
+
+def registry_context(session: Session) -> RegistryContext:
+    scheme = session.execute(select(Scheme)).scalar_one()
+    locations = {
+        loc.code.upper(): LocationRef(loc.id, loc.code, loc.name, loc.level.value, loc.path)
+        for loc in session.execute(select(Location).where(Location.deleted_at.is_(None))).scalars()
+    }
+    pay_points = {
+        p.code.upper(): PayPointRef(p.id, p.code, p.provider_id)
+        for p in session.execute(select(PayPoint).where(PayPoint.active.is_(True))).scalars()
+    }
+    return RegistryContext(
+        country=scheme.country,
+        today=datetime.now(UTC).date(),
+        locations=locations,
+        pay_points=pay_points,
+        custom_fields_schema=scheme.custom_fields_schema or {},
+    )
+
+
+def editor_context(session: Session, actor: Actor) -> RegistryContext:
+    """What the editor needs to check a household as it is typed (same rules as saving)."""
+    actor.require(Permission.VIEW_REGISTRY)
+    return registry_context(session)
+
+
+def person_records(
+    clean: CleanHousehold, household_id: uuid.UUID, member_ids: list[uuid.UUID]
+) -> list[PersonRecord]:
+    return [
+        PersonRecord(
+            id=mid,
+            household_id=household_id,
+            given_name=m.given_name.strip(),
+            family_name=m.family_name.strip(),
+            other_names=m.other_names.strip() or None,
+            sex=m.sex.strip().upper(),
+            date_of_birth=m.date_of_birth,
+            birth_year=m.date_of_birth.year if m.date_of_birth else m.birth_year,
+            phone=phone,
+            id_numbers=tuple(normalise_id_number(i.number) for i in m.identifiers if i.number.strip()),
+            location_path=clean.location.path,
+        )
+        for m, mid, phone in zip(clean.data.members, member_ids, clean.member_phones, strict=True)
+    ]
+
+
+def _validated(session: Session, actor: Actor, data: HouseholdInput) -> tuple[CleanHousehold, list[Problem]]:
+    """The clean household and its warnings; InvalidHousehold if any rule is broken."""
+    actor.require(Permission.REGISTER_HOUSEHOLDS)
+    problems, clean = check_household(data, registry_context(session))
+    if clean is None:
+        raise InvalidHousehold(problems)
+    actor.require_location(clean.location.path)
+    return clean, problems
+
+
+def _look_alikes(
+    session: Session, people: list[PersonRecord]
+) -> tuple[dict[int, list[duplicates.MatchView]], list[Match]]:
+    own = {p.id for p in people}
+    per_member = duplicates.matches_for(session, people)
+    views: dict[int, list[duplicates.MatchView]] = {}
+    flat: list[Match] = []
+    for i, (person, matches) in enumerate(zip(people, per_member, strict=True)):
+        # Members of the same household being saved are checked by the rules, not here.
+        outside = [m for m in matches if not {m.left_id, m.right_id} <= own]
+        if outside:
+            views[i] = duplicates.explain(session, person.id, outside)
+            flat.extend(outside)
+    return views, flat
+
+
+def check_duplicates(
+    session: Session, actor: Actor, data: HouseholdInput
+) -> dict[int, list[duplicates.MatchView]]:
+    """What the editor shows before saving: registered people who look like each member."""
+    actor.require(Permission.REGISTER_HOUSEHOLDS)
+    _problems, clean = check_household(data, registry_context(session))
+    if clean is None:
+        return {}
+    ids = [m.id or uuid.uuid4() for m in data.members]
+    views, _flat = _look_alikes(session, person_records(clean, data.id or uuid.uuid4(), ids))
+    return views
+
+
+def check_member_duplicates(
+    session: Session,
+    actor: Actor,
+    member: MemberInput,
+    *,
+    location_code: str,
+    household_id: uuid.UUID | None = None,
+) -> list[duplicates.MatchView]:
+    """The same check for one member while it is being typed (no household rules)."""
+    actor.require(Permission.REGISTER_HOUSEHOLDS)
+    ctx = registry_context(session)
+    location = ctx.locations.get(location_code.strip().upper())
+    if location is None or not member.given_name.strip() or not member.family_name.strip():
+        return []
+    phone = None
+    if member.phone.strip():
+        with contextlib.suppress(ValidationError):  # a half-typed number is simply not compared yet
+            phone = normalise_phone(member.phone, ctx.country)
+    person = PersonRecord(
+        id=member.id or uuid.uuid4(),
+        household_id=household_id or uuid.uuid4(),
+        given_name=member.given_name.strip(),
+        family_name=member.family_name.strip(),
+        other_names=member.other_names.strip() or None,
+        sex=member.sex.strip().upper(),
+        date_of_birth=member.date_of_birth,
+        birth_year=member.date_of_birth.year if member.date_of_birth else member.birth_year,
+        phone=phone,
+        id_numbers=tuple(normalise_id_number(i.number) for i in member.identifiers if i.number.strip()),
+        location_path=location.path,
+    )
+    matches = duplicates.matches_for(session, [person])[0]
+    if household_id is not None:
+        same_household = set(
+            session.execute(select(Member.id).where(Member.household_id == household_id)).scalars()
+        )
+        matches = [m for m in matches if not ({m.left_id, m.right_id} - {person.id}) <= same_household]
+    return duplicates.explain(session, person.id, matches)
+
+
+def member_values(m: MemberInput, phone: str | None) -> dict[str, Any]:
+    """Column values of a member, for the ORM here and for bulk inserts in the import."""
+    return {
+        "given_name": m.given_name.strip(),
+        "family_name": m.family_name.strip(),
+        "other_names": m.other_names.strip() or None,
+        "sex": Sex(m.sex.strip().upper()),
+        "date_of_birth": m.date_of_birth,
+        "birth_year": m.date_of_birth.year if m.date_of_birth else m.birth_year,
+        "birth_date_estimated": m.date_of_birth is None,
+        "relation_to_head": Relationship(m.relation_to_head.strip().lower()),
+        "recipient_role": RecipientRole(m.recipient_role.strip().lower()) if m.recipient_role else None,
+        "phone": phone,
+        "disability": m.disability,
+        "custom_fields": dict(m.custom_fields),
+        "source_ref": m.source_ref,
+    }
+
+
+def _identifiers(m: MemberInput) -> list[MemberIdentifier]:
+    return [
+        MemberIdentifier(id_type=i.id_type.strip().lower(), number=normalise_id_number(i.number))
+        for i in m.identifiers
+        if i.number.strip()
+    ]
+
+
+def household_values(clean: CleanHousehold) -> dict[str, Any]:
+    """Column values of a household, for the ORM here and for bulk inserts in the import."""
+    data = clean.data
+    method = PaymentMethod(data.payment_method.strip().lower() or "cash")
+    return {
+        "location_id": clean.location.id,
+        "address": data.address.strip() or None,
+        "gps_latitude": data.gps_latitude,
+        "gps_longitude": data.gps_longitude,
+        "preferred_pay_point_id": clean.pay_point.id if clean.pay_point else None,
+        "payment_method": method,
+        "payment_provider_id": clean.pay_point.provider_id
+        if clean.pay_point and method != PaymentMethod.CASH
+        else None,
+        "payment_account": clean.payment_account,
+        "custom_fields": dict(data.custom_fields),
+        "source_ref": data.source_ref,
+    }
+
+
+def _snapshot(household: Household) -> dict[str, Any]:
+    members = [m for m in household.members if m.deleted_at is None]
+    return audit.snapshot(household) | {
+        "members": [
+            audit.snapshot(m) | {"identifiers": [f"{i.id_type}:{i.number}" for i in m.identifiers]}
+            for m in members
+        ]
+    }
+
+
+def _finish(
+    session: Session,
+    actor: Actor,
+    household: Household,
+    clean: CleanHousehold,
+    *,
+    duplicate_note: str | None,
+    warnings: list[Problem],
+    source: DuplicateSource = DuplicateSource.CAPTURE,
+) -> SavedHousehold:
+    """Common end of create and update: duplicates, search index, keys."""
+    session.flush()
+    live = [m for m in household.members if m.deleted_at is None]
+    people = person_records(clean, household.id, [m.id for m in live])
+    views, flat = _look_alikes(session, people)
+    if views and not (duplicate_note or "").strip():
+        raise PossibleDuplicates(views)
+    recorded = (
+        duplicates.record_candidates(session, actor, flat, source=source, note=duplicate_note or "")
+        if flat
+        else 0
+    )
+    duplicates.store_keys(session, people)
+    search.index_households(session, [household.id])
+    return SavedHousehold(household.id, household.code, tuple(warnings), recorded)
+
+
+def create_household(
+    session: Session, actor: Actor, data: HouseholdInput, *, duplicate_note: str | None = None
+) -> SavedHousehold:
+    clean, warnings = _validated(session, actor, data)
+    household = Household(
+        code=reserve_codes(session, HOUSEHOLD, 1)[0],
+        registered_by_id=actor.user_id,
+        **household_values(clean),
+    )
+    for m, phone in zip(data.members, clean.member_phones, strict=True):
+        member = Member(**member_values(m, phone))
+        member.identifiers = _identifiers(m)
+        household.members.append(member)
+    session.add(household)
+    saved = _finish(session, actor, household, clean, duplicate_note=duplicate_note, warnings=warnings)
+    audit.record(
+        session,
+        actor,
+        action="household.created",
+        entity_type="household",
+        entity_id=household.id,
+        summary=household.code,
+        after=_snapshot(household),
+    )
+    return saved
+
+
+def _load(session: Session, household_id: uuid.UUID) -> Household:
+    household = session.execute(
+        select(Household)
+        .options(selectinload(Household.members).selectinload(Member.identifiers))
+        .where(Household.id == household_id, Household.deleted_at.is_(None))
+    ).scalar_one_or_none()
+    if household is None:
+        raise NotFound(_("This household no longer exists."))
+    return household
+
+
+def update_household(
+    session: Session,
+    actor: Actor,
+    data: HouseholdInput,
+    *,
+    duplicate_note: str | None = None,
+    source: DuplicateSource = DuplicateSource.CAPTURE,
+) -> SavedHousehold:
+    """Members with an id are updated, new ones added, and stored members left out are removed (tombstoned)."""
+    if data.id is None:
+        raise ValidationError(_("This household has not been saved yet."))
+    clean, warnings = _validated(session, actor, data)
+    household = _load(session, data.id)
+    location_path = session.execute(
+        select(Location.path).where(Location.id == household.location_id)
+    ).scalar_one()
+    actor.require_location(location_path)  # the household's current village, as well as the new one
+    before = _snapshot(household)
+    for name, value in household_values(clean).items():
+        setattr(household, name, value)
+    stored = {m.id: m for m in household.members if m.deleted_at is None}
+    wanted = {m.id for m in data.members if m.id}
+    now = utcnow()
+    # Clear every role first and flush, so the one-head / one-primary-recipient indexes never see two
+    # heads at once while the new roles are written (e.g. when the head and the spouse swap).
+    for member_id, member in stored.items():
+        member.relation_to_head = Relationship.OTHER
+        member.recipient_role = None
+        if member_id not in wanted:
+            member.deleted_at = now
+    session.flush()
+    for m, phone in zip(data.members, clean.member_phones, strict=True):
+        if m.id and m.id in stored:
+            member = stored[m.id]
+            for name, value in member_values(m, phone).items():
+                setattr(member, name, value)
+            member.identifiers = _identifiers(m)
+        else:
+            member = Member(**member_values(m, phone))
+            member.identifiers = _identifiers(m)
+            household.members.append(member)
+    saved = _finish(
+        session, actor, household, clean, duplicate_note=duplicate_note, warnings=warnings, source=source
+    )
+    audit.record(
+        session,
+        actor,
+        action="household.updated",
+        entity_type="household",
+        entity_id=household.id,
+        summary=household.code,
+        before=before,
+        after=_snapshot(household),
+    )
+    return saved
+
+
+@dataclass(frozen=True)
+class HouseholdDetail:
+    id: uuid.UUID
+    code: str
+    village: str
+    input: HouseholdInput
+    open_duplicates: int
+
+
+def get_household(session: Session, actor: Actor, household_id: uuid.UUID) -> HouseholdDetail:
+    """The household as the editor shows it."""
+    actor.require(Permission.VIEW_REGISTRY)
+    household = _load(session, household_id)
+    location = session.get_one(Location, household.location_id)
+    actor.require_location(location.path)
+    pay_point = (
+        session.get(PayPoint, household.preferred_pay_point_id) if household.preferred_pay_point_id else None
+    )
+    members = [m for m in household.members if m.deleted_at is None]
+    members.sort(key=lambda m: (m.relation_to_head != Relationship.HEAD, m.birth_year or 0))
+    data = HouseholdInput(
+        id=household.id,
+        location_code=location.code,
+        address=household.address or "",
+        gps_latitude=household.gps_latitude,
+        gps_longitude=household.gps_longitude,
+        pay_point_code=pay_point.code if pay_point else "",
+        payment_method=household.payment_method.value,
+        payment_account=household.payment_account or "",
+        custom_fields=dict(household.custom_fields or {}),
+        source_ref=household.source_ref,
+        members=[
+            MemberInput(
+                id=m.id,
+                given_name=m.given_name,
+                family_name=m.family_name,
+                other_names=m.other_names or "",
+                sex=m.sex.value,
+                relation_to_head=m.relation_to_head.value,
+                date_of_birth=m.date_of_birth,
+                birth_year=m.birth_year,
+                recipient_role=m.recipient_role.value if m.recipient_role else None,
+                phone=m.phone or "",
+                disability=m.disability,
+                identifiers=[IdentifierInput(i.id_type, i.number) for i in m.identifiers],
+                custom_fields=dict(m.custom_fields or {}),
+                source_ref=m.source_ref,
+            )
+            for m in members
+        ],
+    )
+    flags = duplicates.open_candidates_of(session, [m.id for m in members])
+    return HouseholdDetail(household.id, household.code, location.name, data, flags)

@@ -1,0 +1,102 @@
+"""The import format's fields, and the spreadsheet headers each is usually called.
+
+One row per member. A header maps to a field when its normalised text equals the field name or one of
+its aliases (English and French, as registries in the field export them).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+FIELDS: dict[str, tuple[str, ...]] = {
+    "household_ref": (
+        "household id",
+        "household ref",
+        "hh id",
+        "hhid",
+        "household number",
+        "household no",
+        "id menage",
+        "menage",
+        "code menage",
+    ),
+    "member_ref": (
+        "member id",
+        "member ref",
+        "individual id",
+        "person id",
+        "beneficiary id",
+        "id individu",
+        "id membre",
+    ),
+    "relationship": ("relation", "relationship to head", "relation to head", "lien de parente", "lien"),
+    "recipient": ("recipient role", "payment recipient", "beneficiaire paiement", "recipiendaire"),
+    "given_name": ("first name", "firstname", "given names", "forename", "prenom", "prenoms"),
+    "family_name": ("last name", "lastname", "surname", "nom", "nom de famille"),
+    "other_names": ("middle name", "middle names", "other name", "autres noms"),
+    "sex": ("gender", "sexe"),
+    "date_of_birth": (
+        "dob",
+        "birth date",
+        "birthdate",
+        "date of birth",
+        "date de naissance",
+        "year of birth",
+        "birth year",
+    ),
+    "id_type": ("document type", "id document", "type piece", "type de piece"),
+    "id_number": ("id no", "national id", "nid", "document number", "numero piece", "numero cni", "id"),
+    "phone": ("phone number", "mobile", "mobile number", "telephone", "tel", "msisdn", "contact"),
+    "location": ("village", "location code", "village code", "localite"),
+    "address": ("physical address", "adresse"),
+    "payment_method": ("payment mode", "payment type", "mode de paiement"),
+    "account_number": ("account", "bank account", "mobile money number", "wallet", "numero de compte"),
+    "pay_point": ("pay point", "paypoint", "pay point code", "point de paiement"),
+    "disability": ("disabled", "handicap"),
+}
+REQUIRED = (
+    "household_ref",
+    "member_ref",
+    "relationship",
+    "given_name",
+    "family_name",
+    "sex",
+    "date_of_birth",
+    "location",
+)
+
+
+def normalise_header(text: str) -> str:
+    """'Date of Birth ' / 'DATE_OF_BIRTH' / 'Date de naissance' -> comparable lower-case words, no accents."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    return " ".join(re.findall(r"[a-z0-9]+", plain))
+
+
+def auto_map(headers: Iterable[str], custom_fields: Iterable[str] = ()) -> dict[str, str]:
+    """{header: field} for every header recognised; each field is taken by its first matching header."""
+    lookup: dict[str, str] = {}
+    for name, aliases in FIELDS.items():
+        for alias in (name, *aliases):
+            lookup.setdefault(normalise_header(alias), name)
+    for name in custom_fields:
+        lookup.setdefault(normalise_header(name), f"custom.{name}")
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for header in headers:
+        target = lookup.get(normalise_header(header))
+        if target and target not in taken:
+            mapping[header] = target
+            taken.add(target)
+    return mapping
+
+
+def missing_required(mapping: Mapping[str, str]) -> list[str]:
+    chosen = set(mapping.values())
+    return [name for name in REQUIRED if name not in chosen]
+
+
+def known_field(name: str, custom_fields: Iterable[str]) -> bool:
+    return name in FIELDS or (name.startswith("custom.") and name[7:] in set(custom_fields))

@@ -1,0 +1,179 @@
+"""From spreadsheet rows to households: parse each row's values and group members by household_ref."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from cashdesk.core.i18n import _
+from cashdesk.registry.household_input import ERROR, WARNING, IdentifierInput, MemberInput, Problem
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_YEAR = re.compile(r"^(\d{4})$")
+HOUSEHOLD_FIELDS = ("location", "address", "payment_method", "account_number", "pay_point")
+
+
+@dataclass
+class ParsedRow:
+    number: int
+    values: tuple[str, ...]  # the original cells, for the errors file
+    household_ref: str
+    member: MemberInput
+    household: dict[str, str]
+    problems: list[Problem] = field(default_factory=list)
+
+
+def parse_birth(text: str) -> tuple[date | None, int | None, str | None, str]:
+    """(date, year, message, severity) for YYYY-MM-DD, DD/MM/YYYY (with a warning) or a year alone."""
+    text = text.strip()
+    if not text:
+        return None, None, None, ""
+    for pattern, order, severity in ((_ISO, (0, 1, 2), ""), (_DMY, (2, 1, 0), WARNING)):
+        found = pattern.match(text)
+        if found:
+            parts = found.groups()
+            year, month, day = (int(parts[i]) for i in order)
+            try:
+                value = date(year, month, day)
+            except ValueError:
+                return None, None, _("{text} is not a real date.").format(text=text), ERROR
+            if severity:
+                return (
+                    value,
+                    year,
+                    _("{text} was read as day/month/year ({iso}).").format(text=text, iso=value.isoformat()),
+                    WARNING,
+                )
+            return value, year, None, ""
+    found = _YEAR.match(text)
+    if found:
+        return None, int(found.group(1)), None, ""
+    return (
+        None,
+        None,
+        _("{text} is not a date: use YYYY-MM-DD, DD/MM/YYYY or a year.").format(text=text),
+        ERROR,
+    )
+
+
+def _boolean(text: str) -> bool | None:
+    value = text.strip().lower()
+    if value in ("", "0", "no", "n", "false", "non", "f"):
+        return False if value else None
+    if value in ("1", "yes", "y", "true", "oui", "o", "t"):
+        return True
+    return None
+
+
+def parse_row(number: int, values: tuple[str, ...], columns: Mapping[str, int]) -> ParsedRow:
+    """`columns` maps field name -> column index (custom fields as "custom.NAME")."""
+
+    def get(name: str) -> str:
+        index = columns.get(name)
+        return values[index].strip() if index is not None and index < len(values) else ""
+
+    problems: list[Problem] = []
+    dob, year, message, severity = parse_birth(get("date_of_birth"))
+    if message:
+        problems.append(Problem("date_of_birth", message, severity, row=number))
+    disability = _boolean(get("disability"))
+    if disability is None and get("disability"):
+        problems.append(Problem("disability", _("Disability must be yes or no."), ERROR, row=number))
+    identifiers = []
+    if get("id_number"):
+        identifiers.append(IdentifierInput(get("id_type") or "national_id", get("id_number")))
+    custom = {name[7:]: get(name) for name in columns if name.startswith("custom.") and get(name)}
+    member = MemberInput(
+        given_name=get("given_name"),
+        family_name=get("family_name"),
+        other_names=get("other_names"),
+        sex=get("sex"),
+        relation_to_head=get("relationship"),
+        date_of_birth=dob,
+        birth_year=year,
+        recipient_role=get("recipient") or None,
+        phone=get("phone"),
+        disability=bool(disability),
+        identifiers=identifiers,
+        custom_fields=custom,
+        source_ref=get("member_ref") or None,
+        row=number,
+    )
+    if not member.source_ref:
+        problems.append(
+            Problem(
+                "member_ref",
+                _("member_ref is empty: every member needs the source system's id."),
+                ERROR,
+                row=number,
+            )
+        )
+    ref = get("household_ref")
+    if not ref:
+        problems.append(
+            Problem(
+                "household_ref",
+                _("household_ref is empty: say which household this member belongs to."),
+                ERROR,
+                row=number,
+            )
+        )
+    return ParsedRow(number, values, ref, member, {name: get(name) for name in HOUSEHOLD_FIELDS}, problems)
+
+
+@dataclass
+class RowGroup:
+    """The rows of one household, in file order."""
+
+    household_ref: str
+    rows: list[ParsedRow]
+    household: dict[str, str]
+    problems: list[Problem] = field(default_factory=list)
+
+
+def group_rows(rows: Iterable[ParsedRow]) -> list[RowGroup]:
+    """Group by household_ref (rows of one household need not be next to each other).
+
+    Household columns are taken from the first row that fills them; a later row that disagrees is an
+    error on that row (a household cannot be in two villages).
+    """
+    groups: dict[str, RowGroup] = {}
+    seen_members: dict[str, int] = {}
+    for row in rows:
+        group = groups.get(row.household_ref)
+        if group is None:
+            group = groups[row.household_ref] = RowGroup(row.household_ref, [], dict(row.household))
+        group.rows.append(row)
+        for name, value in row.household.items():
+            if value and not group.household.get(name):
+                group.household[name] = value
+            elif value and value != group.household[name]:
+                row.problems.append(
+                    Problem(
+                        name,
+                        _("{field} is {value} here but {first} on an earlier row of household {ref}.").format(
+                            field=name, value=value, first=group.household[name], ref=row.household_ref
+                        ),
+                        ERROR,
+                        row=row.number,
+                    )
+                )
+        ref = row.member.source_ref
+        if ref:
+            if ref in seen_members:
+                row.problems.append(
+                    Problem(
+                        "member_ref",
+                        _("member_ref {ref} is also on row {other}.").format(
+                            ref=ref, other=seen_members[ref]
+                        ),
+                        ERROR,
+                        row=row.number,
+                    )
+                )
+            else:
+                seen_members[ref] = row.number
+    return [g for ref, g in groups.items() if ref]

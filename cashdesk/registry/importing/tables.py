@@ -1,0 +1,378 @@
+"""Reading a user's spreadsheet (CSV or XLSX) as a header and rows, whatever state it is in.
+
+Files come from old registries and Excel on district laptops: semicolons instead of commas, Windows-1252
+or UTF-16 instead of UTF-8, a byte order mark, ragged rows, a renamed file, several sheets, merged
+header cells. Each problem gets a message naming the file (and row or column); rows are streamed, so a
+200 MB file never sits in memory.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import threading
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cashdesk.core.errors import ValidationError
+from cashdesk.core.i18n import _
+from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
+
+SAMPLE_BYTES = 1 << 20
+DELIMITERS = ",;\t|"
+csv.field_size_limit(1 << 24)  # a long free-text cell must not abort the import
+
+
+class TableError(ValidationError):
+    """The file cannot be read as a table; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class TableRow:
+    number: int  # as the user's spreadsheet program numbers it (the header is row 1 in a plain CSV)
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    path: Path
+    kind: str  # "csv" or "xlsx"
+    encoding: str | None
+    delimiter: str | None
+    sheet: str | None
+    headers: tuple[str, ...]
+    warnings: tuple[str, ...]
+    size_bytes: int
+    header_row: int = 1
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _clean_headers(path: Path, raw: list[str]) -> tuple[tuple[str, ...], list[str]]:
+    """Strip, drop empty trailing columns, name merged/empty middle ones, refuse duplicates."""
+    headers = [h.strip() for h in raw]
+    while headers and not headers[-1]:
+        headers.pop()
+    if not headers:
+        raise TableError(
+            _("{file} has no header row: the first row must name the columns.").format(file=path.name)
+        )
+    warnings = []
+    for i, header in enumerate(headers):
+        if not header:
+            # An empty header cell between named ones is usually the second half of a merged cell.
+            previous = next((h for h in reversed(headers[:i]) if h), "column")
+            name = f"{previous} ({_column_letter(i)})"
+            headers[i] = name
+            warnings.append(
+                _("Column {col} has no name (merged header cell?); it is called \u201c{name}\u201d.").format(
+                    col=_column_letter(i), name=name
+                )
+            )
+    seen: dict[str, int] = {}
+    duplicates = []
+    for i, header in enumerate(headers):
+        key = header.lower()
+        if key in seen:
+            duplicates.append(
+                _("\u201c{name}\u201d (columns {a} and {b})").format(
+                    name=header, a=_column_letter(seen[key]), b=_column_letter(i)
+                )
+            )
+        seen.setdefault(key, i)
+    if duplicates:
+        raise TableError(
+            _("{file}: two columns have the same name: {names}. Rename one of them.").format(
+                file=path.name, names="; ".join(duplicates)
+            )
+        )
+    return tuple(headers), warnings
+
+
+# --- CSV ---------------------------------------------------------------------------------------------
+
+
+def _detect_encoding(path: Path, head: bytes) -> tuple[str, list[str]]:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", []
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", []
+    sample = head[: head.rfind(b"\n") + 1] or head  # never cut a multi-byte letter in two
+    try:
+        sample.decode("utf-8")
+        return "utf-8", []
+    except UnicodeDecodeError:
+        pass
+    try:
+        sample.decode("cp1252")
+        encoding, label = "cp1252", "Windows-1252"
+    except UnicodeDecodeError:
+        encoding, label = "latin-1", "Latin-1"
+    return encoding, [
+        _("{file} is not UTF-8; it was read as {enc}. Check that accented letters look right.").format(
+            file=path.name, enc=label
+        )
+    ]
+
+
+def _detect_delimiter(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()][:20]
+    if not lines:
+        return ","
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        counts = {d: lines[0].count(d) for d in DELIMITERS}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] else ","
+
+
+class _CsvReader:
+    """csv.reader over a byte stream, giving each record's first line number and the bytes consumed."""
+
+    def __init__(self, path: Path, encoding: str, delimiter: str) -> None:
+        self.raw = path.open("rb")
+        self.text = io.TextIOWrapper(self.raw, encoding=encoding, newline="", errors="replace")
+        self.reader = csv.reader(self.text, delimiter=delimiter)
+        self._last_line = 0
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        try:
+            for record in self.reader:
+                start = self._last_line + 1
+                self._last_line = self.reader.line_num
+                yield start, record
+        except csv.Error as exc:
+            raise TableError(
+                _("Line {n} cannot be read: {reason}.").format(n=self.reader.line_num, reason=exc)
+            ) from exc
+
+    def position(self) -> int:
+        return self.raw.tell()
+
+    def close(self) -> None:
+        self.text.close()
+
+
+def _open_csv(path: Path, head: bytes, size: int, warnings: list[str]) -> TableInfo:
+    encoding, notes = _detect_encoding(path, head)
+    warnings.extend(notes)
+    try:
+        text = head.decode(encoding, errors="replace")
+    except LookupError:  # pragma: no cover - the encodings above all exist
+        text = head.decode("latin-1")
+    delimiter = _detect_delimiter(text)
+    reader = _CsvReader(path, encoding, delimiter)
+    try:
+        for line, record in reader:
+            if any(cell.strip() for cell in record):
+                headers, header_notes = _clean_headers(path, record)
+                warnings.extend(header_notes)
+                return TableInfo(path, "csv", encoding, delimiter, None, headers, tuple(warnings), size, line)
+    finally:
+        reader.close()
+    raise TableError(_("{file} is empty: it has no header and no rows.").format(file=path.name))
+
+
+def _iter_csv(
+    info: TableInfo, progress: Progress, abort: threading.Event, late: list[str]
+) -> Iterator[TableRow]:
+    assert info.encoding is not None and info.delimiter is not None
+    reader = _CsvReader(info.path, info.encoding, info.delimiter)
+    width = len(info.headers)
+    longer = 0
+    first_longer = 0
+    try:
+        for count, (line, record) in enumerate(reader):
+            if line <= info.header_row:
+                continue
+            if count % 5000 == 0:
+                check_abort(abort)
+                progress(reader.position() / max(1, info.size_bytes), _("Reading line {n:,}").format(n=line))
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(record) > width and any(cell.strip() for cell in record[width:]):
+                longer += 1
+                first_longer = first_longer or line
+            cells = [cell.strip() for cell in record[:width]]
+            cells.extend([""] * (width - len(cells)))
+            yield TableRow(line, tuple(cells))
+    finally:
+        reader.close()
+    if longer:
+        late.append(
+            _(
+                "{n:,} row(s) had more cells than there are columns; the extra cells were ignored (first: row {row})."
+            ).format(n=longer, row=first_longer)
+        )
+
+
+# --- XLSX --------------------------------------------------------------------------------------------
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _workbook(path: Path) -> Any:
+    from openpyxl import load_workbook
+
+    try:
+        return load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise TableError(
+            _(
+                "{file} is not a readable Excel (.xlsx) file. Open it in Excel or LibreOffice and save it "
+                "again as .xlsx or .csv."
+            ).format(file=path.name)
+        ) from exc
+
+
+def list_sheets(path: Path) -> list[str]:
+    book = _workbook(path)
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
+
+
+def _first_row(sheet: Any) -> tuple[int, list[str]] | None:
+    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        cells = [_cell_text(v) for v in row]
+        if any(cells):
+            return number, cells
+        if number > 50:
+            return None
+    return None
+
+
+def _open_xlsx(path: Path, sheet_name: str | None, size: int, warnings: list[str]) -> TableInfo:
+    book = _workbook(path)
+    try:
+        names = list(book.sheetnames)
+        if sheet_name is not None and sheet_name not in names:
+            raise TableError(
+                _("{file} has no sheet \u201c{sheet}\u201d. Its sheets are: {names}.").format(
+                    file=path.name, sheet=sheet_name, names=", ".join(names)
+                )
+            )
+        candidates = [sheet_name] if sheet_name else names
+        for name in candidates:
+            found = _first_row(book[name])
+            if found is None:
+                continue
+            header_row, cells = found
+            headers, notes = _clean_headers(path, cells)
+            warnings.extend(notes)
+            others = [n for n in names if n != name]
+            if sheet_name is None and others:
+                warnings.append(
+                    _("Read the sheet \u201c{sheet}\u201d; the file also has {others}.").format(
+                        sheet=name, others=", ".join(f"\u201c{n}\u201d" for n in others)
+                    )
+                )
+            return TableInfo(path, "xlsx", None, None, name, headers, tuple(warnings), size, header_row)
+    finally:
+        book.close()
+    raise TableError(_("{file} is empty: no sheet has a header row.").format(file=path.name))
+
+
+def _iter_xlsx(info: TableInfo, progress: Progress, abort: threading.Event) -> Iterator[TableRow]:
+    book = _workbook(info.path)
+    try:
+        sheet = book[info.sheet]
+        total = sheet.max_row or 0
+        width = len(info.headers)
+        for number, row in enumerate(
+            sheet.iter_rows(min_row=info.header_row + 1, values_only=True), start=info.header_row + 1
+        ):
+            if number % 2000 == 0:
+                check_abort(abort)
+                progress(number / max(1, total), _("Reading row {n:,}").format(n=number))
+            cells = [_cell_text(v) for v in row[:width]]
+            if not any(cells):
+                continue
+            cells.extend([""] * (width - len(cells)))
+            yield TableRow(number, tuple(cells))
+    finally:
+        book.close()
+
+
+# --- entry points ------------------------------------------------------------------------------------
+
+
+def open_table(path: Path, *, sheet: str | None = None) -> TableInfo:
+    """Look at the file and its header without reading it all."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(SAMPLE_BYTES)
+    except FileNotFoundError as exc:
+        raise TableError(_("{path} does not exist.").format(path=path)) from exc
+    except IsADirectoryError as exc:
+        raise TableError(_("{path} is a folder, not a file.").format(path=path)) from exc
+    except PermissionError as exc:
+        raise TableError(_("{path} cannot be read: permission denied.").format(path=path)) from exc
+    if not head.strip():
+        raise TableError(_("{file} is empty.").format(file=path.name))
+    warnings: list[str] = []
+    suffix = path.suffix.lower()
+    if head.startswith(b"PK\x03\x04"):
+        if suffix != ".xlsx":
+            warnings.append(_("{file} is really an Excel file; it was read as one.").format(file=path.name))
+        return _open_xlsx(path, sheet, size, warnings)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise TableError(
+            _("{file} is an old Excel (.xls) file. Save it as .xlsx or .csv and import that.").format(
+                file=path.name
+            )
+        )
+    if suffix == ".xlsx":
+        warnings.append(
+            _("{file} is named .xlsx but is a text file; it was read as CSV.").format(file=path.name)
+        )
+    utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if not utf16 and b"\x00" in head[:4096]:
+        raise TableError(
+            _("{file} is not a spreadsheet (it contains binary data). Choose a .csv or .xlsx file.").format(
+                file=path.name
+            )
+        )
+    return _open_csv(path, head, size, warnings)
+
+
+def iter_rows(
+    info: TableInfo,
+    *,
+    progress: Progress = no_progress,
+    abort: threading.Event | None = None,
+    warnings: list[str] | None = None,
+) -> Iterator[TableRow]:
+    """Data rows after the header, blank rows skipped. Warnings found while reading go to `warnings`."""
+    late = warnings if warnings is not None else []
+    if info.kind == "xlsx":
+        yield from _iter_xlsx(info, progress, abort or never_abort())
+    else:
+        yield from _iter_csv(info, progress, abort or never_abort(), late)

@@ -1,0 +1,470 @@
+"""The household editor: built for an officer typing 100 paper forms a day with the keyboard.
+
+Household fields on top; members in a grid (Tab moves right, Enter down, Ctrl+N adds a member).
+Rules are checked as you type (the same pure rules the service applies on save); look-alike people
+already registered appear on the right after a short pause in typing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cashdesk.registry.household_input import HouseholdInput, IdentifierInput, MemberInput, check_household
+from cashdesk.registry.households import (
+    InvalidHousehold,
+    PossibleDuplicates,
+    check_member_duplicates,
+    create_household,
+    editor_context,
+    get_household,
+    update_household,
+)
+from cashdesk.registry.importing.rows import parse_birth
+from cashdesk.ui.ops import OpsHub
+from cashdesk.ui.widgets.forms import ErrorLabel, mark_invalid
+
+# Grid columns: (key, title). Sex/relationship/recipient accept the first letter(s) as typed.
+COLUMNS = (
+    ("given_name", "Given name"),
+    ("family_name", "Family name"),
+    ("other_names", "Other names"),
+    ("sex", "Sex (F/M)"),
+    ("birth", "Born (date, year or ~age)"),
+    ("relation_to_head", "Relationship"),
+    ("recipient_role", "Recipient"),
+    ("phone", "Phone"),
+    ("id_type", "ID type"),
+    ("id_number", "ID number"),
+)
+COL = {key: i for i, (key, _title) in enumerate(COLUMNS)}
+RELATIONS = ("head", "spouse", "child", "parent", "grandchild", "other")
+INVALID = QColor("#f8d7da")
+
+
+def _expand(text: str, choices: tuple[str, ...]) -> str:
+    """'sp' -> 'spouse': typing the start of a choice is enough."""
+    value = text.strip().lower()
+    found = [c for c in choices if c.startswith(value)] if value else []
+    return found[0] if len(found) == 1 else value
+
+
+def parse_born(text: str, today: date) -> tuple[date | None, int | None]:
+    """A date (YYYY-MM-DD or DD/MM/YYYY), a year, or an estimated age written ~34."""
+    text = text.strip()
+    if text.startswith("~") and text[1:].strip().isdigit():
+        return None, today.year - int(text[1:])
+    born, year, _message, _severity = parse_birth(text)
+    return born, year
+
+
+class HouseholdEditor(QDialog):
+    saved = Signal(object)  # households.SavedHousehold
+    open_other = Signal(object)  # household id of a look-alike the officer wants to see
+
+    def __init__(
+        self, hub: OpsHub, household_id: uuid.UUID | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.hub = hub
+        self.household_id = household_id
+        self.member_ids: list[uuid.UUID | None] = []
+        self.context: Any = None
+        self.setWindowTitle(self.tr("New household") if household_id is None else self.tr("Household"))
+        self.resize(1240, 660)
+
+        self.code = QLabel(self.tr("new (a code is given when saved)"))
+        self.village = QComboBox()
+        self.village.setEditable(True)
+        self.village.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.address = QLineEdit()
+        self.method = QComboBox()
+        for value, label in (
+            ("cash", self.tr("Cash at a pay point")),
+            ("mobile_money", self.tr("Mobile money")),
+            ("bank", self.tr("Bank account")),
+        ):
+            self.method.addItem(label, value)
+        self.account = QLineEdit()
+        self.account.setPlaceholderText(self.tr("mobile number or bank account"))
+        self.pay_point = QComboBox()
+        form = QFormLayout()
+        form.addRow(self.tr("Household"), self.code)
+        form.addRow(self.tr("Village"), self.village)
+        form.addRow(self.tr("Address"), self.address)
+        pay = QHBoxLayout()
+        pay.addWidget(self.method)
+        pay.addWidget(self.account, 1)
+        form.addRow(self.tr("Paid by"), pay)
+        form.addRow(self.tr("Preferred pay point"), self.pay_point)
+
+        self.grid = QTableWidget(0, len(COLUMNS))
+        self.grid.setHorizontalHeaderLabels([self.tr(title) for _key, title in COLUMNS])
+        self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.grid.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        self.grid.setTabKeyNavigation(True)
+        for column, width in enumerate((120, 120, 100, 70, 150, 95, 85, 125, 100, 110)):
+            self.grid.setColumnWidth(column, width)
+        self.grid.itemChanged.connect(self._cell_changed)
+        add = QPushButton(self.tr("Add member (Ctrl+N)"))
+        add.clicked.connect(self.add_member)
+        remove = QPushButton(self.tr("Remove member"))
+        remove.clicked.connect(self.remove_member)
+        QShortcut(QKeySequence("Ctrl+N"), self, activated=self.add_member)
+        QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)
+        member_buttons = QHBoxLayout()
+        member_buttons.addWidget(add)
+        member_buttons.addWidget(remove)
+        member_buttons.addStretch(1)
+
+        self.problems = QListWidget()
+        self.problems.setMaximumHeight(110)
+        self.look_alikes = QListWidget()
+        self.look_alikes.itemActivated.connect(
+            lambda item: self.open_other.emit(item.data(Qt.ItemDataRole.UserRole))
+        )
+        side = QGroupBox(self.tr("Already registered, looks similar"))
+        side_layout = QVBoxLayout(side)
+        side_layout.addWidget(self.look_alikes)
+        hint = QLabel(self.tr("Double-click to open that household."))
+        hint.setObjectName("hint")
+        side_layout.addWidget(hint)
+
+        members = QWidget()
+        members_layout = QVBoxLayout(members)
+        members_layout.setContentsMargins(0, 0, 0, 0)
+        members_layout.addWidget(QLabel(self.tr("<b>Members</b> — Tab moves to the next cell")))
+        members_layout.addWidget(self.grid)
+        members_layout.addLayout(member_buttons)
+        members_layout.addWidget(self.problems)
+        split = QSplitter()
+        split.addWidget(members)
+        split.addWidget(side)
+        split.setSizes([930, 290])
+
+        self.error = ErrorLabel()
+        self.save_button = QPushButton(self.tr("Save household (Ctrl+S)"))
+        self.save_button.setDefault(False)
+        self.save_button.setAutoDefault(False)
+        self.save_button.clicked.connect(self.save)
+        cancel = QPushButton(self.tr("Close"))
+        cancel.setAutoDefault(False)
+        cancel.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.error, 1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.save_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(split, 1)
+        layout.addLayout(buttons)
+
+        self._dup_timer = QTimer(self)
+        self._dup_timer.setSingleShot(True)
+        self._dup_timer.setInterval(400)
+        self._dup_timer.timeout.connect(self._check_duplicates)
+        self._dup_row = 0
+        for widget in (self.address, self.account):
+            widget.textChanged.connect(lambda _t: self.validate())
+        for box in (self.village, self.method, self.pay_point):
+            box.currentIndexChanged.connect(lambda _i: self.validate())
+        self.hub.call(editor_context, on_done=self._context_loaded, parent=self)
+
+    # --- loading ---
+    def _context_loaded(self, context: Any) -> None:
+        self.context = context
+        villages = sorted(
+            (ref for ref in context.locations.values() if ref.level == "village"), key=lambda r: r.name
+        )
+        for ref in villages:
+            if self.hub.desk.actor.covers_location(ref.path):
+                self.village.addItem(f"{ref.name} ({ref.code})", ref.code)
+        self.village.setCurrentIndex(-1)
+        self.pay_point.addItem(self.tr("— none —"), "")
+        for ref in sorted(context.pay_points.values(), key=lambda r: r.code):
+            self.pay_point.addItem(ref.code, ref.code)
+        if self.household_id is None:
+            self.add_member()
+            self.village.setFocus()
+        else:
+            self.hub.call(get_household, self.household_id, on_done=self._show, parent=self)
+
+    def _show(self, detail: Any) -> None:
+        data: HouseholdInput = detail.input
+        self.code.setText(detail.code)
+        self.setWindowTitle(self.tr("Household {code}").format(code=detail.code))
+        self.village.setCurrentIndex(self.village.findData(data.location_code))
+        self.address.setText(data.address)
+        self.method.setCurrentIndex(self.method.findData(data.payment_method))
+        self.account.setText(data.payment_account)
+        self.pay_point.setCurrentIndex(max(0, self.pay_point.findData(data.pay_point_code)))
+        self.grid.blockSignals(True)
+        for m in data.members:
+            born = (
+                m.date_of_birth.isoformat()
+                if m.date_of_birth
+                else (str(m.birth_year) if m.birth_year else "")
+            )
+            ident = m.identifiers[0] if m.identifiers else IdentifierInput("", "")
+            self._append_row(
+                [
+                    m.given_name,
+                    m.family_name,
+                    m.other_names,
+                    m.sex,
+                    born,
+                    m.relation_to_head,
+                    m.recipient_role or "",
+                    m.phone,
+                    ident.id_type,
+                    ident.number,
+                ],
+                m.id,
+            )
+        self.grid.blockSignals(False)
+        self.validate()
+
+    # --- members ---
+    def _append_row(self, values: list[str], member_id: uuid.UUID | None) -> None:
+        row = self.grid.rowCount()
+        self.grid.insertRow(row)
+        self.member_ids.append(member_id)
+        for column, value in enumerate(values):
+            self.grid.setItem(row, column, QTableWidgetItem(value))
+
+    def add_member(self) -> None:
+        first = self.grid.rowCount() == 0
+        family = self.grid.item(0, COL["family_name"]).text() if not first else ""
+        self.grid.blockSignals(True)
+        self._append_row(
+            [
+                "",
+                family,
+                "",
+                "",
+                "",
+                "head" if first else "",
+                "primary" if first else "",
+                "",
+                "national_id",
+                "",
+            ],
+            None,
+        )
+        self.grid.blockSignals(False)
+        row = self.grid.rowCount() - 1
+        self.grid.setCurrentCell(row, COL["given_name"])
+        self.grid.setFocus()
+        self.validate()
+
+    def remove_member(self) -> None:
+        row = self.grid.currentRow()
+        if row >= 0:
+            self.grid.removeRow(row)
+            del self.member_ids[row]
+            self.validate()
+
+    def _text(self, row: int, key: str) -> str:
+        item = self.grid.item(row, COL[key])
+        return item.text().strip() if item else ""
+
+    def _cell_changed(self, item: QTableWidgetItem) -> None:
+        column = item.column()
+        expanded = {
+            COL["relation_to_head"]: lambda t: _expand(t, RELATIONS),
+            COL["recipient_role"]: lambda t: _expand(t, ("primary", "secondary")),
+            COL["sex"]: lambda t: t.strip().upper()[:1],
+        }.get(column)
+        if expanded:
+            value = expanded(item.text())
+            if value != item.text():
+                self.grid.blockSignals(True)
+                item.setText(value)
+                self.grid.blockSignals(False)
+        self.validate()
+        if column in (
+            COL["given_name"],
+            COL["family_name"],
+            COL["birth"],
+            COL["id_number"],
+            COL["phone"],
+            COL["sex"],
+        ):
+            self._dup_row = item.row()
+            self._dup_timer.start()
+
+    def member_input(self, row: int) -> MemberInput:
+        today = self.context.today if self.context else date.today()
+        born, year = parse_born(self._text(row, "birth"), today)
+        number = self._text(row, "id_number")
+        return MemberInput(
+            id=self.member_ids[row],
+            given_name=self._text(row, "given_name"),
+            family_name=self._text(row, "family_name"),
+            other_names=self._text(row, "other_names"),
+            sex=self._text(row, "sex"),
+            date_of_birth=born,
+            birth_year=year,
+            relation_to_head=self._text(row, "relation_to_head"),
+            recipient_role=self._text(row, "recipient_role") or None,
+            phone=self._text(row, "phone"),
+            identifiers=[IdentifierInput(self._text(row, "id_type"), number)] if number else [],
+        )
+
+    def household_input(self) -> HouseholdInput:
+        return HouseholdInput(
+            id=self.household_id,
+            location_code=self.village.currentData() or "",
+            address=self.address.text(),
+            payment_method=self.method.currentData(),
+            payment_account=self.account.text(),
+            pay_point_code=self.pay_point.currentData() or "",
+            members=[self.member_input(row) for row in range(self.grid.rowCount())],
+        )
+
+    # --- checking ---
+    def validate(self) -> list[Any]:
+        """Run the rules on what is typed now and mark the cells and fields they name."""
+        if self.context is None:
+            return []
+        problems, _clean = check_household(self.household_input(), self.context)
+        self.grid.blockSignals(True)
+        for row in range(self.grid.rowCount()):
+            for column in range(len(COLUMNS)):
+                item = self.grid.item(row, column)
+                if item:
+                    item.setBackground(QColor(0, 0, 0, 0))
+                    item.setToolTip("")
+        self.problems.clear()
+        marked = {"location": self.village, "payment_account": self.account, "pay_point": self.pay_point}
+        for widget in marked.values():
+            mark_invalid(widget, False)
+        for problem in problems:
+            text = problem.message
+            if problem.member_index is not None:
+                key = problem.field.split(".", 1)[1].split("[")[0]
+                key = {"date_of_birth": "birth", "identifiers": "id_number"}.get(key, key)
+                item = self.grid.item(problem.member_index, COL.get(key, 0))
+                if item and problem.is_error:
+                    item.setBackground(INVALID)
+                    item.setToolTip(text)
+                text = self.tr("Member {n}: {message}").format(n=problem.member_index + 1, message=text)
+            elif problem.field in marked and problem.is_error:
+                mark_invalid(marked[problem.field], True)
+            entry = QListWidgetItem(("⚠ " if not problem.is_error else "✘ ") + text)
+            self.problems.addItem(entry)
+        self.grid.blockSignals(False)
+        self.problems.setVisible(bool(problems))
+        return problems
+
+    def _check_duplicates(self) -> None:
+        row = self._dup_row
+        if row >= self.grid.rowCount() or not self.village.currentData():
+            return
+        self.hub.call(
+            check_member_duplicates,
+            self.member_input(row),
+            location_code=self.village.currentData(),
+            household_id=self.household_id,
+            on_done=lambda views: self._show_look_alikes(row, views),
+            on_error=lambda _exc: None,
+            parent=self,
+        )
+
+    def _show_look_alikes(self, row: int, views: list[Any]) -> None:
+        self.look_alikes.clear()
+        for view in views:
+            self._add_look_alike(row, view)
+
+    def _add_look_alike(self, row: int, view: Any) -> None:
+        text = self.tr(
+            "Member {n} ~ {name}, born {birth}\n{village}, household {code} — {score:.0f}%\n{reasons}"
+        ).format(
+            n=row + 1,
+            name=view.name,
+            birth=view.birth or "?",
+            village=view.village,
+            code=view.household_code,
+            score=view.score,
+            reasons="; ".join(view.reasons),
+        )
+        item = QListWidgetItem(text)
+        item.setData(Qt.ItemDataRole.UserRole, view.household_id)
+        self.look_alikes.addItem(item)
+
+    # --- saving ---
+    def save(self, duplicate_note: str | None = None) -> None:
+        problems = self.validate()
+        if any(p.is_error for p in problems):
+            self.error.show_error(
+                self.tr("Fix the marked fields first ({n} problem(s)).").format(
+                    n=sum(p.is_error for p in problems)
+                )
+            )
+            return
+        self.error.clear_error()
+        self.save_button.setEnabled(False)
+        service = create_household if self.household_id is None else update_household
+        self.hub.call(
+            service,
+            self.household_input(),
+            duplicate_note=duplicate_note or None,
+            on_done=self._saved,
+            on_error=self._failed,
+            parent=self,
+        )
+
+    def _saved(self, saved: Any) -> None:
+        self.save_button.setEnabled(True)
+        self.household_id = saved.id
+        self.saved.emit(saved)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        if isinstance(exc, PossibleDuplicates):
+            self.look_alikes.clear()
+            for row, views in exc.hits.items():
+                for view in views:
+                    self._add_look_alike(row, view)
+            note, ok = QInputDialog.getText(
+                self,
+                self.tr("Possible duplicates"),
+                self.tr(
+                    "{message}\nThey are listed on the right. To save anyway, say why (a supervisor will review "
+                    "the pair):"
+                ).format(message=exc.message),
+            )
+            if ok and note.strip():
+                self.save(duplicate_note=note.strip())
+            return
+        if isinstance(exc, InvalidHousehold):
+            self.validate()
+        from cashdesk.ui.ops import error_text
+
+        self.error.show_error(error_text(exc))

@@ -1,0 +1,275 @@
+"""Import households from CSV/XLSX: choose the file, fix the mapping, preview every problem, import.
+
+Nothing is written until "Import"; the preview is the import run in dry-run mode, so what it shows is
+exactly what the import will do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cashdesk.registry.importing.fields import FIELDS
+from cashdesk.registry.importing.run import REPORT, UPDATE, ImportOptions, import_households, list_profiles
+from cashdesk.registry.importing.tables import open_table
+from cashdesk.ui.ops import OpsHub, error_text
+from cashdesk.ui.widgets.forms import ErrorLabel
+
+PREVIEW_ROWS = 500
+
+
+class ImportDialog(QDialog):
+    def __init__(self, hub: OpsHub, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.hub = hub
+        self.path: Path | None = None
+        self.headers: tuple[str, ...] = ()
+        self.setWindowTitle(self.tr("Import households"))
+        self.resize(1100, 640)
+        self.file_label = QLabel(self.tr("No file chosen"))
+        choose = QPushButton(self.tr("Choose CSV or XLSX file…"))
+        choose.clicked.connect(self.choose_file)
+        self.profile = QComboBox()
+        self.profile.addItem(self.tr("— automatic —"), None)
+        self.profile.currentIndexChanged.connect(lambda _i: self.preview())
+        self.save_as = QLineEdit()
+        self.save_as.setPlaceholderText(self.tr("save this mapping as… (optional)"))
+        self.update_existing = QRadioButton(self.tr("update members already registered"))
+        self.report_existing = QRadioButton(self.tr("only report them"))
+        self.update_existing.setChecked(True)
+        form = QFormLayout()
+        top = QHBoxLayout()
+        top.addWidget(choose)
+        top.addWidget(self.file_label, 1)
+        form.addRow(self.tr("File"), top)
+        profiles = QHBoxLayout()
+        profiles.addWidget(self.profile)
+        profiles.addWidget(self.save_as, 1)
+        form.addRow(self.tr("Column mapping"), profiles)
+        existing = QHBoxLayout()
+        existing.addWidget(self.update_existing)
+        existing.addWidget(self.report_existing)
+        existing.addStretch(1)
+        form.addRow(self.tr("Rows already imported"), existing)
+
+        self.mapping = QTableWidget(0, 2)
+        self.mapping.setHorizontalHeaderLabels([self.tr("Column in the file"), self.tr("CashDesk field")])
+        self.mapping.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.mapping.setMaximumWidth(420)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.problems = QTableWidget(0, 4)
+        self.problems.setHorizontalHeaderLabels([self.tr("Row"), self.tr("Field"), self.tr("Problem"), ""])
+        self.problems.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.problems.verticalHeader().hide()
+        right = QVBoxLayout()
+        right.addWidget(self.summary)
+        right.addWidget(self.problems, 1)
+        middle = QHBoxLayout()
+        middle.addWidget(self.mapping)
+        middle.addLayout(right, 1)
+
+        self.error = ErrorLabel()
+        self.check_button = QPushButton(self.tr("Check again"))
+        self.check_button.clicked.connect(self.preview)
+        self.errors_button = QPushButton(self.tr("Save rejected rows…"))
+        self.errors_button.clicked.connect(self.save_errors)
+        self.import_button = QPushButton(self.tr("Import"))
+        self.import_button.clicked.connect(self.run_import)
+        close = QPushButton(self.tr("Close"))
+        close.clicked.connect(self.reject)
+        for button in (self.check_button, self.errors_button, self.import_button):
+            button.setEnabled(False)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.error, 1)
+        for button in (self.check_button, self.errors_button, close, self.import_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(middle, 1)
+        layout.addLayout(buttons)
+        self.hub.call(list_profiles, on_done=self._profiles, parent=self)
+        self.report: Any = None
+
+    def _profiles(self, profiles: list[tuple[str, dict[str, str]]]) -> None:
+        self.profile.blockSignals(True)
+        for name, _mapping in profiles:
+            self.profile.addItem(name, name)
+        self.profile.blockSignals(False)
+
+    def choose_file(self) -> None:
+        name, _filter = QFileDialog.getOpenFileName(
+            self, self.tr("Import households"), "", self.tr("Spreadsheets (*.csv *.xlsx);;All files (*)")
+        )
+        if name:
+            self.load_file(Path(name))
+
+    def load_file(self, path: Path) -> None:
+        self.path = path
+        self.file_label.setText(str(path))
+        self.hub.run(open_table, path, on_done=self._table_opened, on_error=self._failed, parent=self)
+
+    def _table_opened(self, info: Any) -> None:
+        self.headers = info.headers
+        self.mapping.setRowCount(0)
+        for header in self.headers:
+            row = self.mapping.rowCount()
+            self.mapping.insertRow(row)
+            cell = QTableWidgetItem(header)
+            cell.setFlags(cell.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.mapping.setItem(row, 0, cell)
+            box = QComboBox()
+            box.addItem(self.tr("(ignore)"), "")
+            for name in FIELDS:
+                box.addItem(name, name)
+            box.activated.connect(lambda _i, chosen=box: self._mapping_chosen(chosen))
+            self.mapping.setCellWidget(row, 1, box)
+        self.check_button.setEnabled(True)
+        self.preview()
+
+    def _mapping_chosen(self, box: QComboBox) -> None:
+        """A field the user picked by hand overrides the automatic mapping from now on."""
+        box.setProperty("touched", True)
+        self.preview()
+
+    def options(self) -> ImportOptions:
+        chosen = {}
+        for row in range(self.mapping.rowCount()):
+            box = self.mapping.cellWidget(row, 1)
+            if isinstance(box, QComboBox) and box.property("touched"):
+                chosen[self.headers[row]] = box.currentData()
+        return ImportOptions(
+            mapping=chosen,
+            profile=self.profile.currentData(),
+            save_profile=self.save_as.text().strip() or None,
+            on_existing=UPDATE if self.update_existing.isChecked() else REPORT,
+        )
+
+    def preview(self) -> None:
+        if self.path is None:
+            return
+        self.error.clear_error()
+        self.import_button.setEnabled(False)
+        self.hub.job(
+            self.tr("Checking {file}…").format(file=self.path.name),
+            import_households,
+            self.path,
+            options=self.options(),
+            dry_run=True,
+            on_done=self._previewed,
+            on_error=self._failed,
+            parent=self,
+        )
+
+    def _previewed(self, report: Any) -> None:
+        self.report = report
+        for row, header in enumerate(self.headers):
+            box = self.mapping.cellWidget(row, 1)
+            if isinstance(box, QComboBox) and not box.property("touched"):
+                box.blockSignals(True)
+                box.setCurrentIndex(max(0, box.findData(report.mapping.get(header, ""))))
+                box.blockSignals(False)
+        errors = [p for p in report.problems if p.is_error]
+        self.summary.setText(
+            self.tr(
+                "<b>{rows:,} rows.</b> Ready to import: {new:,} new households ({members:,} people), {upd:,} to update. "
+                "<b>Rejected: {bad:,} households ({rows_bad:,} rows)</b>; {warn:,} warnings."
+            ).format(
+                rows=report.rows,
+                new=report.households_created,
+                members=report.members_created,
+                upd=report.households_updated,
+                bad=report.households_rejected,
+                rows_bad=report.rows_rejected,
+                warn=report.warnings,
+            )
+        )
+        shown = sorted(report.problems, key=lambda p: (not p.is_error, p.row or 0))[:PREVIEW_ROWS]
+        self.problems.setRowCount(len(shown))
+        for i, problem in enumerate(shown):
+            field = problem.field.rsplit(".", 1)[-1]
+            for column, value in enumerate(
+                (
+                    str(problem.row or ""),
+                    field,
+                    problem.message,
+                    self.tr("error") if problem.is_error else self.tr("warning"),
+                )
+            ):
+                self.problems.setItem(i, column, QTableWidgetItem(value))
+        self.errors_button.setEnabled(bool(errors) or report.rows_already_present > 0)
+        self.import_button.setEnabled(report.households_created + report.households_updated > 0)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.error.show_error(error_text(exc))
+
+    def save_errors(self) -> None:
+        if self.path is None:
+            return
+        name, _filter = QFileDialog.getSaveFileName(
+            self,
+            self.tr("Save rejected rows"),
+            str(self.path.with_name(self.path.stem + "-errors.csv")),
+            self.tr("CSV (*.csv)"),
+        )
+        if name:
+            self.hub.job(
+                self.tr("Writing the rejected rows…"),
+                import_households,
+                self.path,
+                options=self.options(),
+                dry_run=True,
+                errors_path=Path(name),
+                on_done=lambda _r: self.summary.setText(
+                    self.summary.text() + "<br>" + self.tr("Rejected rows saved to {path}").format(path=name)
+                ),
+                on_error=self._failed,
+                parent=self,
+            )
+
+    def run_import(self) -> None:
+        if self.path is None:
+            return
+        self.import_button.setEnabled(False)
+        self.hub.job(
+            self.tr("Importing {file}…").format(file=self.path.name),
+            import_households,
+            self.path,
+            options=self.options(),
+            on_done=self._imported,
+            on_error=self._failed,
+            parent=self,
+        )
+
+    def _imported(self, report: Any) -> None:
+        self.report = report
+        self.summary.setText(
+            self.tr(
+                "<b>Imported.</b> {new:,} households created ({members:,} people), {upd:,} updated, {bad:,} rejected, "
+                "{dups:,} possible duplicates sent for review."
+            ).format(
+                new=report.households_created,
+                members=report.members_created,
+                upd=report.households_updated,
+                bad=report.households_rejected,
+                dups=report.duplicate_candidates,
+            )
+        )

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QInputDialog
+from pytestqt.qtbot import QtBot
+
+from cashdesk.registry.households import create_household
+from cashdesk.ui.dialogs.household_editor import COL, HouseholdEditor
+from cashdesk.ui.dialogs.import_households import ImportDialog
+from cashdesk.ui.main_window import MainWindow
+from cashdesk.ui.ops import OpsHub
+from tests.unit.registry_helpers import add_pay_point, household, member
+from tests.unit.test_import_households import BAD, GOOD, write_csv
+
+
+def _type_cell(qtbot: QtBot, editor: HouseholdEditor, row: int, key: str, text: str) -> None:
+    editor.grid.setCurrentCell(row, COL[key])
+    editor.grid.editItem(editor.grid.item(row, COL[key]))
+    qtbot.keyClicks(editor.grid.focusWidget(), text)
+    qtbot.keyClick(editor.grid.focusWidget(), Qt.Key.Key_Tab)
+
+
+def test_officer_registers_a_household_by_keyboard(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
+    add_pay_point(hub_as("admin").desk)
+    hub = hub_as("olive")
+    editor = HouseholdEditor(hub)
+    qtbot.addWidget(editor)
+    editor.show()
+    qtbot.waitUntil(lambda: editor.village.count() > 0 and editor.grid.rowCount() == 1, timeout=5000)
+    editor.village.setCurrentIndex(editor.village.findData("V001"))
+    editor.pay_point.setCurrentIndex(editor.pay_point.findData("PP1"))
+    _type_cell(qtbot, editor, 0, "given_name", "Memory")
+    _type_cell(qtbot, editor, 0, "family_name", "Gondwe")
+    _type_cell(qtbot, editor, 0, "sex", "f")
+    _type_cell(qtbot, editor, 0, "birth", "1984-11-30")
+    assert editor.grid.item(0, COL["sex"]).text() == "F"  # typed lower case, stored as the code
+    qtbot.keyClick(editor, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert editor.grid.rowCount() == 2 and editor.grid.item(1, COL["family_name"]).text() == "Gondwe"
+    _type_cell(qtbot, editor, 1, "given_name", "Kettie")
+    _type_cell(qtbot, editor, 1, "sex", "F")
+    _type_cell(qtbot, editor, 1, "birth", "~7")
+    _type_cell(qtbot, editor, 1, "relation_to_head", "ch")
+    assert editor.grid.item(1, COL["relation_to_head"]).text() == "child"
+    _type_cell(qtbot, editor, 1, "phone", "0123")
+    assert any(
+        "phone" in editor.problems.item(i).text() or "mobile" in editor.problems.item(i).text()
+        for i in range(editor.problems.count())
+    )
+    editor.grid.item(1, COL["phone"]).setText("")
+    with qtbot.waitSignal(editor.saved, timeout=5000) as saved:
+        qtbot.keyClick(editor, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert saved.args[0].code
+
+
+def test_duplicate_warning_then_save_anyway(
+    qtbot: QtBot, hub_as: Callable[[str], OpsHub], monkeypatch: object
+) -> None:
+    add_pay_point(hub_as("admin").desk)
+    hub = hub_as("olive")
+    first = hub.desk.run(create_household, household(member("Lucy", "Mbewe", born=date(1990, 3, 4))))
+    editor = HouseholdEditor(hub)
+    qtbot.addWidget(editor)
+    editor.show()
+    qtbot.waitUntil(lambda: editor.grid.rowCount() == 1, timeout=5000)
+    editor.village.setCurrentIndex(editor.village.findData("V001"))
+    editor.pay_point.setCurrentIndex(editor.pay_point.findData("PP1"))
+    for key, text in (
+        ("given_name", "Lucy"),
+        ("family_name", "Mbewe"),
+        ("sex", "F"),
+        ("birth", "1990-04-03"),
+    ):
+        _type_cell(qtbot, editor, 0, key, text)
+    qtbot.waitUntil(lambda: editor.look_alikes.count() == 1, timeout=5000)  # shown while typing
+    assert first.code in editor.look_alikes.item(0).text()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("she has two cards", True))  # type: ignore[attr-defined]
+    with qtbot.waitSignal(editor.saved, timeout=5000) as saved:
+        editor.save()
+    assert saved.args[0].duplicates_recorded == 1
+
+
+def test_households_list_searches_as_you_type(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
+    add_pay_point(hub_as("admin").desk)
+    officer = hub_as("olive").desk
+    for given in ("Agnes", "Ruth", "Ireen"):
+        officer.run(
+            create_household,
+            household(member(given, "Chirwa", born=date(1970, 1, len(given)))),
+            duplicate_note="sisters",
+        )
+    hub = hub_as("sue")
+    window = MainWindow(hub)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_screen("households")
+    screen = window.households_screen
+    assert screen is not None
+    qtbot.waitUntil(lambda: screen.model.loaded == 3, timeout=5000)
+    qtbot.keyClicks(screen.search, "ruth chir")
+    qtbot.waitUntil(lambda: screen.model.loaded == 1 and screen.model.complete, timeout=5000)
+    assert screen.model.row(0).head_name == "Ruth Chirwa"
+    qtbot.waitUntil(lambda: screen.count.text() == "1 household", timeout=5000)
+
+
+def test_import_dialog_previews_then_imports(
+    qtbot: QtBot, hub_as: Callable[[str], OpsHub], tmp_path: Path
+) -> None:
+    add_pay_point(hub_as("admin").desk)
+    hub = hub_as("olive")
+    dialog = ImportDialog(hub)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.load_file(write_csv(tmp_path / "r.csv", GOOD + BAD))
+    qtbot.waitUntil(dialog.import_button.isEnabled, timeout=10000)
+    assert "Rejected: 1 households (2 rows)" in dialog.summary.text()
+    assert dialog.problems.rowCount() >= 2
+    dialog.run_import()
+    qtbot.waitUntil(lambda: "Imported" in dialog.summary.text(), timeout=10000)
+    assert "2 households created" in dialog.summary.text()

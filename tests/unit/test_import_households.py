@@ -1,0 +1,294 @@
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from cashdesk.core.errors import Cancelled, ValidationError
+from cashdesk.desk import Desk
+from cashdesk.models import DuplicateCandidate, Household, ImportBatch, ImportStatus, Member
+from cashdesk.registry.export import export_households
+from cashdesk.registry.importing.run import REPORT, ImportOptions, import_households, undo_import
+from cashdesk.registry.search import HouseholdQuery, list_households
+from tests.unit.registry_helpers import add_pay_point
+
+HEADER = [
+    "household_ref",
+    "member_ref",
+    "relationship",
+    "recipient",
+    "given_name",
+    "family_name",
+    "sex",
+    "date_of_birth",
+    "id_type",
+    "id_number",
+    "phone",
+    "location",
+    "payment_method",
+    "account_number",
+    "pay_point",
+]
+GOOD = [
+    [
+        "HH1",
+        "P1",
+        "head",
+        "primary",
+        "Mercy",
+        "Phiri",
+        "F",
+        "1975-03-02",
+        "national_id",
+        "30000001",
+        "0881000001",
+        "V001",
+        "cash",
+        "",
+        "PP1",
+    ],
+    ["HH1", "P2", "child", "", "Tionge", "Phiri", "F", "2012", "", "", "", "V001", "cash", "", "PP1"],
+    [
+        "HH2",
+        "P3",
+        "head",
+        "primary",
+        "John",
+        "Mwale",
+        "M",
+        "03/04/1960",
+        "national_id",
+        "30000002",
+        "",
+        "Chikwawa",
+        "mobile_money",
+        "0999000002",
+        "PP1",
+    ],
+]
+BAD = [  # two heads, and a member with an impossible date: the whole household is rejected
+    [
+        "HH3",
+        "P4",
+        "head",
+        "primary",
+        "Alice",
+        "Tembo",
+        "F",
+        "1990-02-30",
+        "",
+        "",
+        "",
+        "V001",
+        "cash",
+        "",
+        "PP1",
+    ],
+    ["HH3", "P5", "head", "", "Peter", "Tembo", "M", "1988-01-01", "", "", "", "V001", "cash", "", "PP1"],
+]
+
+
+def write_csv(path: Path, rows: list[list[str]], header: list[str] = HEADER, encoding: str = "utf-8") -> Path:
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def admin_with_pay_point(admin: Desk, desk_for: Callable[[str], Desk]) -> Desk:
+    """An enrolment officer covering the whole district (imports are an officer's job)."""
+    from cashdesk.models.security import Role
+    from cashdesk.security import users
+    from tests.conftest import USER_PASSWORD
+
+    add_pay_point(admin)
+    admin.run(
+        users.create_user,
+        admin.vault,
+        username="dora",
+        full_name="Dora District",
+        role=Role.ENROLMENT_OFFICER,
+        password=USER_PASSWORD,
+        location_codes=["D01"],
+    )
+    return desk_for("dora")
+
+
+def _count(desk: Desk, model: type) -> int:
+    return desk.run(
+        lambda s, a: s.execute(
+            select(func.count()).select_from(model).where(model.deleted_at.is_(None))
+        ).scalar_one()
+    )
+
+
+def test_import_writes_good_households_and_reports_bad_rows(
+    admin_with_pay_point: Desk, tmp_path: Path
+) -> None:
+    desk = admin_with_pay_point
+    source = write_csv(tmp_path / "registry.csv", GOOD + BAD)
+    errors = tmp_path / "errors.csv"
+    seen: list[float] = []
+    report = desk.run(import_households, source, errors_path=errors, progress=lambda f, m: seen.append(f))
+    assert (report.households_created, report.members_created) == (2, 3)
+    assert (report.households_rejected, report.rows_rejected) == (1, 2)
+    assert seen[-1] == 1.0
+    assert _count(desk, Household) == 2
+    with errors.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["member_ref"] for r in rows] == ["P4", "P5"]
+    assert "date_of_birth" in rows[0]["error"] and "not a real date" in rows[0]["error"]
+    assert "relationship" in rows[1]["error"] and "two heads" in rows[1]["error"]
+    assert rows[0]["row"] == "5"
+    warnings = [p for p in report.problems if not p.is_error]
+    assert any("day/month/year" in p.message and p.row == 4 for p in warnings)
+    # Village given by name (Chikwawa) and the mobile money number were normalised.
+    found = desk.run(list_households, HouseholdQuery(text="john mwale"))
+    assert found and found[0].village == "Chikwawa" and found[0].payment_method == "mobile_money"
+    batch = desk.run(lambda s, a: s.execute(select(ImportBatch)).scalar_one())
+    assert batch.status == ImportStatus.COMPLETED and batch.counts["households_created"] == 2
+
+
+def test_importing_the_same_file_twice_creates_nothing_new(
+    admin_with_pay_point: Desk, tmp_path: Path
+) -> None:
+    desk = admin_with_pay_point
+    source = write_csv(tmp_path / "registry.csv", GOOD)
+    desk.run(import_households, source)
+    again = desk.run(import_households, source)
+    assert (again.households_created, again.households_updated) == (0, 2)
+    reported = desk.run(import_households, source, options=ImportOptions(on_existing=REPORT))
+    assert reported.households_created == 0 and reported.rows_already_present == 3
+    assert _count(desk, Household) == 2 and _count(desk, Member) == 3
+    assert _count(desk, DuplicateCandidate) == 0  # a re-import is not a duplicate of itself
+
+
+def test_dry_run_writes_nothing(admin_with_pay_point: Desk, tmp_path: Path) -> None:
+    report = admin_with_pay_point.run(import_households, write_csv(tmp_path / "r.csv", GOOD), dry_run=True)
+    assert report.households_created == 2
+    assert _count(admin_with_pay_point, Household) == 0
+
+
+def test_headers_map_automatically_and_by_hand(admin_with_pay_point: Desk, tmp_path: Path) -> None:
+    header = [
+        "HH ID",
+        "Member ID",
+        "Relation",
+        "Recipient",
+        "Prénom",
+        "Surname",
+        "Gender",
+        "DOB",
+        "ID type",
+        "NIN",
+        "Mobile",
+        "Village",
+        "Payment mode",
+        "Account",
+        "Pay point",
+    ]
+    source = write_csv(tmp_path / "other.csv", GOOD, header=header)
+    with pytest.raises(ValidationError, match="family_name"):
+        admin_with_pay_point.run(import_households, source, options=ImportOptions(mapping={"Surname": ""}))
+    report = admin_with_pay_point.run(
+        import_households,
+        source,
+        options=ImportOptions(mapping={"NIN": "id_number"}, save_profile="old registry"),
+    )
+    assert report.households_created == 2
+    assert report.mapping["Surname"] == "family_name" and report.mapping["Prénom"] == "given_name"
+
+
+def test_latin1_file_with_semicolons(admin_with_pay_point: Desk, tmp_path: Path) -> None:
+    path = tmp_path / "latin.csv"
+    rows = [r[:] for r in GOOD]
+    rows[0][4] = "Mércy"
+    with path.open("w", encoding="cp1252", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    report = admin_with_pay_point.run(import_households, path)
+    assert report.households_created == 2
+    assert admin_with_pay_point.run(list_households, HouseholdQuery(text="mercy"))  # accents folded in search
+
+
+def test_unknown_location_is_an_error_unless_created(admin_with_pay_point: Desk, tmp_path: Path) -> None:
+    rows = [GOOD[0][:]]
+    rows[0][11] = "Nsanje Boma"
+    source = write_csv(tmp_path / "r.csv", rows)
+    report = admin_with_pay_point.run(import_households, source)
+    assert report.households_rejected == 1
+    assert any("no village Nsanje Boma" in p.message for p in report.problems)
+    created = admin_with_pay_point.run(
+        import_households, source, options=ImportOptions(create_locations=True)
+    )
+    assert created.households_created == 1 and created.locations_created == 1
+
+
+def test_cancel_leaves_nothing(admin_with_pay_point: Desk, tmp_path: Path) -> None:
+    import threading
+
+    abort = threading.Event()
+    abort.set()
+    with pytest.raises(Cancelled):
+        admin_with_pay_point.run(import_households, write_csv(tmp_path / "r.csv", GOOD), abort=abort)
+    assert _count(admin_with_pay_point, Household) == 0
+
+
+def test_undo_removes_the_batch(admin_with_pay_point: Desk, tmp_path: Path) -> None:
+    report = admin_with_pay_point.run(import_households, write_csv(tmp_path / "r.csv", GOOD))
+    assert admin_with_pay_point.run(undo_import, report.batch_id) == 2
+    assert _count(admin_with_pay_point, Household) == 0
+    assert admin_with_pay_point.run(list_households, HouseholdQuery(text="mercy")) == []
+    with pytest.raises(ValidationError):
+        admin_with_pay_point.run(undo_import, report.batch_id)
+
+
+def test_in_file_duplicates_are_flagged(admin_with_pay_point: Desk, tmp_path: Path) -> None:
+    twin = [
+        "HH9",
+        "P9",
+        "head",
+        "primary",
+        "Mercy",
+        "Phirri",
+        "F",
+        "1975-02-03",
+        "national_id",
+        "30000001",
+        "",
+        "V002",
+        "cash",
+        "",
+        "PP1",
+    ]
+    report = admin_with_pay_point.run(import_households, write_csv(tmp_path / "r.csv", [*GOOD, twin]))
+    assert report.households_created == 3 and report.duplicate_candidates == 1
+
+
+def test_export_then_import_round_trips(
+    admin_with_pay_point: Desk, tmp_path: Path, desk_for: Callable[[str], Desk], empty_dir: Path
+) -> None:
+    desk = admin_with_pay_point
+    desk.run(import_households, write_csv(tmp_path / "r.csv", GOOD))
+    for suffix in (".csv", ".xlsx"):
+        out = tmp_path / f"export{suffix}"
+        assert desk.run(export_households, out) == 3
+        again = desk.run(import_households, out)
+        assert again.households_created == 0 and again.households_updated == 2 and again.rows_rejected == 0
+    assert _count(desk, Household) == 2
+
+
+def test_officers_import_only_into_their_areas(desk_for: Callable[[str], Desk], tmp_path: Path) -> None:
+    add_pay_point(desk_for("admin"))
+    olive = desk_for("olive")  # V001 only
+    rows = [GOOD[0][:], GOOD[1][:]]
+    rows[0][11] = rows[1][11] = "V002"
+    report = olive.run(import_households, write_csv(tmp_path / "r.csv", rows))
+    assert report.households_created == 0
+    assert any("outside the areas assigned to you" in p.message for p in report.problems)
