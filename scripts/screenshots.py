@@ -124,15 +124,15 @@ def main() -> None:
     settle(app, hub)
     save(dialog, "user-dialog")
     dialog.close()
-    registry_screens(app, hub, window)
+    registry_screens(app, folder)
     window.lock()
     settle(app, hub)
     save(window, "locked")
     hub.desk.close()
 
 
-def registry_screens(app: QApplication, hub: OpsHub, window: MainWindow) -> None:
-    """Households list, editor with a look-alike, import preview with errors, and the review queue."""
+def registry_screens(app: QApplication, folder: Path) -> None:
+    """Households list, editor with a look-alike, import preview (as the officer); review queue (supervisor)."""
     from datetime import date
 
     from cashdesk.registry.household_input import HouseholdInput, IdentifierInput, MemberInput
@@ -154,6 +154,11 @@ def registry_screens(app: QApplication, hub: OpsHub, window: MainWindow) -> None
             identifiers=[IdentifierInput("national_id", "29011234")] if relation == "head" else [],
         )
 
+    hub = OpsHub()
+    hub.desk = open_desk(folder, "mercy", "officer-pass-1")
+    window = MainWindow(hub)
+    window.resize(1366, 740)
+    window.show()
     hub.desk.run(
         create_household,
         HouseholdInput(
@@ -220,10 +225,18 @@ def registry_screens(app: QApplication, hub: OpsHub, window: MainWindow) -> None
     save(dialog, "import-preview")
     dialog.close()
 
+    window.close()
+    hub.desk.close()
+    hub.desk = open_desk(folder, "john", "super-pass-1")
     hub.desk.run(scan_registry)
-    window.show_screen("duplicates")
+    review = MainWindow(hub)
+    review.resize(1366, 740)
+    review.show()
+    review.show_screen("duplicates")
     settle(app, hub, 800)
-    save(window, "duplicates-review")
+    save(review, "duplicates-review")
+    review.close()
+    hub.desk.close()
 
 
 if __name__ == "__main__":

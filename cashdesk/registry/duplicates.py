@@ -136,8 +136,8 @@ def matches_for(
                 if mid == person.id or mid in seen or mid not in stored:
                     continue
                 seen.add(mid)
-                match = score_pair(person, stored[mid])
-                if match is not None and match.score >= min_score:
+                match = score_pair(person, stored[mid], at_least=min_score)
+                if match is not None:
                     found.append(match)
         found.sort(key=lambda m: -m.score)
         results.append(found)

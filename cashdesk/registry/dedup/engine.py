@@ -52,8 +52,8 @@ def find_duplicates(
                 if pair in compared:
                     continue
                 compared.add(pair)
-                match = score_pair(records[i], records[j])
-                if match is None or match.score < min_score:
+                match = score_pair(records[i], records[j], at_least=min_score)
+                if match is None:
                     continue
                 ids = (match.left_id, match.right_id)
                 if ids not in excluded_pairs:

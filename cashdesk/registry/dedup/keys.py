@@ -4,8 +4,8 @@ Each kind of duplicate the scheme must catch shares at least one key with its or
 - `n:` both name codes (sorted, so swapped given/family names share it) + a 3-year bucket pair, so
   years one apart always share a bucket: typos that keep the name codes, day/month swaps, a year alone.
 - `d:` the full date of birth + one name code (family, and given): name typos that change a code.
-- `i:` the first five and the last five characters of each ID number: one wrong or missing digit
-  leaves one of the two intact.
+- `i:` the first five characters of each ID number (with the sex) and the last five: one wrong or
+  missing digit leaves one of the two intact.
 - `p:` the phone number.
 Keys are short strings stored in member_match_keys; about 4-5 per person.
 """
@@ -33,7 +33,8 @@ def match_keys(record: PersonRecord) -> set[str]:
         keys.update(f"d:{born}:{code}" for code in (given, family) if code)
     for number in record.id_numbers:
         if len(number) >= 4:
-            keys.add(f"i:<{number[:ID_PART]}")
+            # Sex splits the prefix blocks, which are large when documents are numbered in sequence.
+            keys.add(f"i:<{number[:ID_PART]}{record.sex}")
             keys.add(f"i:>{number[-ID_PART:]}")
     if record.phone:
         keys.add(f"p:{record.phone}")

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "household_ref": (
+        "household",
         "household id",
         "household ref",
         "hh id",
@@ -23,6 +24,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "code menage",
     ),
     "member_ref": (
+        "member",
+        "person",
         "member id",
         "member ref",
         "individual id",
@@ -47,7 +50,16 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "birth year",
     ),
     "id_type": ("document type", "id document", "type piece", "type de piece"),
-    "id_number": ("id no", "national id", "nid", "document number", "numero piece", "numero cni", "id"),
+    "id_number": (
+        "id no",
+        "national id",
+        "nid",
+        "nin",
+        "document number",
+        "numero piece",
+        "numero cni",
+        "id",
+    ),
     "phone": ("phone number", "mobile", "mobile number", "telephone", "tel", "msisdn", "contact"),
     "location": ("village", "location code", "village code", "localite"),
     "address": ("physical address", "adresse"),

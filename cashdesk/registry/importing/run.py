@@ -301,7 +301,11 @@ def _check_group(
     )
     problems, clean = check_household(data, ctx)
     first_row = group.rows[0].number
+    # A date that could not be read was reported already; "give a date of birth" would say it twice.
+    unreadable = {(p.row, p.field) for row in group.rows for p in row.problems if p.field == "date_of_birth"}
     for problem in problems:
+        if problem.field.endswith(".date_of_birth") and (problem.row, "date_of_birth") in unreadable:
+            continue
         if problem.member_index is not None or problem.row is not None:
             group.problems.append(problem)
         elif problem.field != "location" or code:  # our own location message is clearer
@@ -413,7 +417,6 @@ def _insert_new(
             session.execute(insert(TABLES[table]), rows[start : start + 5000])
     note_changed(session, "households", "members", "member_identifiers")
     search.index_households(session, [row["id"] for row in household_rows])
-    duplicates.store_keys(session, people)
     prepared.report.households_created = len(household_rows)
     prepared.report.members_created = len(member_rows)
     return people
@@ -474,7 +477,7 @@ def _rejected_rows(prepared: _Prepared) -> list[tuple[int, tuple[str, ...], str]
         own: dict[int, list[str]] = {}
         for problem in group.problems + [p for row in group.rows for p in row.problems]:
             if problem.is_error and problem.row is not None:
-                own.setdefault(problem.row, []).append(f"{_column(problem.field)}: {problem.message}")
+                own.setdefault(problem.row, []).append(f"{column_name(problem.field)}: {problem.message}")
         first_bad = min(own) if own else group.rows[0].number
         for row in group.rows:
             reason = "; ".join(own.get(row.number, [])) or _(
@@ -484,7 +487,7 @@ def _rejected_rows(prepared: _Prepared) -> list[tuple[int, tuple[str, ...], str]
     return out
 
 
-def _column(problem_field: str) -> str:
+def column_name(problem_field: str) -> str:
     """'members[2].date_of_birth' -> 'date_of_birth'; the errors file talks in the file's columns."""
     name = problem_field.rsplit(".", 1)[-1] if problem_field.startswith("members[") else problem_field
     return {
@@ -577,9 +580,12 @@ def import_households(
     updated = [ref for ref in prepared.clean if ref in prepared.existing]
     _update_existing(session, actor, prepared, refs=updated, note=note)
     check_abort(abort)
+    # The new people's keys are stored only after this, so the check against the registry sees only the
+    # people registered before this file (pairs inside the file come from the in-file scan).
     report.duplicate_candidates = _flag_duplicates(
         session, actor, people, note=note, progress=progress, abort=abort
     )
+    duplicates.store_keys(session, people)
     batch.status = ImportStatus.COMPLETED
     batch.finished_at = datetime.now(UTC)
     batch.counts = _counts(report)

@@ -54,7 +54,7 @@ COLUMNS = (
     ("family_name", "Family name"),
     ("other_names", "Other names"),
     ("sex", "Sex (F/M)"),
-    ("birth", "Born (date, year or ~age)"),
+    ("birth", "Born"),
     ("relation_to_head", "Relationship"),
     ("recipient_role", "Recipient"),
     ("phone", "Phone"),
@@ -127,7 +127,7 @@ class HouseholdEditor(QDialog):
         self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.grid.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
         self.grid.setTabKeyNavigation(True)
-        for column, width in enumerate((120, 120, 100, 70, 150, 95, 85, 125, 100, 110)):
+        for column, width in enumerate((110, 110, 90, 60, 90, 90, 80, 110, 95, 100)):
             self.grid.setColumnWidth(column, width)
         self.grid.itemChanged.connect(self._cell_changed)
         add = QPushButton(self.tr("Add member (Ctrl+N)"))
@@ -144,6 +144,7 @@ class HouseholdEditor(QDialog):
         self.problems = QListWidget()
         self.problems.setMaximumHeight(110)
         self.look_alikes = QListWidget()
+        self.look_alikes.setWordWrap(True)
         self.look_alikes.itemActivated.connect(
             lambda item: self.open_other.emit(item.data(Qt.ItemDataRole.UserRole))
         )
@@ -157,7 +158,13 @@ class HouseholdEditor(QDialog):
         members = QWidget()
         members_layout = QVBoxLayout(members)
         members_layout.setContentsMargins(0, 0, 0, 0)
-        members_layout.addWidget(QLabel(self.tr("<b>Members</b> — Tab moves to the next cell")))
+        members_layout.addWidget(
+            QLabel(
+                self.tr(
+                    "<b>Members</b> — Tab moves to the next cell · Born: 1984-11-30, 30/11/1984, 1984 or ~40 (age)"
+                )
+            )
+        )
         members_layout.addWidget(self.grid)
         members_layout.addLayout(member_buttons)
         members_layout.addWidget(self.problems)

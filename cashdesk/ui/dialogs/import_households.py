@@ -28,7 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from cashdesk.registry.importing.fields import FIELDS
-from cashdesk.registry.importing.run import REPORT, UPDATE, ImportOptions, import_households, list_profiles
+from cashdesk.registry.importing.run import (
+    REPORT,
+    UPDATE,
+    ImportOptions,
+    column_name,
+    import_households,
+    list_profiles,
+)
 from cashdesk.registry.importing.tables import open_table
 from cashdesk.ui.ops import OpsHub, error_text
 from cashdesk.ui.widgets.forms import ErrorLabel
@@ -73,7 +80,7 @@ class ImportDialog(QDialog):
         self.mapping = QTableWidget(0, 2)
         self.mapping.setHorizontalHeaderLabels([self.tr("Column in the file"), self.tr("CashDesk field")])
         self.mapping.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.mapping.setMaximumWidth(420)
+        self.mapping.setMaximumWidth(460)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.problems = QTableWidget(0, 4)
@@ -205,7 +212,7 @@ class ImportDialog(QDialog):
         shown = sorted(report.problems, key=lambda p: (not p.is_error, p.row or 0))[:PREVIEW_ROWS]
         self.problems.setRowCount(len(shown))
         for i, problem in enumerate(shown):
-            field = problem.field.rsplit(".", 1)[-1]
+            field = column_name(problem.field)
             for column, value in enumerate(
                 (
                     str(problem.row or ""),
