@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
 from cashdesk.cli.session import data_dir, logged_in
 from cashdesk.cli.terminal import ProgressBar, cancellable, read_password
@@ -27,6 +29,15 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--seed", type=int, default=None, help=_("random seed, for the same district every time")
     )
     demo.set_defaults(run=run_demo)
+
+    fields = commands.add_parser("fields", help=_("show or set the scheme's custom household/member fields"))
+    fields.add_argument(
+        "--set",
+        type=Path,
+        metavar="FILE.json",
+        help=_('{"household": <JSON Schema>, "member": <JSON Schema>}'),
+    )
+    fields.set_defaults(run=run_fields)
 
     recover = commands.add_parser("recover", help=_("set an administrator's password with the recovery key"))
     recover.add_argument("--admin", required=True, help=_("the administrator's user name"))
@@ -75,4 +86,23 @@ def run_recover(args: argparse.Namespace) -> int:
     )
     recover_access(data_dir(args), recovery_key=key, username=args.admin, new_password=password)
     print(_("{user} can log in with the new password.").format(user=args.admin), file=sys.stdout)
+    return 0
+
+
+def run_fields(args: argparse.Namespace) -> int:
+    from cashdesk.core.errors import ValidationError
+    from cashdesk.scheme.settings import scheme_info, set_custom_fields
+
+    with logged_in(args) as desk:
+        if args.set:
+            try:
+                schema = json.loads(args.set.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise ValidationError(
+                    _("{file} is not readable JSON: {error}").format(file=args.set, error=exc)
+                ) from exc
+            info = desk.run(set_custom_fields, schema=schema)
+        else:
+            info = desk.run(scheme_info)
+    print(json.dumps(info.custom_fields_schema, indent=2, ensure_ascii=False))
     return 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+import jsonschema
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,6 +30,7 @@ class SchemeInfo:
     device_code: str
     idle_lock_minutes: int
     last_synced_at: str | None  # ISO time of the last successful sync, None if never
+    custom_fields_schema: dict[str, Any] = field(default_factory=dict)
 
 
 def scheme_info(session: Session, actor: Actor) -> SchemeInfo:
@@ -48,6 +51,7 @@ def scheme_info(session: Session, actor: Actor) -> SchemeInfo:
         device_code=scheme.device_code,
         idle_lock_minutes=scheme.idle_lock_minutes,
         last_synced_at=last.isoformat() if last else None,
+        custom_fields_schema=dict(scheme.custom_fields_schema or {}),
     )
 
 
@@ -81,4 +85,55 @@ def update_settings(
             before=before,
             after=after,
         )
+    return scheme_info(session, actor)
+
+
+FIELD_TYPES = ("string", "integer", "number", "boolean")
+
+
+def set_custom_fields(session: Session, actor: Actor, *, schema: dict[str, Any]) -> SchemeInfo:
+    """The extra fields the scheme collects: {"household": <JSON Schema>, "member": <JSON Schema>}.
+
+    Each part is an object schema whose properties are strings (optionally with "enum"), integers,
+    numbers or booleans, each with a "title" the editor shows. Existing records are not rewritten.
+    """
+    actor.require(Permission.MANAGE_SETTINGS)
+    unknown = set(schema) - {"household", "member"}
+    if unknown:
+        raise ValidationError(
+            _('Custom fields go under "household" or "member", not {keys}.').format(
+                keys=", ".join(sorted(unknown))
+            ),
+            field="custom_fields",
+        )
+    for part, part_schema in schema.items():
+        try:
+            jsonschema.Draft202012Validator.check_schema(part_schema)
+        except jsonschema.SchemaError as exc:
+            raise ValidationError(
+                _("The {part} fields are not a valid JSON Schema: {error}").format(
+                    part=part, error=exc.message
+                ),
+                field="custom_fields",
+            ) from exc
+        for name, prop in (part_schema.get("properties") or {}).items():
+            if prop.get("type") not in FIELD_TYPES:
+                raise ValidationError(
+                    _("Field {name}: the type must be one of {types}.").format(
+                        name=name, types=", ".join(FIELD_TYPES)
+                    ),
+                    field="custom_fields",
+                )
+    scheme = session.execute(select(Scheme)).scalar_one()
+    before = {"custom_fields_schema": scheme.custom_fields_schema}
+    scheme.custom_fields_schema = schema
+    audit.record(
+        session,
+        actor,
+        action="settings.custom_fields",
+        entity_type="scheme",
+        entity_id=1,
+        before=before,
+        after={"custom_fields_schema": schema},
+    )
     return scheme_info(session, actor)

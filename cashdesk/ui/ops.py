@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from cashdesk.core.errors import Cancelled, CashDeskError
@@ -52,7 +52,9 @@ class _Task(QRunnable):
 def error_text(exc: BaseException) -> str:
     if isinstance(exc, CashDeskError):
         return exc.message
-    return QObject.tr(QObject(), "Something went wrong and nothing was saved: {error}").format(error=exc)
+    return QCoreApplication.translate("OpsHub", "Something went wrong and nothing was saved: {error}").format(
+        error=exc
+    )
 
 
 class OpsHub(QObject):

@@ -16,9 +16,10 @@ def hub(qapp: object) -> Iterator[OpsHub]:
 
 
 @pytest.fixture
-def hub_as(hub: OpsHub, desk_for: Callable[[str], Desk]) -> Callable[[str], OpsHub]:
+def hub_as(hub: OpsHub, desk_for: Callable[[str], Desk]) -> Iterator[Callable[[str], OpsHub]]:
     def login(username: str) -> OpsHub:
         hub.desk = desk_for(username)
         return hub
 
-    return login
+    yield login
+    hub.wait_idle()  # screens may still have queued reads: finish them before the databases close

@@ -121,3 +121,116 @@ def test_import_dialog_previews_then_imports(
     dialog.run_import()
     qtbot.waitUntil(lambda: "Imported" in dialog.summary.text(), timeout=10000)
     assert "2 households created" in dialog.summary.text()
+
+
+def test_scheme_custom_fields_are_rendered_checked_and_saved(
+    qtbot: QtBot, hub_as: Callable[[str], OpsHub]
+) -> None:
+    from cashdesk.registry.households import get_household
+    from cashdesk.scheme.settings import set_custom_fields
+
+    admin = hub_as("admin").desk
+    add_pay_point(admin)
+    admin.run(
+        set_custom_fields,
+        schema={
+            "household": {
+                "type": "object",
+                "properties": {
+                    "roof": {"type": "string", "title": "Roof", "enum": ["thatch", "iron sheets"]}
+                },
+            },
+            "member": {
+                "type": "object",
+                "properties": {
+                    "school_grade": {"type": "integer", "title": "School grade", "minimum": 0, "maximum": 12}
+                },
+            },
+        },
+    )
+    hub = hub_as("olive")
+    editor = HouseholdEditor(hub)
+    qtbot.addWidget(editor)
+    editor.show()
+    qtbot.waitUntil(lambda: editor.grid.rowCount() == 1, timeout=5000)
+    assert "roof" in editor.household_custom
+    grade_column = editor.grid.columnCount() - 1
+    assert editor.grid.horizontalHeaderItem(grade_column).text() == "School grade"
+    editor.village.setCurrentIndex(editor.village.findData("V001"))
+    editor.pay_point.setCurrentIndex(editor.pay_point.findData("PP1"))
+    roof = editor.household_custom["roof"]
+    roof.setCurrentIndex(roof.findData("iron sheets"))  # type: ignore[attr-defined]
+    for key, text in (
+        ("given_name", "Alinafe"),
+        ("family_name", "Msiska"),
+        ("sex", "F"),
+        ("birth", "2012"),
+        ("disability", "y"),
+    ):
+        editor.grid.item(0, COL[key]).setText(text)
+    editor.grid.item(0, grade_column).setText("15")
+    assert any(
+        "15 is greater than the maximum of 12" in editor.problems.item(i).text()
+        for i in range(editor.problems.count())
+    )
+    assert editor.grid.item(0, grade_column).toolTip()  # the cell itself is marked
+    editor.grid.item(0, grade_column).setText("6")
+    editor.latitude.setText("-15.786111")
+    with qtbot.waitSignal(editor.saved, timeout=5000) as saved:
+        editor.save()
+    stored = hub.desk.run(get_household, saved.args[0].id).input
+    assert stored.custom_fields == {"roof": "iron sheets"}
+    assert stored.members[0].custom_fields == {"school_grade": 6} and stored.members[0].disability
+    assert str(stored.gps_latitude) == "-15.786111"
+
+
+def test_an_import_can_be_undone_from_the_window(
+    qtbot: QtBot, hub_as: Callable[[str], OpsHub], tmp_path: Path, monkeypatch: object
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from cashdesk.registry.search import HouseholdQuery, count_households
+
+    add_pay_point(hub_as("admin").desk)
+    hub = hub_as("olive")
+    dialog = ImportDialog(hub)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.load_file(write_csv(tmp_path / "r.csv", GOOD[:2]))
+    qtbot.waitUntil(dialog.import_button.isEnabled, timeout=10000)
+    dialog.run_import()
+    qtbot.waitUntil(lambda: dialog.history.count() == 1, timeout=10000)
+    assert hub.desk.run(count_households, HouseholdQuery()) == 1
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)  # type: ignore[attr-defined]
+    dialog.history.setCurrentRow(0)
+    dialog.undo_selected()
+    qtbot.waitUntil(lambda: "undone" in dialog.summary.text(), timeout=5000)
+    assert hub.desk.run(count_households, HouseholdQuery()) == 0
+    assert "undone" in dialog.history.item(0).text()
+
+
+def test_supervisor_scans_and_decides_in_the_window(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
+    add_pay_point(hub_as("admin").desk)
+    officer = hub_as("olive").desk
+    officer.run(create_household, household(member("Esther", "Nkhoma", born=date(1969, 7, 1))))
+    officer.run(
+        create_household,
+        household(member("Esther", "Nkoma", born=date(1969, 1, 7))),
+        duplicate_note="2nd form",
+    )
+    hub = hub_as("sue")
+    window = MainWindow(hub)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_screen("duplicates")
+    screen = window.duplicates_screen
+    assert screen is not None
+    qtbot.waitUntil(lambda: screen.queue.count() == 1, timeout=5000)
+    screen.scan()
+    qtbot.waitUntil(
+        lambda: "Scan done" in screen.count.text() or "waiting" in screen.count.text(), timeout=10000
+    )
+    qtbot.waitUntil(screen.same.isEnabled, timeout=5000)
+    screen.not_same.click()
+    qtbot.waitUntil(lambda: screen.queue.count() == 0, timeout=5000)
+    assert "Nothing to review" in screen.header.text()

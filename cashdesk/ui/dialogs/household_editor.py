@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QDoubleValidator, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
@@ -60,6 +62,7 @@ COLUMNS = (
     ("phone", "Phone"),
     ("id_type", "ID type"),
     ("id_number", "ID number"),
+    ("disability", "Disability (y/n)"),
 )
 COL = {key: i for i, (key, _title) in enumerate(COLUMNS)}
 RELATIONS = ("head", "spouse", "child", "parent", "grandchild", "other")
@@ -80,6 +83,38 @@ def parse_born(text: str, today: date) -> tuple[date | None, int | None]:
         return None, today.year - int(text[1:])
     born, year, _message, _severity = parse_birth(text)
     return born, year
+
+
+def _typed(text: str, prop: dict[str, Any]) -> Any:
+    """A typed cell as the JSON value the scheme's schema expects (left as text if it does not parse,
+    so the rules can say what is wrong)."""
+    text = text.strip()
+    kind = prop.get("type")
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "number":
+            return float(text)
+    except ValueError:
+        return text
+    if kind == "boolean":
+        return text.lower() in ("y", "yes", "1", "true", "oui")
+    return text
+
+
+def _text_of(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "y" if value else "n"
+    return str(value)
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.strip()) if text.strip() else None
+    except InvalidOperation:
+        return None
 
 
 class HouseholdEditor(QDialog):
@@ -112,7 +147,15 @@ class HouseholdEditor(QDialog):
         self.account = QLineEdit()
         self.account.setPlaceholderText(self.tr("mobile number or bank account"))
         self.pay_point = QComboBox()
+        self.latitude = QLineEdit()
+        self.longitude = QLineEdit()
+        for edit, limit, hint in ((self.latitude, 90, "-15.786111"), (self.longitude, 180, "35.005833")):
+            edit.setValidator(QDoubleValidator(-limit, limit, 6, edit))
+            edit.setPlaceholderText(hint)
+        self.household_custom: dict[str, QWidget] = {}
+        self.member_custom: list[tuple[str, dict[str, Any]]] = []
         form = QFormLayout()
+        self.form = form
         form.addRow(self.tr("Household"), self.code)
         form.addRow(self.tr("Village"), self.village)
         form.addRow(self.tr("Address"), self.address)
@@ -121,13 +164,19 @@ class HouseholdEditor(QDialog):
         pay.addWidget(self.account, 1)
         form.addRow(self.tr("Paid by"), pay)
         form.addRow(self.tr("Preferred pay point"), self.pay_point)
+        gps = QHBoxLayout()
+        gps.addWidget(QLabel(self.tr("latitude")))
+        gps.addWidget(self.latitude)
+        gps.addWidget(QLabel(self.tr("longitude")))
+        gps.addWidget(self.longitude)
+        form.addRow(self.tr("GPS (optional)"), gps)
 
         self.grid = QTableWidget(0, len(COLUMNS))
         self.grid.setHorizontalHeaderLabels([self.tr(title) for _key, title in COLUMNS])
         self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.grid.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
         self.grid.setTabKeyNavigation(True)
-        for column, width in enumerate((110, 110, 90, 60, 90, 90, 80, 110, 95, 100)):
+        for column, width in enumerate((110, 110, 90, 60, 90, 90, 80, 110, 95, 100, 95)):
             self.grid.setColumnWidth(column, width)
         self.grid.itemChanged.connect(self._cell_changed)
         add = QPushButton(self.tr("Add member (Ctrl+N)"))
@@ -212,6 +261,7 @@ class HouseholdEditor(QDialog):
             if self.hub.desk.actor.covers_location(ref.path):
                 self.village.addItem(f"{ref.name} ({ref.code})", ref.code)
         self.village.setCurrentIndex(-1)
+        self._custom_fields(context.custom_fields_schema)
         self.pay_point.addItem(self.tr("— none —"), "")
         for ref in sorted(context.pay_points.values(), key=lambda r: r.code):
             self.pay_point.addItem(ref.code, ref.code)
@@ -230,6 +280,9 @@ class HouseholdEditor(QDialog):
         self.method.setCurrentIndex(self.method.findData(data.payment_method))
         self.account.setText(data.payment_account)
         self.pay_point.setCurrentIndex(max(0, self.pay_point.findData(data.pay_point_code)))
+        self.latitude.setText("" if data.gps_latitude is None else str(data.gps_latitude))
+        self.longitude.setText("" if data.gps_longitude is None else str(data.gps_longitude))
+        self._show_custom(data.custom_fields)
         self.grid.blockSignals(True)
         for m in data.members:
             born = (
@@ -250,11 +303,61 @@ class HouseholdEditor(QDialog):
                     m.phone,
                     ident.id_type,
                     ident.number,
+                    "y" if m.disability else "",
+                    *[_text_of(m.custom_fields.get(name)) for name, _prop in self.member_custom],
                 ],
                 m.id,
             )
         self.grid.blockSignals(False)
         self.validate()
+
+    def _custom_fields(self, schema: dict[str, Any]) -> None:
+        """The scheme's extra fields: household ones in the form, member ones as more grid columns."""
+        for name, prop in (schema.get("household") or {}).get("properties", {}).items():
+            widget: QWidget
+            if prop.get("enum"):
+                widget = QComboBox()
+                widget.addItem("", "")
+                for value in prop["enum"]:
+                    widget.addItem(str(value), value)
+            elif prop.get("type") == "boolean":
+                widget = QCheckBox()
+            else:
+                widget = QLineEdit()
+            self.household_custom[name] = widget
+            self.form.addRow(prop.get("title", name), widget)
+        self.member_custom = list((schema.get("member") or {}).get("properties", {}).items())
+        self.grid.setColumnCount(len(COLUMNS) + len(self.member_custom))
+        titles = [self.tr(title) for _key, title in COLUMNS] + [
+            p.get("title", n) for n, p in self.member_custom
+        ]
+        self.grid.setHorizontalHeaderLabels(titles)
+
+    def _custom_values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, widget in self.household_custom.items():
+            if isinstance(widget, QComboBox) and widget.currentData() not in ("", None):
+                values[name] = widget.currentData()
+            elif isinstance(widget, QCheckBox):
+                values[name] = widget.isChecked()
+            elif isinstance(widget, QLineEdit) and widget.text().strip():
+                prop = (
+                    (self.context.custom_fields_schema.get("household") or {})
+                    .get("properties", {})
+                    .get(name, {})
+                )
+                values[name] = _typed(widget.text(), prop)
+        return values
+
+    def _show_custom(self, values: dict[str, Any]) -> None:
+        for name, widget in self.household_custom.items():
+            value = values.get(name)
+            if isinstance(widget, QComboBox):
+                widget.setCurrentIndex(max(0, widget.findData(value)))
+            elif isinstance(widget, QCheckBox):
+                widget.setChecked(bool(value))
+            elif isinstance(widget, QLineEdit):
+                widget.setText("" if value is None else str(value))
 
     # --- members ---
     def _append_row(self, values: list[str], member_id: uuid.UUID | None) -> None:
@@ -280,6 +383,8 @@ class HouseholdEditor(QDialog):
                 "",
                 "national_id",
                 "",
+                "",
+                *["" for _field in self.member_custom],
             ],
             None,
         )
@@ -341,7 +446,17 @@ class HouseholdEditor(QDialog):
             recipient_role=self._text(row, "recipient_role") or None,
             phone=self._text(row, "phone"),
             identifiers=[IdentifierInput(self._text(row, "id_type"), number)] if number else [],
+            disability=self._text(row, "disability").lower() in ("y", "yes", "1", "true"),
+            custom_fields=self._member_custom_values(row),
         )
+
+    def _member_custom_values(self, row: int) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for offset, (name, prop) in enumerate(self.member_custom):
+            item = self.grid.item(row, len(COLUMNS) + offset)
+            if item and item.text().strip():
+                values[name] = _typed(item.text(), prop)
+        return values
 
     def household_input(self) -> HouseholdInput:
         return HouseholdInput(
@@ -351,6 +466,9 @@ class HouseholdEditor(QDialog):
             payment_method=self.method.currentData(),
             payment_account=self.account.text(),
             pay_point_code=self.pay_point.currentData() or "",
+            gps_latitude=_decimal(self.latitude.text()),
+            gps_longitude=_decimal(self.longitude.text()),
+            custom_fields=self._custom_values() if self.context else {},
             members=[self.member_input(row) for row in range(self.grid.rowCount())],
         )
 
@@ -374,9 +492,14 @@ class HouseholdEditor(QDialog):
         for problem in problems:
             text = problem.message
             if problem.member_index is not None:
-                key = problem.field.split(".", 1)[1].split("[")[0]
+                key = problem.field.split(".", 1)[1].split("[")[0].split(".")[0]
                 key = {"date_of_birth": "birth", "identifiers": "id_number"}.get(key, key)
-                item = self.grid.item(problem.member_index, COL.get(key, 0))
+                column = COL.get(key, 0)
+                if key == "custom":  # members[i].custom.NAME -> that field's own column
+                    names = [name for name, _prop in self.member_custom]
+                    custom_name = problem.field.rsplit(".", 1)[-1]
+                    column = len(COLUMNS) + names.index(custom_name) if custom_name in names else 0
+                item = self.grid.item(problem.member_index, column)
                 if item and problem.is_error:
                     item.setBackground(INVALID)
                     item.setToolTip(text)

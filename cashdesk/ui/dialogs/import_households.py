@@ -19,6 +19,9 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QRadioButton,
     QTableWidget,
@@ -34,7 +37,9 @@ from cashdesk.registry.importing.run import (
     ImportOptions,
     column_name,
     import_households,
+    list_batches,
     list_profiles,
+    undo_import,
 )
 from cashdesk.registry.importing.tables import open_table
 from cashdesk.ui.ops import OpsHub, error_text
@@ -109,12 +114,63 @@ class ImportDialog(QDialog):
         buttons.addWidget(self.error, 1)
         for button in (self.check_button, self.errors_button, close, self.import_button):
             buttons.addWidget(button)
+        self.history = QListWidget()
+        self.history.setMaximumHeight(90)
+        self.undo_button = QPushButton(self.tr("Undo selected import…"))
+        self.undo_button.clicked.connect(self.undo_selected)
+        history = QHBoxLayout()
+        history.addWidget(self.history, 1)
+        history.addWidget(self.undo_button)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(middle, 1)
         layout.addLayout(buttons)
+        layout.addWidget(QLabel(self.tr("Earlier imports")))
+        layout.addLayout(history)
+        self.refresh_history()
         self.hub.call(list_profiles, on_done=self._profiles, parent=self)
         self.report: Any = None
+
+    def refresh_history(self) -> None:
+        self.hub.call(list_batches, on_done=self._fill_history, parent=self)
+
+    def _fill_history(self, batches: list[Any]) -> None:
+        self.history.clear()
+        for batch in batches[:50]:
+            text = self.tr("{when} · {file} · {status} · {n:,} households created").format(
+                when=batch.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                file=batch.file_name,
+                status=batch.status,
+                n=batch.counts.get("households_created", 0),
+            )
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, batch.id)
+            self.history.addItem(item)
+
+    def undo_selected(self) -> None:
+        item = self.history.currentItem()
+        if item is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            self.tr("Undo import"),
+            self.tr(
+                "Remove every household this import created? This is possible only while none of them is enrolled "
+                "or on a payroll."
+            ),
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.hub.call(
+                undo_import,
+                item.data(Qt.ItemDataRole.UserRole),
+                on_done=self._undone,
+                on_error=self._failed,
+                parent=self,
+            )
+
+    def _undone(self, removed: int) -> None:
+        self.summary.setText(self.tr("Import undone: {n:,} households removed.").format(n=removed))
+        self.refresh_history()
 
     def _profiles(self, profiles: list[tuple[str, dict[str, str]]]) -> None:
         self.profile.blockSignals(True)
@@ -268,6 +324,7 @@ class ImportDialog(QDialog):
 
     def _imported(self, report: Any) -> None:
         self.report = report
+        self.refresh_history()
         self.summary.setText(
             self.tr(
                 "<b>Imported.</b> {new:,} households created ({members:,} people), {upd:,} updated, {bad:,} rejected, "

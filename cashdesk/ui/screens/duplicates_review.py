@@ -27,6 +27,7 @@ from cashdesk.registry.review import (
     decide_not_same,
     merge,
     review_queue,
+    scan_registry,
 )
 from cashdesk.ui.ops import OpsHub
 from cashdesk.ui.screens.base import Screen
@@ -54,6 +55,8 @@ class DuplicatesScreen(Screen):
         heading.setObjectName("screenTitle")
         self.count = QLabel()
         self.count.setObjectName("hint")
+        self.scan_button = QPushButton(self.tr("Scan the whole registry…"))
+        self.scan_button.clicked.connect(self.scan)
         self.queue = QListWidget()
         self.queue.setMaximumWidth(300)
         self.queue.currentRowChanged.connect(self._select)
@@ -92,14 +95,44 @@ class DuplicatesScreen(Screen):
         split.addWidget(self.queue)
         split.addWidget(detail)
         split.setSizes([280, 900])
+        top = QHBoxLayout()
+        top.addWidget(heading)
+        top.addStretch(1)
+        top.addWidget(self.scan_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(heading)
+        layout.addLayout(top)
         layout.addWidget(self.count)
         layout.addWidget(split, 1)
         self._enable(False)
 
     def title(self) -> str:
         return self.tr("Duplicates")
+
+    def scan(self) -> None:
+        """A full scan is long work: progress dialog with Cancel; the queue refreshes when it ends."""
+        self.scan_button.setEnabled(False)
+        self.hub.job(
+            self.tr("Comparing everyone in the registry…"),
+            scan_registry,
+            on_done=self._scanned,
+            on_error=self._scan_failed,
+            parent=self,
+        )
+
+    def _scanned(self, result: Any) -> None:
+        self.scan_button.setEnabled(True)
+        self.count.setText(
+            self.tr("Scan done: {people:,} people compared, {new:,} new pairs.").format(
+                people=result.people, new=result.new_candidates
+            )
+        )
+        self.refresh()
+
+    def _scan_failed(self, exc: BaseException) -> None:
+        from cashdesk.ui.ops import error_text
+
+        self.scan_button.setEnabled(True)
+        self.count.setText(error_text(exc))
 
     def refresh(self) -> None:
         self.hub.call(review_queue, limit=200, on_done=self._fill, parent=self)
