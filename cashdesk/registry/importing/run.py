@@ -548,6 +548,10 @@ def import_households(
     )
     if errors_path is not None:
         write_errors_file(errors_path, prepared.info.headers, rejected)
+    for group in prepared.groups:  # the original cells are needed only for rejected rows: free the rest
+        if group.household_ref in prepared.clean:
+            for row in group.rows:
+                row.values = ()
     if options.save_profile:
         save_profile(session, options.save_profile, prepared.mapping)
     if dry_run:
