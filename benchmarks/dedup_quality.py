@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from cashdesk.demo.names import FAMILY, FEMALE_GIVEN, MALE_GIVEN
+from cashdesk.demo.names import FAMILY, FEMALE_GIVEN, MALE_GIVEN, VILLAGE_SYLLABLES
 from cashdesk.registry.dedup import PersonRecord, find_duplicates, match_keys, score_pair
 
 
@@ -80,33 +80,6 @@ KINDS: dict[str, Callable[[random.Random, PersonRecord], PersonRecord | None]] =
 }
 
 
-SYLLABLES = [
-    "chi",
-    "ka",
-    "li",
-    "mbe",
-    "ngo",
-    "nda",
-    "tsa",
-    "zi",
-    "wa",
-    "mu",
-    "lo",
-    "ndi",
-    "pe",
-    "sa",
-    "ma",
-    "yo",
-    "be",
-    "ku",
-    "ta",
-    "nje",
-    "mwa",
-    "phi",
-    "re",
-    "ga",
-    "so",
-]
 
 
 def family_names(rng: random.Random, count: int = 2000) -> list[str]:
@@ -117,7 +90,7 @@ def family_names(rng: random.Random, count: int = 2000) -> list[str]:
     """
     rare: set[str] = set()
     while len(rare) < count:
-        rare.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize())
+        rare.add("".join(rng.choice(VILLAGE_SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize())
     return sorted(rare)
 
 

@@ -18,10 +18,19 @@ from tests.unit.test_import_households import BAD, GOOD, write_csv
 
 
 def _type_cell(qtbot: QtBot, editor: HouseholdEditor, row: int, key: str, text: str) -> None:
-    editor.grid.setCurrentCell(row, COL[key])
-    editor.grid.editItem(editor.grid.item(row, COL[key]))
-    qtbot.keyClicks(editor.grid.focusWidget(), text)
-    qtbot.keyClick(editor.grid.focusWidget(), Qt.Key.Key_Tab)
+    """Type into a cell as a user does: move to it (the grid opens its editor), type, press Return."""
+    from PySide6.QtWidgets import QAbstractItemView, QLineEdit
+
+    grid = editor.grid
+    if grid.state() == QAbstractItemView.State.EditingState:
+        grid.setCurrentCell(row, COL[key])  # moving away commits the cell being edited
+    grid.setCurrentCell(row, COL[key])
+    if grid.state() != QAbstractItemView.State.EditingState:
+        grid.editItem(grid.item(row, COL[key]))
+    line = next(w for w in grid.viewport().findChildren(QLineEdit) if w.isVisible())
+    qtbot.keyClicks(line, text)
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: grid.item(row, COL[key]).text() != "" or text == "", timeout=2000)
 
 
 def test_officer_registers_a_household_by_keyboard(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
