@@ -80,8 +80,6 @@ KINDS: dict[str, Callable[[random.Random, PersonRecord], PersonRecord | None]] =
 }
 
 
-
-
 def family_names(rng: random.Random, count: int = 2000) -> list[str]:
     """Half of the people carry one of the common surnames, the others one of `count` rarer ones.
 
