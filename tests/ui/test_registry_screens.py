@@ -215,7 +215,7 @@ def test_an_import_can_be_undone_from_the_window(
     dialog.undo_selected()
     qtbot.waitUntil(lambda: "undone" in dialog.summary.text(), timeout=5000)
     assert hub.desk.run(count_households, HouseholdQuery()) == 0
-    assert "undone" in dialog.history.item(0).text()
+    qtbot.waitUntil(lambda: "undone" in dialog.history.item(0).text(), timeout=5000)
 
 
 def test_supervisor_scans_and_decides_in_the_window(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
