@@ -243,3 +243,24 @@ def test_supervisor_scans_and_decides_in_the_window(qtbot: QtBot, hub_as: Callab
     screen.not_same.click()
     qtbot.waitUntil(lambda: screen.queue.count() == 0, timeout=5000)
     assert "Nothing to review" in screen.header.text()
+
+
+def test_status_filter(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
+    from cashdesk.models import Household, HouseholdStatus
+
+    add_pay_point(hub_as("admin").desk)
+    officer = hub_as("olive").desk
+    saved = officer.run(create_household, household(member("Ruth", "Gondwe")))
+    officer.run(create_household, household(member("Joyce", "Kalua")))
+    officer.run(lambda s, a: setattr(s.get_one(Household, saved.id), "status", HouseholdStatus.INACTIVE))
+    hub = hub_as("sue")
+    window = MainWindow(hub)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_screen("households")
+    screen = window.households_screen
+    assert screen is not None
+    qtbot.waitUntil(lambda: screen.model.loaded == 2, timeout=5000)
+    screen.status.setCurrentIndex(screen.status.findData(HouseholdStatus.INACTIVE))
+    qtbot.waitUntil(lambda: screen.model.complete and screen.model.loaded == 1, timeout=5000)
+    assert screen.model.row(0).head_name == "Ruth Gondwe"

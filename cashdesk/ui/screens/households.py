@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from cashdesk.registry.locations import list_locations
-from cashdesk.registry.search import HouseholdQuery, count_households, list_households
+from cashdesk.registry.search import HouseholdQuery, HouseholdStatus, count_households, list_households
 from cashdesk.security.permissions import Permission
 from cashdesk.ui.ops import OpsHub
 from cashdesk.ui.screens.base import Screen
@@ -45,6 +45,10 @@ class HouseholdsScreen(Screen):
         self.location = QComboBox()
         self.location.addItem(self.tr("All locations"), None)
         self.location.setMinimumContentsLength(18)
+        self.status = QComboBox()
+        self.status.addItem(self.tr("Any status"), None)
+        self.status.addItem(self.tr("Active"), HouseholdStatus.ACTIVE)
+        self.status.addItem(self.tr("Inactive"), HouseholdStatus.INACTIVE)
         self.flagged = QCheckBox(self.tr("Open duplicate flag"))
         self.count = QLabel()
         self.count.setObjectName("hint")
@@ -63,6 +67,7 @@ class HouseholdsScreen(Screen):
         filters = QHBoxLayout()
         filters.addWidget(self.search, 1)
         filters.addWidget(self.location)
+        filters.addWidget(self.status)
         filters.addWidget(self.flagged)
         columns: list[tuple[str, Callable[[Any], Any]]] = [
             (self.tr("Code"), lambda r: r.code),
@@ -93,6 +98,7 @@ class HouseholdsScreen(Screen):
         self._timer.timeout.connect(self.reload)
         self.search.textChanged.connect(lambda _text: self._timer.start())
         self.location.currentIndexChanged.connect(lambda _i: self.reload())
+        self.status.currentIndexChanged.connect(lambda _i: self.reload())
         self.flagged.toggled.connect(lambda _on: self.reload())
         self._query = HouseholdQuery()
         self._locations_loaded = False
@@ -104,6 +110,7 @@ class HouseholdsScreen(Screen):
         return HouseholdQuery(
             text=self.search.text(),
             location_path=self.location.currentData(),
+            status=self.status.currentData(),
             open_duplicates_only=self.flagged.isChecked(),
         )
 
