@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from cashdesk.core import bulk
 from cashdesk.core.database import note_changed
 from cashdesk.core.ids import uuid7
 from cashdesk.models import (
@@ -30,6 +31,7 @@ from cashdesk.models import (
 )
 from cashdesk.models.base import Base, utcnow
 from cashdesk.registry.dedup import Match, PersonRecord, match_keys, score_pair
+from cashdesk.registry.dedup.keys import ids_close, is_id_key
 from cashdesk.security.permissions import Actor
 
 # A key shared by more members than this carries no information (and would make the check slow).
@@ -38,8 +40,17 @@ KEY_TABLE = Base.metadata.tables["member_match_keys"]
 CANDIDATE_TABLE = Base.metadata.tables["duplicate_candidates"]
 
 
-def store_keys(session: Session, records: Sequence[PersonRecord], *, replace: bool = True) -> None:
-    """Replace the blocking keys of these members (replace=False: rebuild the whole table for them)."""
+def store_keys(
+    session: Session,
+    records: Sequence[PersonRecord],
+    *,
+    replace: bool = True,
+    keys: Sequence[Iterable[str]] | None = None,
+) -> None:
+    """Replace the blocking keys of these members (replace=False: rebuild the whole table for them).
+
+    `keys`: each record's match_keys, when the caller computed them already.
+    """
     if replace:
         ids = [r.id for r in records]
         for start in range(0, len(ids), 500):
@@ -48,17 +59,17 @@ def store_keys(session: Session, records: Sequence[PersonRecord], *, replace: bo
             )
     else:
         session.execute(delete(MemberMatchKey))
-    # Straight to the driver: millions of two-column rows, where SQLAlchemy's per-row type handling would
-    # cost more than SQLite itself. Uuid columns are stored as 32 hex characters on SQLite.
-    rows = [(key, r.id.hex) for r in records for key in match_keys(r)]
-    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        for start in range(0, len(rows), 50_000):
-            cursor.executemany(
-                "INSERT INTO member_match_keys (key, member_id) VALUES (?, ?)", rows[start : start + 50_000]
-            )
-    finally:
-        cursor.close()
+    # Millions of two-column rows: straight to the driver (see cashdesk.core.bulk).
+    bulk.insert_rows(
+        session,
+        "member_match_keys",
+        ("key", "member_id"),
+        (
+            (key, r.id)
+            for r, own in zip(records, keys or map(match_keys, records), strict=True)
+            for key in own
+        ),
+    )
     note_changed(session, "member_match_keys")
 
 
@@ -112,13 +123,18 @@ def load_people(session: Session, member_ids: Iterable[uuid.UUID] | None = None)
 
 
 def matches_for(
-    session: Session, people: Sequence[PersonRecord], *, min_score: float = 75.0
+    session: Session,
+    people: Sequence[PersonRecord],
+    *,
+    min_score: float = 75.0,
+    keys: Sequence[Iterable[str]] | None = None,
 ) -> list[list[Match]]:
     """For each person, the stored members that may be the same person, best first.
 
-    The people's own stored rows (same id) are never matched with themselves.
+    The people's own stored rows (same id) are never matched with themselves. `keys`: each person's
+    match_keys, when the caller computed them already.
     """
-    keys_of = [match_keys(p) for p in people]
+    keys_of = [set(k) for k in keys] if keys is not None else [match_keys(p) for p in people]
     all_keys = sorted(set().union(*keys_of)) if keys_of else []
     members_by_key: dict[str, list[uuid.UUID]] = {}
     for start in range(0, len(all_keys), 500):
@@ -133,16 +149,19 @@ def matches_for(
     }
     stored = {r.id: r for r in load_people(session, candidate_ids)}
     results: list[list[Match]] = []
-    for person, keys in zip(people, keys_of, strict=True):
+    for person, own_keys in zip(people, keys_of, strict=True):
         seen: set[uuid.UUID] = set()
         found: list[Match] = []
-        for key in keys:
+        for key in own_keys:
             ids = members_by_key.get(key, [])
             if len(ids) > MAX_CANDIDATES_PER_KEY:
                 continue
+            id_key = is_id_key(key)
             for mid in ids:
                 if mid == person.id or mid in seen or mid not in stored:
                     continue
+                if id_key and not ids_close(person, stored[mid]):
+                    continue  # an ID block brings together only documents one mistake apart
                 seen.add(mid)
                 match = score_pair(person, stored[mid], at_least=min_score)
                 if match is not None:

@@ -7,11 +7,13 @@ database comes in a `RegistryContext`.
 
 from __future__ import annotations
 
+import enum
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import jsonschema
@@ -25,13 +27,13 @@ OLDEST_AGE = 120
 ERROR, WARNING = "error", "warning"
 
 
-@dataclass
+@dataclass(slots=True)
 class IdentifierInput:
     id_type: str
     number: str
 
 
-@dataclass
+@dataclass(slots=True)
 class MemberInput:
     given_name: str
     family_name: str
@@ -65,7 +67,7 @@ class HouseholdInput:
     id: uuid.UUID | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     field: str  # household fields by name; member fields as "members[i].name"
     message: str
@@ -119,15 +121,19 @@ class CleanHousehold:
 
 
 def normalise_id_number(number: str) -> str:
+    if number.isalnum():  # the usual case, without a character-by-character pass
+        return number.upper()
     return "".join(ch for ch in number.upper() if ch.isalnum())
 
 
-def _enum_value(value: str, allowed: type[Any]) -> str | None:
-    text = value.strip().lower()
-    for member in allowed:
-        if text in (member.value.lower(), member.name.lower()):
-            return str(member.value)
-    return None
+@cache
+def _enum_spellings(allowed: type[enum.Enum]) -> dict[str, str]:
+    """Value by accepted spelling (value or name, lower case): an import checks millions of cells."""
+    return {spelling.lower(): str(m.value) for m in allowed for spelling in (m.value, m.name)}
+
+
+def _enum_value(value: str, allowed: type[enum.Enum]) -> str | None:
+    return _enum_spellings(allowed).get(value.strip().lower())
 
 
 def _check_birth(m: MemberInput, ctx: RegistryContext, add: Any) -> None:

@@ -204,6 +204,36 @@ def check_member_duplicates(
     return duplicates.explain(session, person.id, matches)
 
 
+# The keys member_values and household_values return (bulk inserts list the columns up front).
+MEMBER_VALUE_COLUMNS = (
+    "given_name",
+    "family_name",
+    "other_names",
+    "sex",
+    "date_of_birth",
+    "birth_year",
+    "birth_date_estimated",
+    "relation_to_head",
+    "recipient_role",
+    "phone",
+    "disability",
+    "custom_fields",
+    "source_ref",
+)
+HOUSEHOLD_VALUE_COLUMNS = (
+    "location_id",
+    "address",
+    "gps_latitude",
+    "gps_longitude",
+    "preferred_pay_point_id",
+    "payment_method",
+    "payment_provider_id",
+    "payment_account",
+    "custom_fields",
+    "source_ref",
+)
+
+
 def member_values(m: MemberInput, phone: str | None) -> dict[str, Any]:
     """Column values of a member, for the ORM here and for bulk inserts in the import."""
     return {

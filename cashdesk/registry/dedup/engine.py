@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from cashdesk.core.i18n import _
 from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
-from cashdesk.registry.dedup.keys import match_keys
+from cashdesk.registry.dedup.keys import close_id_pairs, is_id_key, match_keys
 from cashdesk.registry.dedup.records import Match, PersonRecord
 from cashdesk.registry.dedup.scoring import score_pair
 
 MAX_BLOCK = 200
+# ID blocks are filtered in C before any pair is scored (see keys.close_id_pairs), so they can be larger.
+MAX_ID_BLOCK = 2_000
+
+
+def _all_pairs(members: list[int]) -> Iterator[tuple[int, int]]:
+    for position, i in enumerate(members):
+        for j in members[position + 1 :]:
+            yield (i, j) if i < j else (j, i)
 
 
 def find_duplicates(
@@ -27,36 +35,41 @@ def find_duplicates(
     progress: Progress = no_progress,
     abort: threading.Event | None = None,
     excluded_pairs: frozenset[tuple[uuid.UUID, uuid.UUID]] = frozenset(),
+    keys: Sequence[Iterable[str]] | None = None,
 ) -> list[Match]:
+    """Pairs scoring at least `min_score`, best first. `keys`: each record's match_keys, if known already."""
     abort = abort or never_abort()
     blocks: dict[str, list[int]] = {}
     for index, record in enumerate(records):
         if index % 20_000 == 0:
             check_abort(abort)
             progress(0.3 * index / max(1, len(records)), _("Grouping people ({n:,})").format(n=index))
-        for key in match_keys(record):
+        for key in match_keys(record) if keys is None else keys[index]:
             blocks.setdefault(key, []).append(index)
     compared: set[tuple[int, int]] = set()
     found: dict[tuple[uuid.UUID, uuid.UUID], Match] = {}
-    usable = [members for members in blocks.values() if 1 < len(members) <= MAX_BLOCK]
-    for done, members in enumerate(usable):
+    usable = [
+        (key, members)
+        for key, members in blocks.items()
+        if 1 < len(members) <= (MAX_ID_BLOCK if is_id_key(key) else MAX_BLOCK)
+    ]
+    for done, (key, members) in enumerate(usable):
         if done % 5_000 == 0:
             check_abort(abort)
             progress(
                 0.3 + 0.7 * done / max(1, len(usable)),
                 _("Comparing ({n:,} pairs found)").format(n=len(found)),
             )
-        for position, i in enumerate(members):
-            for j in members[position + 1 :]:
-                pair = (i, j) if i < j else (j, i)
-                if pair in compared:
-                    continue
-                compared.add(pair)
-                match = score_pair(records[i], records[j], at_least=min_score)
-                if match is None:
-                    continue
-                ids = (match.left_id, match.right_id)
-                if ids not in excluded_pairs:
-                    found[ids] = match
+        pairs = close_id_pairs(records, members) if is_id_key(key) else _all_pairs(members)
+        for pair in pairs:
+            if pair in compared:
+                continue
+            compared.add(pair)
+            match = score_pair(records[pair[0]], records[pair[1]], at_least=min_score)
+            if match is None:
+                continue
+            ids = (match.left_id, match.right_id)
+            if ids not in excluded_pairs:
+                found[ids] = match
     progress(1.0, _("{n:,} pairs found").format(n=len(found)))
     return sorted(found.values(), key=lambda m: (-m.score, m.left_id.hex, m.right_id.hex))

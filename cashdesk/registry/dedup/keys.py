@@ -8,14 +8,46 @@ Each kind of duplicate the scheme must catch shares at least one key with its or
   missing digit leaves one of the two intact.
 - `p:` the phone number.
 Keys are short strings stored in member_match_keys; about 4-5 per person.
+
+ID keys are there only to bring together documents one mistake apart. Where documents are numbered in
+sequence, thousands of people share a prefix, so the people in an ID block are compared only when their
+numbers really are one mistake apart (`close_id_pairs`, in C through rapidfuzz); everything else about
+them is compared through their name, date and phone keys.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from cashdesk.registry.dedup.normalise import skeleton
 from cashdesk.registry.dedup.records import PersonRecord
 
 ID_PART = 5
+ID_KEY = "i:"
+
+
+def is_id_key(key: str) -> bool:
+    return key.startswith(ID_KEY)
+
+
+def ids_close(a: PersonRecord, b: PersonRecord) -> bool:
+    """True when some document of one is at most one mistake (OSA distance 1) from a document of the other."""
+    return any(OSA.distance(x, y, score_cutoff=1) <= 1 for x in a.id_numbers for y in b.id_numbers)
+
+
+def close_id_pairs(records: Sequence[PersonRecord], members: Sequence[int]) -> Iterator[tuple[int, int]]:
+    """Pairs (i, j), i < j, of the block's members whose ID numbers are at most one mistake apart."""
+    owners = [i for i in members for _number in records[i].id_numbers]
+    numbers = [number for i in members for number in records[i].id_numbers]
+    for own, number in zip(owners, numbers, strict=True):
+        for _choice, _distance, k in process.extract(
+            number, numbers, scorer=OSA.distance, score_cutoff=1, limit=None
+        ):
+            if owners[k] > own:
+                yield own, owners[k]
 
 
 def year_buckets(year: int) -> set[int]:
@@ -34,8 +66,8 @@ def match_keys(record: PersonRecord) -> set[str]:
     for number in record.id_numbers:
         if len(number) >= 4:
             # Sex splits the prefix blocks, which are large when documents are numbered in sequence.
-            keys.add(f"i:<{number[:ID_PART]}{record.sex}")
-            keys.add(f"i:>{number[-ID_PART:]}")
+            keys.add(f"{ID_KEY}<{number[:ID_PART]}{record.sex}")
+            keys.add(f"{ID_KEY}>{number[-ID_PART:]}")
     if record.phone:
         keys.add(f"p:{record.phone}")
     return keys

@@ -16,10 +16,11 @@ _YEAR = re.compile(r"^(\d{4})$")
 HOUSEHOLD_FIELDS = ("location", "address", "payment_method", "account_number", "pay_point")
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
+    # The original cells are not kept: the errors file reads the rows it needs again from the file,
+    # so that a large import holds one copy of its data, not two.
     number: int
-    values: tuple[str, ...]  # the original cells, for the errors file
     household_ref: str
     member: MemberInput
     household: dict[str, str]
@@ -121,7 +122,7 @@ def parse_row(number: int, values: tuple[str, ...], columns: Mapping[str, int]) 
                 row=number,
             )
         )
-    return ParsedRow(number, values, ref, member, {name: get(name) for name in HOUSEHOLD_FIELDS}, problems)
+    return ParsedRow(number, ref, member, {name: get(name) for name in HOUSEHOLD_FIELDS}, problems)
 
 
 @dataclass
@@ -145,9 +146,10 @@ def group_rows(rows: Iterable[ParsedRow]) -> list[RowGroup]:
     for row in rows:
         group = groups.get(row.household_ref)
         if group is None:
-            group = groups[row.household_ref] = RowGroup(row.household_ref, [], dict(row.household))
+            group = groups[row.household_ref] = RowGroup(row.household_ref, [], {})
         group.rows.append(row)
-        for name, value in row.household.items():
+        household, row.household = row.household, {}  # the group keeps the household's values
+        for name, value in household.items():
             if value and not group.household.get(name):
                 group.household[name] = value
             elif value and value != group.household[name]:

@@ -11,15 +11,17 @@ import csv
 import hashlib
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import CursorResult, func, insert, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
+from cashdesk.core import bulk
 from cashdesk.core.codes import HOUSEHOLD, reserve_codes
 from cashdesk.core.database import note_changed
 from cashdesk.core.errors import ValidationError
@@ -41,7 +43,7 @@ from cashdesk.models import (
 )
 from cashdesk.models.base import Base, utcnow
 from cashdesk.registry import duplicates, households, search
-from cashdesk.registry.dedup import Match, PersonRecord, find_duplicates
+from cashdesk.registry.dedup import Match, PersonRecord, find_duplicates, match_keys
 from cashdesk.registry.household_input import (
     CleanHousehold,
     HouseholdInput,
@@ -59,6 +61,11 @@ from cashdesk.security.permissions import Actor, Permission
 
 UPDATE, REPORT = "update", "report"
 TABLES = Base.metadata.tables
+HOUSEHOLD_COLUMNS = households.HOUSEHOLD_VALUE_COLUMNS
+MEMBER_COLUMNS = households.MEMBER_VALUE_COLUMNS
+_household_items = itemgetter(*HOUSEHOLD_COLUMNS)
+_member_items = itemgetter(*MEMBER_COLUMNS)
+WRITE_CHUNK = 5_000  # households per bulk insert
 
 
 @dataclass(frozen=True)
@@ -360,66 +367,78 @@ def _write_locations(session: Session, prepared: _Prepared) -> None:
 
 
 def _insert_new(
-    session: Session, actor: Actor, prepared: _Prepared, batch_id: uuid.UUID, refs: list[str]
+    session: Session,
+    actor: Actor,
+    prepared: _Prepared,
+    batch_id: uuid.UUID,
+    refs: list[str],
+    *,
+    progress: Progress,
+    abort: threading.Event,
 ) -> list[PersonRecord]:
-    """Bulk-insert the new households; returns their members as PersonRecords for duplicate checks."""
+    """Bulk-insert the new households; returns their members as PersonRecords for duplicate checks.
+
+    Households are written WRITE_CHUNK at a time and dropped from memory once written.
+    """
     codes = reserve_codes(session, HOUSEHOLD, len(refs))
     now = utcnow()
-    household_rows: list[dict[str, Any]] = []
-    member_rows: list[dict[str, Any]] = []
-    id_rows: list[dict[str, Any]] = []
+    shared = {"import_batch_id": batch_id, "created_at": now, "updated_at": now}
     people: list[PersonRecord] = []
-    for code, ref in zip(codes, refs, strict=True):
-        clean = prepared.clean[ref]
-        household_id = uuid7()
-        household_rows.append(
-            households.household_values(clean)
-            | {
-                "id": household_id,
-                "code": code,
-                "import_batch_id": batch_id,
-                "registered_by_id": actor.user_id,
-                "created_at": now,
-                "updated_at": now,
-            }
+    members_created = 0
+    for start in range(0, len(refs), WRITE_CHUNK):
+        check_abort(abort)
+        progress(
+            0.62 + 0.18 * start / len(refs),
+            _("Writing household {i:,} of {n:,}").format(i=start + 1, n=len(refs)),
         )
+        chunk = [
+            (code, prepared.clean.pop(ref))
+            for code, ref in zip(
+                codes[start : start + WRITE_CHUNK], refs[start : start + WRITE_CHUNK], strict=True
+            )
+        ]
+        household_rows, member_rows, id_rows = _rows_for(chunk, people)
+        bulk.insert_rows(
+            session,
+            "households",
+            ("id", "code", *HOUSEHOLD_COLUMNS),
+            household_rows,
+            shared=shared | {"registered_by_id": actor.user_id},
+        )
+        bulk.insert_rows(
+            session, "members", ("id", "household_id", *MEMBER_COLUMNS), member_rows, shared=shared
+        )
+        bulk.insert_rows(session, "member_identifiers", ("id", "member_id", "id_type", "number"), id_rows)
+        search.index_households(session, [row[0] for row in household_rows])
+        members_created += len(member_rows)
+    note_changed(session, "households", "members", "member_identifiers")
+    prepared.report.households_created = len(refs)
+    prepared.report.members_created = members_created
+    return people
+
+
+def _rows_for(
+    chunk: list[tuple[str, CleanHousehold]], people: list[PersonRecord]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Household, member and identifier rows for bulk insertion; the members are added to `people`."""
+    household_rows: list[tuple[Any, ...]] = []
+    member_rows: list[tuple[Any, ...]] = []
+    id_rows: list[tuple[Any, ...]] = []
+    for code, clean in chunk:
+        household_id = uuid7()
+        household_rows.append((household_id, code, *_household_items(households.household_values(clean))))
         member_ids = []
         for m, phone in zip(clean.data.members, clean.member_phones, strict=True):
             member_id = uuid7()
             member_ids.append(member_id)
-            member_rows.append(
-                households.member_values(m, phone)
-                | {
-                    "id": member_id,
-                    "household_id": household_id,
-                    "import_batch_id": batch_id,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
+            member_rows.append((member_id, household_id, *_member_items(households.member_values(m, phone))))
             id_rows.extend(
-                {
-                    "id": uuid7(),
-                    "member_id": member_id,
-                    "id_type": i.id_type.strip().lower(),
-                    "number": normalise_id_number(i.number),
-                }
+                (uuid7(), member_id, i.id_type.strip().lower(), normalise_id_number(i.number))
                 for i in m.identifiers
                 if i.number.strip()
             )
         people.extend(households.person_records(clean, household_id, member_ids))
-    for table, rows in (
-        ("households", household_rows),
-        ("members", member_rows),
-        ("member_identifiers", id_rows),
-    ):
-        for start in range(0, len(rows), 5000):
-            session.execute(insert(TABLES[table]), rows[start : start + 5000])
-    note_changed(session, "households", "members", "member_identifiers")
-    search.index_households(session, [row["id"] for row in household_rows])
-    prepared.report.households_created = len(household_rows)
-    prepared.report.members_created = len(member_rows)
-    return people
+    return household_rows, member_rows, id_rows
 
 
 def _update_existing(
@@ -448,6 +467,7 @@ def _flag_duplicates(
     session: Session,
     actor: Actor,
     people: list[PersonRecord],
+    keys: list[set[str]],
     *,
     note: str,
     progress: Progress,
@@ -456,21 +476,21 @@ def _flag_duplicates(
     """Duplicates within the file, and between the file and the people registered before it."""
     new_ids = {p.id for p in people}
     found: list[Match] = list(
-        find_duplicates(people, abort=abort, excluded_pairs=duplicates.decided_not_same(session))
+        find_duplicates(people, abort=abort, excluded_pairs=duplicates.decided_not_same(session), keys=keys)
     )
     for start in range(0, len(people), 2000):
         check_abort(abort)
         progress(0.8 + 0.15 * start / max(1, len(people)), _("Looking for people already registered"))
         chunk = people[start : start + 2000]
-        for matches in duplicates.matches_for(session, chunk):
+        for matches in duplicates.matches_for(session, chunk, keys=keys[start : start + 2000]):
             # Pairs inside the file were found above; keep only matches with earlier registrations.
             found.extend(m for m in matches if not {m.left_id, m.right_id} <= new_ids)
     return duplicates.record_candidates(session, actor, found, source=DuplicateSource.IMPORT, note=note)
 
 
-def _rejected_rows(prepared: _Prepared) -> list[tuple[int, tuple[str, ...], str]]:
-    """(row number, original cells, reason) for every row of a household that is not imported."""
-    out = []
+def _rejected_rows(prepared: _Prepared) -> dict[int, str]:
+    """The reason, by row number, for every row of a household that is not imported."""
+    out: dict[int, str] = {}
     for group in prepared.groups:
         if group.household_ref in prepared.clean:
             continue
@@ -480,10 +500,9 @@ def _rejected_rows(prepared: _Prepared) -> list[tuple[int, tuple[str, ...], str]
                 own.setdefault(problem.row, []).append(f"{column_name(problem.field)}: {problem.message}")
         first_bad = min(own) if own else group.rows[0].number
         for row in group.rows:
-            reason = "; ".join(own.get(row.number, [])) or _(
+            out[row.number] = "; ".join(own.get(row.number, [])) or _(
                 "household {ref} was not imported because of row {row}"
             ).format(ref=group.household_ref, row=first_bad)
-            out.append((row.number, row.values, reason))
     return out
 
 
@@ -498,15 +517,23 @@ def column_name(problem_field: str) -> str:
 
 
 def write_errors_file(
-    path: Path, prepared_headers: Sequence[str], rows: Sequence[tuple[int, tuple[str, ...], str]]
+    path: Path, info: TableInfo, reasons: Mapping[int, str], *, abort: threading.Event | None = None
 ) -> None:
-    """The original rows, each followed by its row number and the reason; UTF-8 with BOM so Excel reads it."""
+    """The original rows, each followed by its row number and the reason; UTF-8 with BOM so Excel reads it.
+
+    The rows are read again from the source file, which the import did not keep in memory.
+    """
+    headers = info.headers
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow([*prepared_headers, "row", "error"])
-        for number, values, reason in sorted(rows):
-            cells = list(values) + [""] * (len(prepared_headers) - len(values))
-            writer.writerow([*cells[: len(prepared_headers)], number, reason])
+        writer.writerow([*headers, "row", "error"])
+        if not reasons:
+            return
+        for row in iter_rows(info, abort=abort):
+            reason = reasons.get(row.number)
+            if reason is not None:
+                cells = list(row.values) + [""] * (len(headers) - len(row.values))
+                writer.writerow([*cells[: len(headers)], row.number, reason])
 
 
 def import_households(
@@ -540,18 +567,12 @@ def import_households(
         report.problems.extend(all_problems)
     report.warnings = sum(1 for p in report.problems if not p.is_error)
     rejected = _rejected_rows(prepared)
-    report.rows_rejected = sum(
-        1 for number, _v, reason in rejected if "already in the registry" not in reason
-    )
+    report.rows_rejected = sum(1 for reason in rejected.values() if "already in the registry" not in reason)
     report.households_rejected = len({g.household_ref for g in prepared.groups} - set(prepared.clean)) - (
         len(present) if options.on_existing == REPORT else 0
     )
     if errors_path is not None:
-        write_errors_file(errors_path, prepared.info.headers, rejected)
-    for group in prepared.groups:  # the original cells are needed only for rejected rows: free the rest
-        if group.household_ref in prepared.clean:
-            for row in group.rows:
-                row.values = ()
+        write_errors_file(errors_path, prepared.info, rejected, abort=abort)
     if options.save_profile:
         save_profile(session, options.save_profile, prepared.mapping)
     if dry_run:
@@ -578,18 +599,19 @@ def import_households(
     _write_locations(session, prepared)
     note = _("import of {file}").format(file=path.name)
     new_refs = [ref for ref in prepared.clean if ref not in prepared.existing]
-    progress(0.62, _("Writing {n:,} households").format(n=len(new_refs)))
-    check_abort(abort)
-    people = _insert_new(session, actor, prepared, batch.id, new_refs)
     updated = [ref for ref in prepared.clean if ref in prepared.existing]
+    prepared.groups = []  # the report is made: from here on only the clean households are needed
+    check_abort(abort)
+    people = _insert_new(session, actor, prepared, batch.id, new_refs, progress=progress, abort=abort)
     _update_existing(session, actor, prepared, refs=updated, note=note)
     check_abort(abort)
     # The new people's keys are stored only after this, so the check against the registry sees only the
     # people registered before this file (pairs inside the file come from the in-file scan).
+    keys = [match_keys(person) for person in people]  # computed once for the three uses below
     report.duplicate_candidates = _flag_duplicates(
-        session, actor, people, note=note, progress=progress, abort=abort
+        session, actor, people, keys, note=note, progress=progress, abort=abort
     )
-    duplicates.store_keys(session, people)
+    duplicates.store_keys(session, people, keys=keys)
     batch.status = ImportStatus.COMPLETED
     batch.finished_at = datetime.now(UTC)
     batch.counts = _counts(report)
