@@ -12,19 +12,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import islice
+from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, Uuid
 from sqlalchemy.orm import Session
 
 from cashdesk.models.base import Base
 
 CHUNK = 20_000
+_HEX = attrgetter("hex")
 
 
 def _processor(table: Table, name: str, session: Session) -> Callable[[Any], Any] | None:
     dialect = session.get_bind().dialect
     column_type = table.c[name].type
+    if isinstance(column_type, Uuid) and column_type.as_uuid and not dialect.supports_native_uuid:
+        return _HEX  # what SQLAlchemy stores on SQLite, without a Python call per value
     processor: Callable[[Any], Any] | None = column_type.dialect_impl(dialect).bind_processor(dialect)
     return processor
 
@@ -53,12 +57,14 @@ def insert_rows(
     rows: Iterable[Sequence[Any]],
     *,
     shared: Mapping[str, Any] | None = None,
+    table: Table | None = None,
 ) -> int:
     """Insert `rows` (values in the order of `columns`) plus the `shared` values common to all rows.
 
     Columns given neither way get their model default (evaluated once). Returns the rows inserted.
+    `table`: the table's description, for a table outside the models (a temporary one).
     """
-    table = Base.metadata.tables[table_name]
+    table = table if table is not None else Base.metadata.tables[table_name]
     common = dict(shared or {})
     common |= _defaults(table, set(columns) | set(common))
     names = [*columns, *common]

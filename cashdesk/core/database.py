@@ -64,6 +64,10 @@ def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     # FULL: a power cut right after a recorded payment must not lose it.
     cursor.execute("PRAGMA synchronous = FULL")
+    # 64 MB of page cache (the default is 2 MB): the indexes of a 500,000-person registry stay in memory
+    # during an import or a scan, instead of being re-read and decrypted page by page.
+    cursor.execute("PRAGMA cache_size = -65536")
+    cursor.execute("PRAGMA temp_store = MEMORY")
     cursor.close()
 
 

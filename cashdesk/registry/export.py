@@ -19,6 +19,7 @@ from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
 from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
 from cashdesk.models import Household, Location, Member, MemberIdentifier, PayPoint, Scheme
+from cashdesk.registry.importing.fields import MORE_ID_PAIRS
 from cashdesk.security import audit
 from cashdesk.security.permissions import Actor, Permission
 
@@ -43,19 +44,31 @@ COLUMNS = (
 )
 
 
-def _rows(
-    session: Session, actor: Actor, custom: list[str], progress: Progress, abort: threading.Event
-) -> Iterator[list[Any]]:
-    total = session.execute(
-        select(func.count()).select_from(Member).where(Member.deleted_at.is_(None))
-    ).scalar_one()
-    first_id: dict[Any, tuple[str, str]] = {}
+def _documents(session: Session) -> dict[Any, list[tuple[str, str]]]:
+    """Every member's documents, (type, number), in the order they were recorded."""
+    documents: dict[Any, list[tuple[str, str]]] = {}
     for member_id, id_type, number in session.execute(
         select(MemberIdentifier.member_id, MemberIdentifier.id_type, MemberIdentifier.number)
         .order_by(MemberIdentifier.member_id, MemberIdentifier.id)
         .execution_options(yield_per=50_000)
     ):
-        first_id.setdefault(member_id, (id_type, number))
+        documents.setdefault(member_id, []).append((id_type, number))
+    return documents
+
+
+def _rows(
+    session: Session,
+    actor: Actor,
+    custom: list[str],
+    *,
+    documents: dict[Any, list[tuple[str, str]]],
+    more_ids: int,
+    progress: Progress,
+    abort: threading.Event,
+) -> Iterator[list[Any]]:
+    total = session.execute(
+        select(func.count()).select_from(Member).where(Member.deleted_at.is_(None))
+    ).scalar_one()
     query = (
         select(Member, Household, Location.code, Location.path, PayPoint.code)
         .join(Household, Household.id == Member.household_id)
@@ -71,7 +84,9 @@ def _rows(
             progress(done / max(1, total), _("{done:,} of {total:,} people").format(done=done, total=total))
         if not actor.covers_location(path):
             continue
-        id_type, number = first_id.get(m.id, ("", ""))
+        own = documents.get(m.id, [])
+        id_type, number = own[0] if own else ("", "")
+        further = [cell for k in range(1, more_ids + 1) for cell in (own[k] if k < len(own) else ("", ""))]
         birth = (
             m.date_of_birth.isoformat() if m.date_of_birth else (str(m.birth_year) if m.birth_year else "")
         )
@@ -93,6 +108,7 @@ def _rows(
             h.payment_method.value,
             h.payment_account or "",
             pay_point or "",
+            *further,
             *[
                 str((m.custom_fields or {}).get(name, (h.custom_fields or {}).get(name, "")))
                 for name in custom
@@ -118,8 +134,14 @@ def export_households(
     custom = [
         name for part in ("household", "member") for name in (schema.get(part) or {}).get("properties", {})
     ]
-    header = [*COLUMNS, *custom]
-    rows = _rows(session, actor, custom, progress, abort)
+    documents = _documents(session)
+    # Further documents get id_type_2 / id_number_2 ... columns, as many pairs as some member needs.
+    more_ids = min(len(MORE_ID_PAIRS), max((len(d) for d in documents.values()), default=1) - 1)
+    extra = [f"{name}_{k}" for k in MORE_ID_PAIRS[:more_ids] for name in ("id_type", "id_number")]
+    header = [*COLUMNS, *extra, *custom]
+    rows = _rows(
+        session, actor, custom, documents=documents, more_ids=more_ids, progress=progress, abort=abort
+    )
     count = 0
     tmp = path.with_name(path.name + ".part")  # a cancelled export leaves no half file under the real name
     try:

@@ -24,6 +24,8 @@ from cashdesk.models.registry import PaymentMethod, RecipientRole, Relationship,
 from cashdesk.registry.phones import normalise_phone
 
 OLDEST_AGE = 120
+# Kinds of identity document the editor offers first (any other kind may be typed).
+ID_TYPES = ("national_id", "birth_certificate", "voter_card", "passport", "driving_licence", "other")
 ERROR, WARNING = "error", "warning"
 
 

@@ -90,7 +90,7 @@ def scan_registry(
     people = duplicates.load_people(session)
     check_abort(abort)
     # Rewrite everyone's blocking keys: repairs people registered before keys existed (migration 0002).
-    duplicates.store_keys(session, people, replace=False)
+    duplicates.store_keys(session, people, stored="rebuild")
 
     def scanning(fraction: float, message: str) -> None:
         progress(0.1 + 0.8 * fraction, message)

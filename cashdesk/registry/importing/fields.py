@@ -68,6 +68,11 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "pay_point": ("pay point", "paypoint", "pay point code", "point de paiement"),
     "disability": ("disabled", "handicap"),
 }
+# A member's further documents: id_type_2 / id_number_2 ... (export writes as many pairs as it needs).
+MORE_ID_PAIRS = (2, 3, 4)
+for _k in MORE_ID_PAIRS:
+    FIELDS[f"id_type_{_k}"] = (f"document type {_k}", f"type piece {_k}")
+    FIELDS[f"id_number_{_k}"] = (f"id no {_k}", f"document number {_k}", f"numero piece {_k}")
 REQUIRED = (
     "household_ref",
     "member_ref",

@@ -9,6 +9,7 @@ from datetime import date
 
 from cashdesk.core.i18n import _
 from cashdesk.registry.household_input import ERROR, WARNING, IdentifierInput, MemberInput, Problem
+from cashdesk.registry.importing.fields import MORE_ID_PAIRS
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
@@ -86,6 +87,9 @@ def parse_row(number: int, values: tuple[str, ...], columns: Mapping[str, int]) 
     identifiers = []
     if get("id_number"):
         identifiers.append(IdentifierInput(get("id_type") or "national_id", get("id_number")))
+    for k in MORE_ID_PAIRS:  # further documents must say their type (the rules check it)
+        if get(f"id_number_{k}"):
+            identifiers.append(IdentifierInput(get(f"id_type_{k}"), get(f"id_number_{k}")))
     custom = {name[7:]: get(name) for name in columns if name.startswith("custom.") and get(name)}
     member = MemberInput(
         given_name=get("given_name"),

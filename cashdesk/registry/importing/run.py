@@ -611,7 +611,7 @@ def import_households(
     report.duplicate_candidates = _flag_duplicates(
         session, actor, people, keys, note=note, progress=progress, abort=abort
     )
-    duplicates.store_keys(session, people, keys=keys)
+    duplicates.store_keys(session, people, stored="none", keys=keys)
     batch.status = ImportStatus.COMPLETED
     batch.finished_at = datetime.now(UTC)
     batch.counts = _counts(report)

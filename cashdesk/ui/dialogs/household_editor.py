@@ -7,6 +7,7 @@ already registered appear on the right after a short pause in typing.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -36,7 +37,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cashdesk.registry.household_input import HouseholdInput, IdentifierInput, MemberInput, check_household
+from cashdesk.registry.household_input import (
+    ID_TYPES,
+    HouseholdInput,
+    IdentifierInput,
+    MemberInput,
+    check_household,
+)
 from cashdesk.registry.households import (
     InvalidHousehold,
     PossibleDuplicates,
@@ -47,8 +54,9 @@ from cashdesk.registry.households import (
     update_household,
 )
 from cashdesk.registry.importing.rows import parse_birth
+from cashdesk.ui.dialogs.member_documents import MemberDocumentsDialog
 from cashdesk.ui.ops import OpsHub
-from cashdesk.ui.widgets.forms import ErrorLabel, mark_invalid
+from cashdesk.ui.widgets.forms import ErrorLabel, expand_choice, mark_invalid
 
 # Grid columns: (key, title). Sex/relationship/recipient accept the first letter(s) as typed.
 COLUMNS = (
@@ -62,6 +70,7 @@ COLUMNS = (
     ("phone", "Phone"),
     ("id_type", "ID type"),
     ("id_number", "ID number"),
+    ("other_ids", "Other IDs (Ctrl+D)"),
     ("disability", "Disability (y/n)"),
 )
 COL = {key: i for i, (key, _title) in enumerate(COLUMNS)}
@@ -69,11 +78,8 @@ RELATIONS = ("head", "spouse", "child", "parent", "grandchild", "other")
 INVALID = QColor("#f8d7da")
 
 
-def _expand(text: str, choices: tuple[str, ...]) -> str:
-    """'sp' -> 'spouse': typing the start of a choice is enough."""
-    value = text.strip().lower()
-    found = [c for c in choices if c.startswith(value)] if value else []
-    return found[0] if len(found) == 1 else value
+def _documents_text(documents: list[IdentifierInput]) -> str:
+    return "; ".join(f"{d.id_type} {d.number}".strip() for d in documents)
 
 
 def parse_born(text: str, today: date) -> tuple[date | None, int | None]:
@@ -176,15 +182,19 @@ class HouseholdEditor(QDialog):
         self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.grid.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
         self.grid.setTabKeyNavigation(True)
-        for column, width in enumerate((110, 110, 90, 60, 90, 90, 80, 110, 95, 100, 95)):
+        for column, width in enumerate((110, 110, 90, 60, 90, 90, 80, 110, 95, 100, 120, 95)):
             self.grid.setColumnWidth(column, width)
         self.grid.itemChanged.connect(self._cell_changed)
+        self.grid.cellActivated.connect(self._cell_activated)
+        self.grid.cellDoubleClicked.connect(self._cell_activated)
+        self.extra_ids: list[list[IdentifierInput]] = []  # documents after the first, by grid row
         add = QPushButton(self.tr("Add member (Ctrl+N)"))
         add.clicked.connect(self.add_member)
         remove = QPushButton(self.tr("Remove member"))
         remove.clicked.connect(self.remove_member)
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.add_member)
         QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)
+        QShortcut(QKeySequence("Ctrl+D"), self, activated=lambda: self.edit_documents(self.grid.currentRow()))
         member_buttons = QHBoxLayout()
         member_buttons.addWidget(add)
         member_buttons.addWidget(remove)
@@ -303,10 +313,12 @@ class HouseholdEditor(QDialog):
                     m.phone,
                     ident.id_type,
                     ident.number,
+                    "",  # other documents: filled from `extra` below
                     "y" if m.disability else "",
                     *[_text_of(m.custom_fields.get(name)) for name, _prop in self.member_custom],
                 ],
                 m.id,
+                extra=m.identifiers[1:],
             )
         self.grid.blockSignals(False)
         self.validate()
@@ -360,12 +372,43 @@ class HouseholdEditor(QDialog):
                 widget.setText("" if value is None else str(value))
 
     # --- members ---
-    def _append_row(self, values: list[str], member_id: uuid.UUID | None) -> None:
+    def _append_row(
+        self, values: list[str], member_id: uuid.UUID | None, extra: list[IdentifierInput] | None = None
+    ) -> None:
         row = self.grid.rowCount()
         self.grid.insertRow(row)
         self.member_ids.append(member_id)
+        self.extra_ids.append(list(extra or []))
         for column, value in enumerate(values):
             self.grid.setItem(row, column, QTableWidgetItem(value))
+        documents = self.grid.item(row, COL["other_ids"])
+        documents.setFlags(documents.flags() & ~Qt.ItemFlag.ItemIsEditable)  # edited in its own dialog
+        documents.setText(_documents_text(self.extra_ids[row]))
+        documents.setToolTip(self.tr("Enter, double-click or Ctrl+D: the member's other ID documents"))
+
+    def _cell_activated(self, row: int, column: int) -> None:
+        if column == COL["other_ids"]:
+            self.edit_documents(row)
+
+    def edit_documents(self, row: int) -> None:
+        """The member's documents after the first, in a small dialog (most people have one or none)."""
+        if not 0 <= row < self.grid.rowCount():
+            return
+        name = f"{self._text(row, 'given_name')} {self._text(row, 'family_name')}".strip()
+        dialog = MemberDocumentsDialog(name, self.extra_ids[row], self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.set_documents(row, dialog.documents())
+        self.grid.setCurrentCell(row, COL["other_ids"])
+        self.grid.setFocus()
+
+    def set_documents(self, row: int, documents: list[IdentifierInput]) -> None:
+        self.extra_ids[row] = list(documents)
+        self.grid.blockSignals(True)
+        self.grid.item(row, COL["other_ids"]).setText(_documents_text(documents))
+        self.grid.blockSignals(False)
+        self.validate()
+        self._dup_row = row
+        self._dup_timer.start()
 
     def add_member(self) -> None:
         first = self.grid.rowCount() == 0
@@ -384,6 +427,7 @@ class HouseholdEditor(QDialog):
                 "national_id",
                 "",
                 "",
+                "",
                 *["" for _field in self.member_custom],
             ],
             None,
@@ -399,6 +443,7 @@ class HouseholdEditor(QDialog):
         if row >= 0:
             self.grid.removeRow(row)
             del self.member_ids[row]
+            del self.extra_ids[row]
             self.validate()
 
     def _text(self, row: int, key: str) -> str:
@@ -408,8 +453,9 @@ class HouseholdEditor(QDialog):
     def _cell_changed(self, item: QTableWidgetItem) -> None:
         column = item.column()
         expanded = {
-            COL["relation_to_head"]: lambda t: _expand(t, RELATIONS),
-            COL["recipient_role"]: lambda t: _expand(t, ("primary", "secondary")),
+            COL["relation_to_head"]: lambda t: expand_choice(t, RELATIONS),
+            COL["recipient_role"]: lambda t: expand_choice(t, ("primary", "secondary")),
+            COL["id_type"]: lambda t: expand_choice(t, ID_TYPES),
             COL["sex"]: lambda t: t.strip().upper()[:1],
         }.get(column)
         if expanded:
@@ -445,7 +491,8 @@ class HouseholdEditor(QDialog):
             relation_to_head=self._text(row, "relation_to_head"),
             recipient_role=self._text(row, "recipient_role") or None,
             phone=self._text(row, "phone"),
-            identifiers=[IdentifierInput(self._text(row, "id_type"), number)] if number else [],
+            identifiers=([IdentifierInput(self._text(row, "id_type"), number)] if number else [])
+            + self.extra_ids[row],
             disability=self._text(row, "disability").lower() in ("y", "yes", "1", "true"),
             custom_fields=self._member_custom_values(row),
         )
@@ -494,6 +541,8 @@ class HouseholdEditor(QDialog):
             if problem.member_index is not None:
                 key = problem.field.split(".", 1)[1].split("[")[0].split(".")[0]
                 key = {"date_of_birth": "birth", "identifiers": "id_number"}.get(key, key)
+                if key == "id_number" and self._is_other_document(problem.member_index, problem.field):
+                    key = "other_ids"
                 column = COL.get(key, 0)
                 if key == "custom":  # members[i].custom.NAME -> that field's own column
                     names = [name for name, _prop in self.member_custom]
@@ -511,6 +560,12 @@ class HouseholdEditor(QDialog):
         self.grid.blockSignals(False)
         self.problems.setVisible(bool(problems))
         return problems
+
+    def _is_other_document(self, row: int, problem_field: str) -> bool:
+        """Whether members[i].identifiers[j] is one of the dialog's documents rather than the grid's own."""
+        found = re.search(r"identifiers\[(\d+)\]", problem_field)
+        in_grid = 1 if self._text(row, "id_number") else 0
+        return found is not None and int(found.group(1)) >= in_grid
 
     def _check_duplicates(self) -> None:
         row = self._dup_row

@@ -52,3 +52,10 @@ def ok_cancel_buttons(dialog: QDialog, ok_text: str, on_ok: Callable[[], None]) 
     buttons.accepted.connect(on_ok)
     buttons.rejected.connect(dialog.reject)
     return buttons
+
+
+def expand_choice(text: str, choices: tuple[str, ...]) -> str:
+    """'sp' -> 'spouse': typing the start of a choice is enough (anything else is kept as typed)."""
+    value = text.strip().lower()
+    found = [c for c in choices if c.startswith(value)] if value else []
+    return found[0] if len(found) == 1 else value
