@@ -264,3 +264,52 @@ def test_status_filter(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
     screen.status.setCurrentIndex(screen.status.findData(HouseholdStatus.INACTIVE))
     qtbot.waitUntil(lambda: screen.model.complete and screen.model.loaded == 1, timeout=5000)
     assert screen.model.row(0).head_name == "Ruth Gondwe"
+
+
+def test_a_member_with_several_id_documents(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from cashdesk.registry.household_input import IdentifierInput
+    from cashdesk.registry.households import get_household
+    from cashdesk.ui.dialogs.member_documents import MemberDocumentsDialog
+
+    add_pay_point(hub_as("admin").desk)
+    hub = hub_as("olive")
+    head = member("Chikondi", "Banda", id_number="12345678")
+    head.identifiers.append(IdentifierInput("birth_certificate", "BC-1980-77"))
+    saved = hub.desk.run(create_household, household(head))
+    editor = HouseholdEditor(hub, saved.id)
+    qtbot.addWidget(editor)
+    editor.show()
+    qtbot.waitUntil(lambda: editor.grid.rowCount() == 1, timeout=5000)
+    assert editor.grid.item(0, COL["id_number"]).text() == "12345678"
+    assert editor.grid.item(0, COL["other_ids"]).text() == "birth_certificate BC198077"  # as stored
+
+    def add_voter_card() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, MemberDocumentsDialog)
+        assert dialog.windowTitle().endswith("Chikondi Banda")
+        dialog.add_document()
+        row = dialog.table.rowCount() - 1
+        dialog.table.item(row, 0).setText("vo")  # the start of a known type is enough
+        dialog.table.item(row, 1).setText("VC 99 01")
+        dialog.accept()
+
+    QTimer.singleShot(0, add_voter_card)
+    editor.grid.setCurrentCell(0, COL["given_name"])
+    qtbot.keyClick(editor, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert editor.grid.item(0, COL["other_ids"]).text() == ("birth_certificate BC198077; voter_card VC 99 01")
+    # A further document without its type is marked on the Other IDs cell.
+    editor.set_documents(0, [*editor.extra_ids[0], IdentifierInput("", "X-1")])
+    assert editor.grid.item(0, COL["other_ids"]).toolTip().startswith("Say what kind of document")
+    editor.set_documents(0, editor.extra_ids[0][:-1])
+    assert editor.grid.item(0, COL["other_ids"]).toolTip() != ""  # the hint is back, no error
+    with qtbot.waitSignal(editor.saved, timeout=5000):
+        editor.save()
+    stored = hub.desk.run(get_household, saved.id).input.members[0].identifiers
+    assert [(i.id_type, i.number) for i in stored] == [
+        ("national_id", "12345678"),
+        ("birth_certificate", "BC198077"),
+        ("voter_card", "VC9901"),
+    ]

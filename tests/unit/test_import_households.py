@@ -277,3 +277,26 @@ def test_officers_import_only_into_their_areas(desk_for: Callable[[str], Desk], 
     report = olive.run(import_households, write_csv(tmp_path / "r.csv", rows))
     assert report.households_created == 0
     assert any("outside the areas assigned to you" in p.message for p in report.problems)
+
+
+def test_further_id_documents_import_and_export(admin_with_pay_point: Desk, tmp_path: Path) -> None:
+    desk = admin_with_pay_point
+    header = [*HEADER, "ID type 2", "ID number 2"]
+    rows = [
+        [*GOOD[0], "voter_card", "VC-7781"],
+        [*GOOD[1], "", ""],
+        [*GOOD[2], "", "BC-2200"],  # a further number must say what document it is
+    ]
+    errors = tmp_path / "errors.csv"
+    report = desk.run(import_households, write_csv(tmp_path / "r.csv", rows, header), errors_path=errors)
+    assert report.households_created == 1 and report.rows_rejected == 1
+    with errors.open(encoding="utf-8-sig") as handle:
+        (rejected,) = list(csv.DictReader(handle))
+    assert rejected["ID number 2"] == "BC-2200" and "Say what kind of document" in rejected["error"]
+    out = tmp_path / "export.csv"
+    desk.run(export_households, out)
+    with out.open(encoding="utf-8-sig") as handle:
+        exported = list(csv.DictReader(handle))
+    assert [(r["id_type_2"], r["id_number_2"]) for r in exported] == [("voter_card", "VC7781"), ("", "")]
+    again = desk.run(import_households, out)
+    assert again.rows_rejected == 0 and again.households_updated == 1

@@ -384,7 +384,10 @@ class HouseholdEditor(QDialog):
         documents = self.grid.item(row, COL["other_ids"])
         documents.setFlags(documents.flags() & ~Qt.ItemFlag.ItemIsEditable)  # edited in its own dialog
         documents.setText(_documents_text(self.extra_ids[row]))
-        documents.setToolTip(self.tr("Enter, double-click or Ctrl+D: the member's other ID documents"))
+        documents.setToolTip(self._documents_hint())
+
+    def _documents_hint(self) -> str:
+        return self.tr("Enter, double-click or Ctrl+D: the member's other ID documents")
 
     def _cell_activated(self, row: int, column: int) -> None:
         if column == COL["other_ids"]:
@@ -531,7 +534,7 @@ class HouseholdEditor(QDialog):
                 item = self.grid.item(row, column)
                 if item:
                     item.setBackground(QColor(0, 0, 0, 0))
-                    item.setToolTip("")
+                    item.setToolTip(self._documents_hint() if column == COL["other_ids"] else "")
         self.problems.clear()
         marked = {"location": self.village, "payment_account": self.account, "pay_point": self.pay_point}
         for widget in marked.values():
