@@ -17,6 +17,7 @@ from sqlalchemy import Select, Uuid, and_, column, exists, false, func, or_, sel
 from sqlalchemy.orm import Session
 
 from cashdesk.models import (
+    BenefitPlan,
     DuplicateCandidate,
     DuplicateStatus,
     Enrolment,
@@ -139,7 +140,13 @@ def _filtered(session: Session, actor: Actor, q: HouseholdQuery, base: AnySelect
         query = query.where(Household.status == q.status)
     if q.plan_id:
         query = query.where(
-            exists().where(and_(Enrolment.household_id == Household.id, Enrolment.plan_id == q.plan_id))
+            exists().where(
+                and_(
+                    Enrolment.household_id == Household.id,
+                    Enrolment.plan_id == q.plan_id,
+                    Enrolment.deleted_at.is_(None),
+                )
+            )
         )
     if q.open_duplicates_only:
         query = query.where(Household.id.in_(_households_with_open_duplicates()))
@@ -165,6 +172,24 @@ def count_households(session: Session, actor: Actor, query: HouseholdQuery) -> i
     return int(
         session.execute(_filtered(session, actor, query, select(func.count(Household.id)))).scalar_one()
     )
+
+
+@dataclass(frozen=True)
+class PlanChoice:
+    id: uuid.UUID
+    code: str
+    name: str
+
+
+def plan_choices(session: Session, actor: Actor) -> list[PlanChoice]:
+    """The benefit plans the households list can be filtered by (households enrolled in them)."""
+    actor.require(Permission.VIEW_REGISTRY)
+    plans = session.execute(
+        select(BenefitPlan.id, BenefitPlan.code, BenefitPlan.name)
+        .where(BenefitPlan.deleted_at.is_(None))
+        .order_by(BenefitPlan.code)
+    )
+    return [PlanChoice(*row) for row in plans]
 
 
 def list_households(

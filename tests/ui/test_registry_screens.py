@@ -266,6 +266,46 @@ def test_status_filter(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
     assert screen.model.row(0).head_name == "Ruth Gondwe"
 
 
+def test_plan_filter(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
+    from cashdesk.models import BenefitPlan, Enrolment, EnrolmentStatus, Frequency, PlanTarget
+
+    add_pay_point(hub_as("admin").desk)
+    officer = hub_as("olive").desk
+    enrolled = officer.run(create_household, household(member("Ruth", "Gondwe")))
+    officer.run(create_household, household(member("Joyce", "Kalua")))
+    hub = hub_as("sue")
+    window = MainWindow(hub)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_screen("households")
+    screen = window.households_screen
+    assert screen is not None
+    qtbot.waitUntil(lambda: screen.model.loaded == 2, timeout=5000)
+    assert not screen.plan.isEnabled()  # no plans yet: nothing to choose
+
+    def enrol(session: object, actor: object) -> None:
+        plan = BenefitPlan(
+            code="SCT",
+            name="Social cash transfer",
+            target=PlanTarget.HOUSEHOLD,
+            frequency=Frequency.MONTHLY,
+            currency="MWK",
+            valid_from=date(2026, 1, 1),
+        )
+        session.add(plan)  # type: ignore[attr-defined]
+        session.flush()  # type: ignore[attr-defined]
+        session.add(  # type: ignore[attr-defined]
+            Enrolment(plan_id=plan.id, household_id=enrolled.id, status=EnrolmentStatus.ACTIVE)
+        )
+
+    hub_as("admin").desk.run(enrol)
+    screen.refresh()
+    qtbot.waitUntil(lambda: screen.plan.count() == 2 and screen.plan.isEnabled(), timeout=5000)
+    screen.plan.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: screen.model.complete and screen.model.loaded == 1, timeout=5000)
+    assert screen.model.row(0).head_name == "Ruth Gondwe"
+
+
 def test_a_member_with_several_id_documents(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication

@@ -18,7 +18,13 @@ from PySide6.QtWidgets import (
 )
 
 from cashdesk.registry.locations import list_locations
-from cashdesk.registry.search import HouseholdQuery, HouseholdStatus, count_households, list_households
+from cashdesk.registry.search import (
+    HouseholdQuery,
+    HouseholdStatus,
+    count_households,
+    list_households,
+    plan_choices,
+)
 from cashdesk.security.permissions import Permission
 from cashdesk.ui.ops import OpsHub
 from cashdesk.ui.screens.base import Screen
@@ -29,7 +35,7 @@ SEARCH_DELAY_MS = 200  # wait for a pause in typing before searching
 
 
 class HouseholdsScreen(Screen):
-    watches = frozenset({"households", "members", "duplicate_candidates"})
+    watches = frozenset({"households", "members", "duplicate_candidates", "benefit_plans", "enrolments"})
     open_household = Signal(object)  # household id, or None for a new household
     import_requested = Signal()
 
@@ -49,6 +55,9 @@ class HouseholdsScreen(Screen):
         self.status.addItem(self.tr("Any status"), None)
         self.status.addItem(self.tr("Active"), HouseholdStatus.ACTIVE)
         self.status.addItem(self.tr("Inactive"), HouseholdStatus.INACTIVE)
+        self.plan = QComboBox()
+        self.plan.addItem(self.tr("Any plan"), None)
+        self.plan.setMinimumContentsLength(14)
         self.flagged = QCheckBox(self.tr("Open duplicate flag"))
         self.count = QLabel()
         self.count.setObjectName("hint")
@@ -68,6 +77,7 @@ class HouseholdsScreen(Screen):
         filters.addWidget(self.search, 1)
         filters.addWidget(self.location)
         filters.addWidget(self.status)
+        filters.addWidget(self.plan)
         filters.addWidget(self.flagged)
         columns: list[tuple[str, Callable[[Any], Any]]] = [
             (self.tr("Code"), lambda r: r.code),
@@ -99,6 +109,7 @@ class HouseholdsScreen(Screen):
         self.search.textChanged.connect(lambda _text: self._timer.start())
         self.location.currentIndexChanged.connect(lambda _i: self.reload())
         self.status.currentIndexChanged.connect(lambda _i: self.reload())
+        self.plan.currentIndexChanged.connect(lambda _i: self.reload())
         self.flagged.toggled.connect(lambda _on: self.reload())
         self._query = HouseholdQuery()
         self._locations_loaded = False
@@ -111,6 +122,7 @@ class HouseholdsScreen(Screen):
             text=self.search.text(),
             location_path=self.location.currentData(),
             status=self.status.currentData(),
+            plan_id=self.plan.currentData(),
             open_duplicates_only=self.flagged.isChecked(),
         )
 
@@ -120,7 +132,23 @@ class HouseholdsScreen(Screen):
     def refresh(self) -> None:
         if not self._locations_loaded:
             self.hub.call(list_locations, on_done=self._fill_locations, parent=self)
+        self.hub.call(plan_choices, on_done=self._fill_plans, parent=self)
         self.reload()
+
+    def _fill_plans(self, plans: list[Any]) -> None:
+        """Plans come and go (another screen, a sync): refill, keeping the choice if it still exists."""
+        chosen = self.plan.currentData()
+        self.plan.blockSignals(True)
+        while self.plan.count() > 1:
+            self.plan.removeItem(1)
+        for plan in plans:
+            self.plan.addItem(f"{plan.code} — {plan.name}", plan.id)
+        self.plan.setCurrentIndex(max(0, self.plan.findData(chosen)))
+        self.plan.setEnabled(bool(plans))
+        self.plan.setToolTip("" if plans else self.tr("No benefit plans yet: households cannot be enrolled"))
+        self.plan.blockSignals(False)
+        if self.plan.currentData() != chosen:
+            self.reload()
 
     def _fill_locations(self, locations: list[Any]) -> None:
         self._locations_loaded = True
