@@ -88,19 +88,21 @@ class Member(Synced, Base):
         CheckConstraint("date_of_birth IS NOT NULL OR birth_year IS NOT NULL", name="birth_known"),
     )
 
+    # Names, birth years, phones and ID numbers are found through member_search (FTS5) and
+    # member_match_keys, not through indexes of their own (dropped in 0003: they slowed imports down).
     household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("households.id"), index=True)
     source_ref: Mapped[str | None] = mapped_column(String(64), index=True)  # member_ref of an import
     given_name: Mapped[str] = mapped_column(String(80))
-    family_name: Mapped[str] = mapped_column(String(80), index=True)
+    family_name: Mapped[str] = mapped_column(String(80))
     other_names: Mapped[str | None] = mapped_column(String(120))
     sex: Mapped[Sex] = mapped_column(enum_column(Sex))
     date_of_birth: Mapped[date | None]
     # Always set: the year of date_of_birth, or the only thing known (a year, or an estimated age).
-    birth_year: Mapped[int | None] = mapped_column(index=True)
+    birth_year: Mapped[int | None]
     birth_date_estimated: Mapped[bool] = mapped_column(default=False)
     relation_to_head: Mapped[Relationship] = mapped_column(enum_column(Relationship))
     recipient_role: Mapped[RecipientRole | None] = mapped_column(enum_column(RecipientRole))
-    phone: Mapped[str | None] = mapped_column(String(20), index=True)  # E.164
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164
     disability: Mapped[bool] = mapped_column(default=False)
     custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
     import_batch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
@@ -119,7 +121,7 @@ class MemberIdentifier(UUIDKey, Base):
 
     member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     id_type: Mapped[str] = mapped_column(String(32))  # e.g. national_id, birth_certificate, voter_card
-    number: Mapped[str] = mapped_column(String(64), index=True)  # normalised: upper case, no spaces
+    number: Mapped[str] = mapped_column(String(64))  # normalised: upper case, no spaces
 
     member: Mapped[Member] = relationship(back_populates="identifiers")
 

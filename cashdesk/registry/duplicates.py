@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import Column, MetaData, String, Table, Uuid, delete, insert, or_, select, text, tuple_
+from sqlalchemy import Column, MetaData, String, Table, delete, insert, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from cashdesk.core import bulk
@@ -39,11 +39,8 @@ from cashdesk.security.permissions import Actor
 MAX_CANDIDATES_PER_KEY = 400
 KEY_TABLE = Base.metadata.tables["member_match_keys"]
 CANDIDATE_TABLE = Base.metadata.tables["duplicate_candidates"]
-# The temporary table store_keys fills before copying the keys over in order (same column types).
-TEMPORARY = MetaData()
-NEW_KEYS = Table("_new_keys", TEMPORARY, Column("key", String), Column("member_id", Uuid))
-# The keys matches_for looks up, joined with the stored ones.
-WANTED_KEYS = Table("_wanted_keys", TEMPORARY, Column("key", String, primary_key=True))
+# The keys matches_for looks up, in a temporary table joined with the stored ones.
+WANTED_KEYS = Table("_wanted_keys", MetaData(), Column("key", String, primary_key=True))
 
 
 def store_keys(
@@ -67,28 +64,18 @@ def store_keys(
             )
     elif stored == "rebuild":
         session.execute(delete(MemberMatchKey))
-    # Millions of two-column rows: straight to the driver (see cashdesk.core.bulk), first into a
-    # temporary table, then copied in key order, so the key index grows at its end instead of at random
-    # pages (with unsorted keys a large import spent most of its time here).
-    session.execute(text("CREATE TEMP TABLE IF NOT EXISTS _new_keys (key VARCHAR, member_id CHAR(32))"))
-    session.execute(text("DELETE FROM _new_keys"))
+    # Millions of two-column rows: straight to the driver (see cashdesk.core.bulk). Sorting them first
+    # does not help: one of the two indexes (key, member_id) is written out of order either way.
     bulk.insert_rows(
         session,
-        "_new_keys",
+        "member_match_keys",
         ("key", "member_id"),
         (
             (key, r.id)
             for r, own in zip(records, keys or map(match_keys, records), strict=True)
             for key in own
         ),
-        table=NEW_KEYS,
     )
-    session.execute(
-        text(
-            "INSERT INTO member_match_keys (key, member_id) SELECT key, member_id FROM _new_keys ORDER BY key"
-        )
-    )
-    session.execute(text("DELETE FROM _new_keys"))
     note_changed(session, "member_match_keys")
 
 

@@ -11,7 +11,8 @@ from cashdesk.core.errors import Cancelled, ValidationError
 from cashdesk.desk import Desk
 from cashdesk.models import DuplicateCandidate, Household, ImportBatch, ImportStatus, Member
 from cashdesk.registry.export import COLUMNS, export_households
-from cashdesk.registry.importing.run import REPORT, ImportOptions, import_households, undo_import
+from cashdesk.registry.importing.batches import undo_import
+from cashdesk.registry.importing.run import REPORT, ImportOptions, import_households
 from cashdesk.registry.search import HouseholdQuery, list_households
 from tests.unit.registry_helpers import add_pay_point
 

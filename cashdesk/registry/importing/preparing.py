@@ -1,0 +1,230 @@
+"""Reading the file, parsing its rows into households and checking every rule, before anything is written."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cashdesk.core.errors import ValidationError
+from cashdesk.core.i18n import _
+from cashdesk.core.ids import uuid7
+from cashdesk.core.jobs import Progress, check_abort
+from cashdesk.models import LocationLevel, Member
+from cashdesk.registry import households
+from cashdesk.registry.household_input import (
+    CleanHousehold,
+    HouseholdInput,
+    LocationRef,
+    Problem,
+    RegistryContext,
+    check_household,
+)
+from cashdesk.registry.importing.errors_file import column_name
+from cashdesk.registry.importing.fields import normalise_header
+from cashdesk.registry.importing.mapping import resolve_mapping
+from cashdesk.registry.importing.options import ImportOptions, ImportReport
+from cashdesk.registry.importing.rows import RowGroup, group_rows, parse_row
+from cashdesk.registry.importing.tables import TableInfo, iter_rows, open_table
+from cashdesk.security.permissions import Actor
+
+
+@dataclass
+class Prepared:
+    info: TableInfo
+    mapping: dict[str, str]
+    groups: list[RowGroup]
+    clean: dict[str, CleanHousehold]  # by household_ref, valid households only
+    existing: dict[str, uuid.UUID]  # household_ref -> stored household id (its members' refs are known)
+    report: ImportReport
+    actor: Actor | None = None
+    new_locations: list[LocationRef] = field(default_factory=list)  # villages to create (--create-locations)
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _resolve_location(value: str, ctx: RegistryContext, by_name: dict[str, list[LocationRef]]) -> str | None:
+    """The village code for a code or a unique village name; None when unknown or ambiguous."""
+    if value.strip().upper() in ctx.locations:
+        return value.strip().upper()
+    found = by_name.get(normalise_header(value), [])
+    return found[0].code.upper() if len(found) == 1 else None
+
+
+def _existing_households(session: Session, groups: list[RowGroup]) -> dict[str, uuid.UUID]:
+    """household_ref -> household id, for groups with a member_ref already in the registry."""
+    refs = {row.member.source_ref: g.household_ref for g in groups for row in g.rows if row.member.source_ref}
+    found: dict[str, uuid.UUID] = {}
+    ref_list = list(refs)
+    for start in range(0, len(ref_list), 900):
+        for source_ref, household_id in session.execute(
+            select(Member.source_ref, Member.household_id).where(
+                Member.source_ref.in_(ref_list[start : start + 900]), Member.deleted_at.is_(None)
+            )
+        ):
+            if source_ref is not None:
+                found.setdefault(refs[source_ref], household_id)
+    return found
+
+
+def prepare(
+    session: Session,
+    actor: Actor,
+    path: Path,
+    options: ImportOptions,
+    *,
+    progress: Progress,
+    abort: threading.Event,
+) -> Prepared:
+    info = open_table(path, sheet=options.sheet)
+    ctx = households.registry_context(session)
+    custom = [
+        name
+        for part in ("household", "member")
+        for name in (ctx.custom_fields_schema.get(part) or {}).get("properties", {})
+    ]
+    mapping = resolve_mapping(session, info, options, custom)
+    columns = {target: info.headers.index(header) for header, target in mapping.items()}
+    report = ImportReport(file_name=path.name, mapping=mapping, table_warnings=info.warnings)
+
+    def reading(fraction: float, message: str) -> None:
+        progress(0.4 * fraction, message)
+
+    parsed = [
+        parse_row(row.number, row.values, columns) for row in iter_rows(info, progress=reading, abort=abort)
+    ]
+    report.rows = len(parsed)
+    if not parsed:
+        raise ValidationError(_("{file} has a header but no rows to import.").format(file=path.name))
+    groups = group_rows(parsed)
+    progress(0.45, _("Checking {n:,} households").format(n=len(groups)))
+    by_name: dict[str, list[LocationRef]] = {}
+    for ref in ctx.locations.values():
+        if ref.level == LocationLevel.VILLAGE.value:
+            by_name.setdefault(normalise_header(ref.name), []).append(ref)
+    prepared = Prepared(info, mapping, groups, {}, _existing_households(session, groups), report, actor=actor)
+    districts = [ref for ref in ctx.locations.values() if ref.level == LocationLevel.DISTRICT.value]
+    for i, group in enumerate(groups):
+        if i % 2000 == 0:
+            check_abort(abort)
+            progress(
+                0.45 + 0.15 * i / len(groups),
+                _("Checking household {i:,} of {n:,}").format(i=i, n=len(groups)),
+            )
+        _check_group(group, ctx=ctx, by_name=by_name, options=options, districts=districts, prepared=prepared)
+    return prepared
+
+
+def _check_group(
+    group: RowGroup,
+    *,
+    ctx: RegistryContext,
+    by_name: dict[str, list[LocationRef]],
+    options: ImportOptions,
+    districts: list[LocationRef],
+    prepared: Prepared,
+) -> None:
+    location_text = group.household.get("location", "")
+    code = _resolve_location(location_text, ctx, by_name) if location_text else None
+    if code is None and location_text and options.create_locations and len(districts) == 1:
+        code = _new_village(location_text, districts[0], ctx, by_name, prepared)
+    if code is None and location_text:
+        matches = by_name.get(normalise_header(location_text), [])
+        message = (
+            _("Several villages are called {name}: use the village code ({codes}).").format(
+                name=location_text, codes=", ".join(m.code for m in matches)
+            )
+            if len(matches) > 1
+            else _("There is no village {name}. Import locations first, or use --create-locations.").format(
+                name=location_text
+            )
+        )
+        group.problems.append(Problem("location", message, row=group.rows[0].number))
+    location = ctx.locations.get(code) if code else None
+    if (
+        location is not None
+        and prepared.actor is not None
+        and not prepared.actor.covers_location(location.path)
+    ):
+        group.problems.append(
+            Problem(
+                "location",
+                _("{name} is outside the areas assigned to you.").format(name=location.name),
+                row=group.rows[0].number,
+            )
+        )
+    data = HouseholdInput(
+        location_code=code or "",
+        members=[row.member for row in group.rows],
+        address=group.household.get("address", ""),
+        pay_point_code=group.household.get("pay_point", ""),
+        payment_method=group.household.get("payment_method", "") or "cash",
+        payment_account=group.household.get("account_number", ""),
+        source_ref=group.household_ref,
+    )
+    problems, clean = check_household(data, ctx)
+    first_row = group.rows[0].number
+    # A date that could not be read was reported already; "give a date of birth" would say it twice.
+    unreadable = {(p.row, p.field) for row in group.rows for p in row.problems if p.field == "date_of_birth"}
+    for problem in problems:
+        if problem.field.endswith(".date_of_birth") and (problem.row, "date_of_birth") in unreadable:
+            continue
+        if problem.member_index is not None or problem.row is not None:
+            group.problems.append(problem)
+        elif problem.field != "location" or code:  # our own location message is clearer
+            group.problems.append(Problem(problem.field, problem.message, problem.severity, row=first_row))
+    if (
+        clean is not None
+        and not any(p.is_error for g in (group.problems,) for p in g)
+        and not any(p.is_error for row in group.rows for p in row.problems)
+    ):
+        prepared.clean[group.household_ref] = clean
+
+
+def _new_village(
+    name: str,
+    district: LocationRef,
+    ctx: RegistryContext,
+    by_name: dict[str, list[LocationRef]],
+    prepared: Prepared,
+) -> str:
+    """With --create-locations, an unknown village is created in the scheme's only district."""
+    number = len(prepared.new_locations) + 1
+    code = f"{district.code}-V{number:03d}"
+    while code.upper() in ctx.locations:
+        number += 1
+        code = f"{district.code}-V{number:03d}"
+    ref = LocationRef(uuid7(), code, name.strip(), LocationLevel.VILLAGE.value, f"{district.path}{code}/")
+    ctx.locations[code.upper()] = ref
+    by_name.setdefault(normalise_header(name), []).append(ref)
+    prepared.new_locations.append(ref)
+    return code.upper()
+
+
+def rejected_rows(prepared: Prepared) -> dict[int, str]:
+    """The reason, by row number, for every row of a household that is not imported."""
+    out: dict[int, str] = {}
+    for group in prepared.groups:
+        if group.household_ref in prepared.clean:
+            continue
+        own: dict[int, list[str]] = {}
+        for problem in group.problems + [p for row in group.rows for p in row.problems]:
+            if problem.is_error and problem.row is not None:
+                own.setdefault(problem.row, []).append(f"{column_name(problem.field)}: {problem.message}")
+        first_bad = min(own) if own else group.rows[0].number
+        for row in group.rows:
+            out[row.number] = "; ".join(own.get(row.number, [])) or _(
+                "household {ref} was not imported because of row {row}"
+            ).format(ref=group.household_ref, row=first_bad)
+    return out

@@ -1,0 +1,171 @@
+"""Writing the checked households: new ones in bulk, known ones as updates, then the duplicate flags."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cashdesk.core import bulk
+from cashdesk.core.codes import HOUSEHOLD, reserve_codes
+from cashdesk.core.database import note_changed
+from cashdesk.core.i18n import _
+from cashdesk.core.ids import uuid7
+from cashdesk.core.jobs import Progress, check_abort
+from cashdesk.models import DuplicateSource, Location, LocationLevel
+from cashdesk.models.base import utcnow
+from cashdesk.registry import duplicates, households, search
+from cashdesk.registry.dedup import Match, PersonRecord, find_duplicates
+from cashdesk.registry.household_input import CleanHousehold, normalise_id_number
+from cashdesk.registry.importing.preparing import Prepared
+from cashdesk.security.permissions import Actor
+
+HOUSEHOLD_COLUMNS = households.HOUSEHOLD_VALUE_COLUMNS
+MEMBER_COLUMNS = households.MEMBER_VALUE_COLUMNS
+_household_items = itemgetter(*HOUSEHOLD_COLUMNS)
+_member_items = itemgetter(*MEMBER_COLUMNS)
+WRITE_CHUNK = 5_000  # households per bulk insert
+
+
+def write_locations(session: Session, prepared: Prepared) -> None:
+    for ref in prepared.new_locations:
+        parent_path = ref.path[: ref.path.rstrip("/").rfind("/") + 1]
+        parent_id = session.execute(select(Location.id).where(Location.path == parent_path)).scalar_one()
+        session.add(
+            Location(
+                id=ref.id,
+                code=ref.code,
+                name=ref.name,
+                level=LocationLevel.VILLAGE,
+                parent_id=parent_id,
+                path=ref.path,
+            )
+        )
+    session.flush()
+    prepared.report.locations_created = len(prepared.new_locations)
+
+
+def insert_new(
+    session: Session,
+    actor: Actor,
+    prepared: Prepared,
+    batch_id: uuid.UUID,
+    refs: list[str],
+    *,
+    progress: Progress,
+    abort: threading.Event,
+) -> list[PersonRecord]:
+    """Bulk-insert the new households; returns their members as PersonRecords for duplicate checks.
+
+    Households are written WRITE_CHUNK at a time and dropped from memory once written.
+    """
+    codes = reserve_codes(session, HOUSEHOLD, len(refs))
+    now = utcnow()
+    shared = {"import_batch_id": batch_id, "created_at": now, "updated_at": now}
+    people: list[PersonRecord] = []
+    members_created = 0
+    for start in range(0, len(refs), WRITE_CHUNK):
+        check_abort(abort)
+        progress(
+            0.62 + 0.18 * start / len(refs),
+            _("Writing household {i:,} of {n:,}").format(i=start + 1, n=len(refs)),
+        )
+        chunk = [
+            (code, prepared.clean.pop(ref))
+            for code, ref in zip(
+                codes[start : start + WRITE_CHUNK], refs[start : start + WRITE_CHUNK], strict=True
+            )
+        ]
+        household_rows, member_rows, id_rows = _rows_for(chunk, people)
+        bulk.insert_rows(
+            session,
+            "households",
+            ("id", "code", *HOUSEHOLD_COLUMNS),
+            household_rows,
+            shared=shared | {"registered_by_id": actor.user_id},
+        )
+        bulk.insert_rows(
+            session, "members", ("id", "household_id", *MEMBER_COLUMNS), member_rows, shared=shared
+        )
+        bulk.insert_rows(session, "member_identifiers", ("id", "member_id", "id_type", "number"), id_rows)
+        search.index_households(session, [row[0] for row in household_rows])
+        members_created += len(member_rows)
+    note_changed(session, "households", "members", "member_identifiers")
+    prepared.report.households_created = len(refs)
+    prepared.report.members_created = members_created
+    return people
+
+
+def _rows_for(
+    chunk: list[tuple[str, CleanHousehold]], people: list[PersonRecord]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Household, member and identifier rows for bulk insertion; the members are added to `people`."""
+    household_rows: list[tuple[Any, ...]] = []
+    member_rows: list[tuple[Any, ...]] = []
+    id_rows: list[tuple[Any, ...]] = []
+    for code, clean in chunk:
+        household_id = uuid7()
+        household_rows.append((household_id, code, *_household_items(households.household_values(clean))))
+        member_ids = []
+        for m, phone in zip(clean.data.members, clean.member_phones, strict=True):
+            member_id = uuid7()
+            member_ids.append(member_id)
+            member_rows.append((member_id, household_id, *_member_items(households.member_values(m, phone))))
+            id_rows.extend(
+                (uuid7(), member_id, i.id_type.strip().lower(), normalise_id_number(i.number))
+                for i in m.identifiers
+                if i.number.strip()
+            )
+        people.extend(households.person_records(clean, household_id, member_ids))
+    return household_rows, member_rows, id_rows
+
+
+def update_existing(
+    session: Session, actor: Actor, prepared: Prepared, *, refs: list[str], note: str
+) -> None:
+    """Apply the file's values to households already imported; members not in the file are kept."""
+    for ref in refs:
+        clean = prepared.clean[ref]
+        stored = households.get_household(session, actor, prepared.existing[ref])
+        by_source = {m.source_ref: m for m in stored.input.members if m.source_ref}
+        merged = []
+        for m in clean.data.members:
+            previous = by_source.pop(m.source_ref, None) if m.source_ref else None
+            m.id = previous.id if previous else None
+            merged.append(m)
+        merged.extend(by_source.values())
+        merged.extend(m for m in stored.input.members if not m.source_ref)
+        data = clean.data
+        data.id, data.members = stored.id, merged
+        households.update_household(session, actor, data, duplicate_note=note, source=DuplicateSource.IMPORT)
+        prepared.report.households_updated += 1
+        prepared.report.members_updated += len(clean.data.members)
+
+
+def flag_duplicates(
+    session: Session,
+    actor: Actor,
+    people: list[PersonRecord],
+    keys: list[set[str]],
+    *,
+    note: str,
+    progress: Progress,
+    abort: threading.Event,
+) -> int:
+    """Duplicates within the file, and between the file and the people registered before it."""
+    new_ids = {p.id for p in people}
+    found: list[Match] = list(
+        find_duplicates(people, abort=abort, excluded_pairs=duplicates.decided_not_same(session), keys=keys)
+    )
+    for start in range(0, len(people), 2000):
+        check_abort(abort)
+        progress(0.8 + 0.15 * start / max(1, len(people)), _("Looking for people already registered"))
+        chunk = people[start : start + 2000]
+        for matches in duplicates.matches_for(session, chunk, keys=keys[start : start + 2000]):
+            # Pairs inside the file were found above; keep only matches with earlier registrations.
+            found.extend(m for m in matches if not {m.left_id, m.right_id} <= new_ids)
+    return duplicates.record_candidates(session, actor, found, source=DuplicateSource.IMPORT, note=note)
