@@ -235,7 +235,14 @@ def test_undo_removes_the_batch(admin_with_pay_point: Desk, tmp_path: Path) -> N
         admin_with_pay_point.run(undo_import, report.batch_id)
 
 
-def test_in_file_duplicates_are_flagged(admin_with_pay_point: Desk, tmp_path: Path) -> None:
+@pytest.mark.parametrize("worker", [False, True], ids=["in this process", "in a worker process"])
+def test_in_file_duplicates_are_flagged(
+    admin_with_pay_point: Desk, tmp_path: Path, worker: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cashdesk.registry.dedup import background
+
+    if worker:  # large files compare their people in a second process; make this small one do so too
+        monkeypatch.setattr(background, "IN_PROCESS_BELOW", 0)
     twin = [
         "HH9",
         "P9",

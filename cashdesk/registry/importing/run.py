@@ -19,12 +19,19 @@ from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
 from cashdesk.models import ImportBatch, ImportKind, ImportStatus
 from cashdesk.registry import duplicates
 from cashdesk.registry.dedup import match_keys
+from cashdesk.registry.dedup.background import BackgroundScan
 from cashdesk.registry.household_input import Problem
 from cashdesk.registry.importing.errors_file import write_errors_file
 from cashdesk.registry.importing.mapping import save_profile
 from cashdesk.registry.importing.options import REPORT, UPDATE, ImportOptions, ImportReport
-from cashdesk.registry.importing.preparing import file_hash, prepare, rejected_rows
-from cashdesk.registry.importing.writing import flag_duplicates, insert_new, update_existing, write_locations
+from cashdesk.registry.importing.preparing import Prepared, file_hash, prepare, rejected_rows
+from cashdesk.registry.importing.writing import (
+    flag_duplicates,
+    insert_new,
+    plan_new,
+    update_existing,
+    write_locations,
+)
 from cashdesk.security import audit
 from cashdesk.security.permissions import Actor, Permission
 
@@ -47,6 +54,66 @@ def import_households(
     abort = abort or never_abort()
     prepared = prepare(session, actor, path, options, progress=progress, abort=abort)
     report = prepared.report
+    rejected = _summarise(prepared, options)
+    if errors_path is not None:
+        write_errors_file(errors_path, prepared.info, rejected, abort=abort)
+    if options.save_profile:
+        save_profile(session, options.save_profile, prepared.mapping)
+    if dry_run:  # what a real run would do, so the user can decide before writing anything
+        _predict(prepared)
+        return report
+
+    batch = ImportBatch(
+        kind=ImportKind.HOUSEHOLDS,
+        file_name=path.name,
+        file_sha256=file_hash(path),
+        user_id=actor.user_id,
+        mapping=prepared.mapping,
+    )
+    session.add(batch)
+    session.flush()
+    report.batch_id = batch.id
+    write_locations(session, prepared)
+    note = _("import of {file}").format(file=path.name)
+    new_refs = [ref for ref in prepared.clean if ref not in prepared.existing]
+    updated = [ref for ref in prepared.clean if ref in prepared.existing]
+    prepared.groups = []  # the report is made: from here on only the clean households are needed
+    check_abort(abort)
+    new = plan_new(prepared, new_refs)
+    # The file's people are compared with each other (on the other core for a large file) while their
+    # rows are written here.
+    with BackgroundScan(new.people, excluded_pairs=duplicates.decided_not_same(session)) as in_file:
+        insert_new(session, actor, prepared, batch.id, new, progress=progress, abort=abort)
+        update_existing(session, actor, prepared, refs=updated, note=note)
+        check_abort(abort)
+        # The new people's keys are stored only after this, so the check against the registry sees only
+        # the people registered before this file.
+        keys = [match_keys(person) for person in new.people]  # computed once for both uses
+        report.duplicate_candidates = flag_duplicates(
+            session, actor, new.people, keys, in_file, note=note, progress=progress, abort=abort
+        )
+    duplicates.store_keys(session, new.people, stored="none", keys=keys)
+    batch.status = ImportStatus.COMPLETED
+    batch.finished_at = datetime.now(UTC)
+    batch.counts = _counts(report)
+    audit.record(
+        session,
+        actor,
+        action="import.households",
+        entity_type="import_batch",
+        entity_id=batch.id,
+        summary=path.name,
+        after=batch.counts,
+    )
+    progress(
+        1.0, _("Imported {n:,} households").format(n=report.households_created + report.households_updated)
+    )
+    return report
+
+
+def _summarise(prepared: Prepared, options: ImportOptions) -> dict[int, str]:
+    """Fill in the report's problems and rejection counts; returns the rejected rows' reasons by number."""
+    report = prepared.report
     valid = [g.household_ref for g in prepared.groups if g.household_ref in prepared.clean]
     present = [ref for ref in valid if ref in prepared.existing]
     if options.on_existing == REPORT:
@@ -67,63 +134,19 @@ def import_households(
     report.households_rejected = len({g.household_ref for g in prepared.groups} - set(prepared.clean)) - (
         len(present) if options.on_existing == REPORT else 0
     )
-    if errors_path is not None:
-        write_errors_file(errors_path, prepared.info, rejected, abort=abort)
-    if options.save_profile:
-        save_profile(session, options.save_profile, prepared.mapping)
-    if dry_run:
-        # What a real run would do, so the user can decide before writing anything.
-        new_refs = [ref for ref in prepared.clean if ref not in prepared.existing]
-        report.households_created = len(new_refs)
-        report.members_created = sum(len(prepared.clean[ref].data.members) for ref in new_refs)
-        report.households_updated = len(prepared.clean) - len(new_refs)
-        report.members_updated = sum(
-            len(prepared.clean[ref].data.members) for ref in prepared.existing if ref in prepared.clean
-        )
-        return report
+    return rejected
 
-    batch = ImportBatch(
-        kind=ImportKind.HOUSEHOLDS,
-        file_name=path.name,
-        file_sha256=file_hash(path),
-        user_id=actor.user_id,
-        mapping=prepared.mapping,
-    )
-    session.add(batch)
-    session.flush()
-    report.batch_id = batch.id
-    write_locations(session, prepared)
-    note = _("import of {file}").format(file=path.name)
+
+def _predict(prepared: Prepared) -> None:
+    """A dry run's counts: what a real run would create and update."""
+    report = prepared.report
     new_refs = [ref for ref in prepared.clean if ref not in prepared.existing]
-    updated = [ref for ref in prepared.clean if ref in prepared.existing]
-    prepared.groups = []  # the report is made: from here on only the clean households are needed
-    check_abort(abort)
-    people = insert_new(session, actor, prepared, batch.id, new_refs, progress=progress, abort=abort)
-    update_existing(session, actor, prepared, refs=updated, note=note)
-    check_abort(abort)
-    # The new people's keys are stored only after this, so the check against the registry sees only the
-    # people registered before this file (pairs inside the file come from the in-file scan).
-    keys = [match_keys(person) for person in people]  # computed once for the three uses below
-    report.duplicate_candidates = flag_duplicates(
-        session, actor, people, keys, note=note, progress=progress, abort=abort
+    report.households_created = len(new_refs)
+    report.members_created = sum(len(prepared.clean[ref].data.members) for ref in new_refs)
+    report.households_updated = len(prepared.clean) - len(new_refs)
+    report.members_updated = sum(
+        len(prepared.clean[ref].data.members) for ref in prepared.existing if ref in prepared.clean
     )
-    duplicates.store_keys(session, people, stored="none", keys=keys)
-    batch.status = ImportStatus.COMPLETED
-    batch.finished_at = datetime.now(UTC)
-    batch.counts = _counts(report)
-    audit.record(
-        session,
-        actor,
-        action="import.households",
-        entity_type="import_batch",
-        entity_id=batch.id,
-        summary=path.name,
-        after=batch.counts,
-    )
-    progress(
-        1.0, _("Imported {n:,} households").format(n=report.households_created + report.households_updated)
-    )
-    return report
 
 
 def _counts(report: ImportReport) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
@@ -19,7 +20,8 @@ from cashdesk.core.jobs import Progress, check_abort
 from cashdesk.models import DuplicateSource, Location, LocationLevel
 from cashdesk.models.base import utcnow
 from cashdesk.registry import duplicates, households, search
-from cashdesk.registry.dedup import Match, PersonRecord, find_duplicates
+from cashdesk.registry.dedup import Match, PersonRecord
+from cashdesk.registry.dedup.background import BackgroundScan
 from cashdesk.registry.household_input import CleanHousehold, normalise_id_number
 from cashdesk.registry.importing.preparing import Prepared
 from cashdesk.security.permissions import Actor
@@ -49,24 +51,42 @@ def write_locations(session: Session, prepared: Prepared) -> None:
     prepared.report.locations_created = len(prepared.new_locations)
 
 
+@dataclass
+class NewHouseholds:
+    """The households an import creates, with their ids given before anything is written, so that the
+    in-file duplicate scan can start on their people while the rows are being inserted."""
+
+    refs: list[str]
+    ids: list[tuple[uuid.UUID, list[uuid.UUID]]]  # (household id, member ids) by ref
+    people: list[PersonRecord]
+
+
+def plan_new(prepared: Prepared, refs: list[str]) -> NewHouseholds:
+    ids: list[tuple[uuid.UUID, list[uuid.UUID]]] = []
+    people: list[PersonRecord] = []
+    for ref in refs:
+        clean = prepared.clean[ref]
+        household_id, member_ids = uuid7(), [uuid7() for _m in clean.data.members]
+        ids.append((household_id, member_ids))
+        people.extend(households.person_records(clean, household_id, member_ids))
+    return NewHouseholds(refs, ids, people)
+
+
 def insert_new(
     session: Session,
     actor: Actor,
     prepared: Prepared,
     batch_id: uuid.UUID,
-    refs: list[str],
+    new: NewHouseholds,
     *,
     progress: Progress,
     abort: threading.Event,
-) -> list[PersonRecord]:
-    """Bulk-insert the new households; returns their members as PersonRecords for duplicate checks.
-
-    Households are written WRITE_CHUNK at a time and dropped from memory once written.
-    """
+) -> None:
+    """Bulk-insert the new households, WRITE_CHUNK at a time, each dropped from memory once written."""
+    refs = new.refs
     codes = reserve_codes(session, HOUSEHOLD, len(refs))
     now = utcnow()
     shared = {"import_batch_id": batch_id, "created_at": now, "updated_at": now}
-    people: list[PersonRecord] = []
     members_created = 0
     for start in range(0, len(refs), WRITE_CHUNK):
         check_abort(abort)
@@ -74,13 +94,12 @@ def insert_new(
             0.62 + 0.18 * start / len(refs),
             _("Writing household {i:,} of {n:,}").format(i=start + 1, n=len(refs)),
         )
+        end = start + WRITE_CHUNK
         chunk = [
-            (code, prepared.clean.pop(ref))
-            for code, ref in zip(
-                codes[start : start + WRITE_CHUNK], refs[start : start + WRITE_CHUNK], strict=True
-            )
+            (code, prepared.clean.pop(ref), ids)
+            for code, ref, ids in zip(codes[start:end], refs[start:end], new.ids[start:end], strict=True)
         ]
-        household_rows, member_rows, id_rows = _rows_for(chunk, people)
+        household_rows, member_rows, id_rows = _rows_for(chunk)
         bulk.insert_rows(
             session,
             "households",
@@ -97,30 +116,24 @@ def insert_new(
     note_changed(session, "households", "members", "member_identifiers")
     prepared.report.households_created = len(refs)
     prepared.report.members_created = members_created
-    return people
 
 
 def _rows_for(
-    chunk: list[tuple[str, CleanHousehold]], people: list[PersonRecord]
+    chunk: list[tuple[str, CleanHousehold, tuple[uuid.UUID, list[uuid.UUID]]]],
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Household, member and identifier rows for bulk insertion; the members are added to `people`."""
+    """Household, member and identifier rows for bulk insertion."""
     household_rows: list[tuple[Any, ...]] = []
     member_rows: list[tuple[Any, ...]] = []
     id_rows: list[tuple[Any, ...]] = []
-    for code, clean in chunk:
-        household_id = uuid7()
+    for code, clean, (household_id, member_ids) in chunk:
         household_rows.append((household_id, code, *_household_items(households.household_values(clean))))
-        member_ids = []
-        for m, phone in zip(clean.data.members, clean.member_phones, strict=True):
-            member_id = uuid7()
-            member_ids.append(member_id)
+        for m, phone, member_id in zip(clean.data.members, clean.member_phones, member_ids, strict=True):
             member_rows.append((member_id, household_id, *_member_items(households.member_values(m, phone))))
             id_rows.extend(
                 (uuid7(), member_id, i.id_type.strip().lower(), normalise_id_number(i.number))
                 for i in m.identifiers
                 if i.number.strip()
             )
-        people.extend(households.person_records(clean, household_id, member_ids))
     return household_rows, member_rows, id_rows
 
 
@@ -151,21 +164,23 @@ def flag_duplicates(
     actor: Actor,
     people: list[PersonRecord],
     keys: list[set[str]],
+    in_file: BackgroundScan,
     *,
     note: str,
     progress: Progress,
     abort: threading.Event,
 ) -> int:
-    """Duplicates within the file, and between the file and the people registered before it."""
+    """Duplicates between the file and the people registered before it (checked here while `in_file`,
+    the scan of the file's people against each other, may still be running), then the in-file ones."""
     new_ids = {p.id for p in people}
-    found: list[Match] = list(
-        find_duplicates(people, abort=abort, excluded_pairs=duplicates.decided_not_same(session), keys=keys)
-    )
+    found: list[Match] = []
     for start in range(0, len(people), 2000):
         check_abort(abort)
         progress(0.8 + 0.15 * start / max(1, len(people)), _("Looking for people already registered"))
         chunk = people[start : start + 2000]
         for matches in duplicates.matches_for(session, chunk, keys=keys[start : start + 2000]):
-            # Pairs inside the file were found above; keep only matches with earlier registrations.
+            # Pairs inside the file come from the in-file scan; keep only matches with earlier people.
             found.extend(m for m in matches if not {m.left_id, m.right_id} <= new_ids)
+    progress(0.95, _("Comparing the file's people with each other"))
+    found.extend(in_file.result(abort))
     return duplicates.record_candidates(session, actor, found, source=DuplicateSource.IMPORT, note=note)
