@@ -4,24 +4,30 @@ An import spends most of its time writing to SQLite, on one core; comparing the 
 other needs no database at all. On a two-core laptop the comparison therefore runs beside the writing, in
 a separate process (threads would share Python's one interpreter lock and gain nothing).
 
-Small jobs run in this process: starting a process costs about half a second. A cancelled import
-terminates the worker at once.
+The worker is `python -m cashdesk.registry.dedup.background`, fed the people through a pipe. It is started
+as a plain subprocess rather than with multiprocessing, which would re-run the caller's main script in
+the child (`python -m cashdesk`, a benchmark, the window) and copy nothing useful. Small jobs run in this
+process: starting Python costs a few hundred milliseconds. A cancelled import kills the worker at once.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import pickle
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Sequence
-from multiprocessing.pool import AsyncResult, Pool
 from types import TracebackType
+from typing import IO, Any
 
+from cashdesk.core.errors import ValidationError
+from cashdesk.core.i18n import _
 from cashdesk.core.jobs import check_abort
 from cashdesk.registry.dedup.engine import find_duplicates
 from cashdesk.registry.dedup.records import Match, PersonRecord
 
-# Below this many people the scan takes under a couple of seconds: not worth a process.
+# Below this many people the scan takes a couple of seconds at most: not worth a process.
 IN_PROCESS_BELOW = 50_000
 
 
@@ -39,43 +45,66 @@ class BackgroundScan:
         self._records = records
         self._excluded_pairs = excluded_pairs
         self._min_score = min_score
-        self._pool: Pool | None = None
-        self._pending: AsyncResult[list[Match]] | None = None
+        self._worker: subprocess.Popen[bytes] | None = None
+        self._feeding: threading.Thread | None = None
         if len(records) >= (IN_PROCESS_BELOW if in_process_below is None else in_process_below):
-            # "spawn", not "fork": the window's process has Qt and database threads a fork would copy
-            # in whatever state they happen to be.
-            self._pool = multiprocessing.get_context("spawn").Pool(1)
-            self._pending = self._pool.apply_async(
-                find_duplicates,
-                (list(records),),
-                {"excluded_pairs": excluded_pairs, "min_score": min_score},
+            self._worker = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no user input
+                [sys.executable, "-m", __name__],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
             )
+            job = (list(records), excluded_pairs, min_score)
+            # Fed from a thread: the pipe takes the people only as fast as the worker reads them.
+            self._feeding = threading.Thread(target=_feed, args=(self._worker.stdin, job), daemon=True)
+            self._feeding.start()
 
     @property
     def in_background(self) -> bool:
-        return self._pool is not None
+        return self._worker is not None
 
     def result(self, abort: threading.Event) -> list[Match]:
         """The pairs found; waits for the worker, checking `abort` (then Cancelled) while waiting."""
-        if self._pending is None:
+        if self._worker is None:
             return find_duplicates(
                 self._records, abort=abort, excluded_pairs=self._excluded_pairs, min_score=self._min_score
             )
-        while not self._pending.ready():
-            if abort.is_set():
-                self.close()
-            check_abort(abort)
-            self._pending.wait(0.2)
-        try:
-            return self._pending.get()
-        finally:
+        worker = self._worker
+        assert self._feeding is not None
+        while self._feeding.is_alive():  # the worker reads all its people before it starts
+            self._check(abort)
+            self._feeding.join(0.2)
+        worker.stdin = None  # closed by the feeding thread; communicate() must not touch it again
+        while True:
+            self._check(abort)
+            try:
+                # Reads the answer while waiting, so a long answer cannot fill the pipe and stall both.
+                output, errors = worker.communicate(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        self.close()
+        if worker.returncode != 0:
+            lines = errors.decode(errors="replace").strip().splitlines()
+            reason = lines[-1] if lines else f"exit code {worker.returncode}"
+            raise ValidationError(_("Comparing the file's people failed: {reason}").format(reason=reason))
+        found: list[Match] = pickle.loads(output)  # noqa: S301 - our own worker's answer, through a pipe
+        return found
+
+    def _check(self, abort: threading.Event) -> None:
+        if abort.is_set():
             self.close()
+        check_abort(abort)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        if self._worker is not None:
+            if self._worker.poll() is None:
+                self._worker.kill()
+            self._worker.wait()
+            for stream in (self._worker.stdin, self._worker.stdout, self._worker.stderr):
+                if stream is not None:
+                    stream.close()
+            self._worker = None
 
     def __enter__(self) -> BackgroundScan:
         return self
@@ -84,3 +113,22 @@ class BackgroundScan:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _feed(stream: IO[bytes] | None, job: Any) -> None:
+    assert stream is not None
+    try:
+        pickle.dump(job, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        stream.close()
+    except (BrokenPipeError, ValueError, OSError):
+        pass  # the worker was killed (a cancelled import): nothing more to send
+
+
+def _work() -> None:
+    records, excluded_pairs, min_score = pickle.load(sys.stdin.buffer)  # noqa: S301 - from our parent
+    found = find_duplicates(records, excluded_pairs=excluded_pairs, min_score=min_score)
+    pickle.dump(found, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+if __name__ == "__main__":
+    _work()
