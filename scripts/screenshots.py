@@ -140,6 +140,7 @@ def registry_screens(app: QApplication, folder: Path) -> None:
     from cashdesk.registry.review import scan_registry
     from cashdesk.ui.dialogs.household_editor import COL, HouseholdEditor
     from cashdesk.ui.dialogs.import_households import ImportDialog
+    from cashdesk.ui.dialogs.member_documents import MemberDocumentsDialog
 
     def person(
         given: str, family: str, sex: str, born: date, relation: str, recipient: str | None
@@ -201,10 +202,17 @@ def registry_screens(app: QApplication, folder: Path) -> None:
         ("phone", "0123"),
     ):
         editor.grid.item(1, COL[key]).setText(text)
+    editor.set_documents(0, [IdentifierInput("voter_card", "VC-4471-02")])
     editor._dup_row = 0
     editor._check_duplicates()
     settle(app, hub, 800)
     save(editor, "household-editor")
+    documents = MemberDocumentsDialog("Chisomo Mkandawiri", editor.extra_ids[0], editor)
+    documents.show()
+    documents.add_document()
+    settle(app, hub, 300)
+    save(documents, "member-documents")
+    documents.close()
     editor.close()
 
     source = Path(tempfile.mkdtemp()) / "old-registry.csv"

@@ -14,7 +14,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import Column, MetaData, String, Table, delete, insert, or_, select, text, tuple_
+from sqlalchemy import (
+    Column,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    column,
+    delete,
+    insert,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from cashdesk.core import bulk
@@ -134,11 +147,12 @@ def _members_by_key(session: Session, keys: set[str]) -> dict[str, list[uuid.UUI
     session.execute(text("DELETE FROM _wanted_keys"))
     bulk.insert_rows(session, "_wanted_keys", ("key",), ((key,) for key in keys), table=WANTED_KEYS)
     members_by_key: dict[str, list[uuid.UUID]] = {}
-    for key, member_id in session.execute(
-        select(MemberMatchKey.key, MemberMatchKey.member_id).join(
-            WANTED_KEYS, WANTED_KEYS.c.key == MemberMatchKey.key
-        )
-    ):
+    # CROSS JOIN makes SQLite walk the few wanted keys and look each up in the index; with a plain JOIN
+    # it may scan the millions of stored keys instead (it has no statistics for a temporary table).
+    found = text(
+        "SELECT k.key, k.member_id FROM _wanted_keys AS w CROSS JOIN member_match_keys AS k ON k.key = w.key"
+    ).columns(column("key", String()), column("member_id", Uuid()))
+    for key, member_id in session.execute(found):
         members_by_key.setdefault(key, []).append(member_id)
     return members_by_key
 
