@@ -116,11 +116,12 @@ def main() -> None:
     rows = write_registry_csv(source, args.households, villages)
     report, ms = timed(desk.run, import_households, source)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the in-file scan's process
     print(
         f"import: {args.households:,} households / {rows:,} rows in {ms / 1000:.1f} s "
         f"({rows / (ms / 1000):,.0f} rows/s); created {report.households_created:,}, "
         f"rejected {report.households_rejected:,}, duplicate candidates {report.duplicate_candidates:,}; "
-        f"peak memory {peak:.0f} MB"
+        f"peak memory {peak:.0f} MB (scan worker {worker:.0f} MB)"
     )
     members = desk.run(
         lambda s, a: s.execute(__import__("sqlalchemy").text("SELECT count(*) FROM members")).scalar()
