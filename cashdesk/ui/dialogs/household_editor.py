@@ -63,15 +63,15 @@ COLUMNS = (
     ("given_name", "Given name"),
     ("family_name", "Family name"),
     ("other_names", "Other names"),
-    ("sex", "Sex (F/M)"),
+    ("sex", "Sex"),
     ("birth", "Born"),
     ("relation_to_head", "Relationship"),
     ("recipient_role", "Recipient"),
     ("phone", "Phone"),
     ("id_type", "ID type"),
     ("id_number", "ID number"),
-    ("other_ids", "Other IDs (Ctrl+D)"),
-    ("disability", "Disability (y/n)"),
+    ("other_ids", "Other IDs"),
+    ("disability", "Disability"),
 )
 COL = {key: i for i, (key, _title) in enumerate(COLUMNS)}
 RELATIONS = ("head", "spouse", "child", "parent", "grandchild", "other")
@@ -136,7 +136,7 @@ class HouseholdEditor(QDialog):
         self.member_ids: list[uuid.UUID | None] = []
         self.context: Any = None
         self.setWindowTitle(self.tr("New household") if household_id is None else self.tr("Household"))
-        self.resize(1240, 660)
+        self.resize(1340, 680)  # fits a 1366x768 screen with the whole members grid visible
 
         self.code = QLabel(self.tr("new (a code is given when saved)"))
         self.village = QComboBox()
@@ -182,7 +182,7 @@ class HouseholdEditor(QDialog):
         self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.grid.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
         self.grid.setTabKeyNavigation(True)
-        for column, width in enumerate((110, 110, 90, 60, 90, 90, 80, 110, 95, 100, 120, 95)):
+        for column, width in enumerate((100, 100, 92, 40, 85, 85, 72, 98, 88, 90, 100, 68)):
             self.grid.setColumnWidth(column, width)
         self.grid.itemChanged.connect(self._cell_changed)
         self.grid.cellActivated.connect(self._cell_activated)
@@ -220,7 +220,8 @@ class HouseholdEditor(QDialog):
         members_layout.addWidget(
             QLabel(
                 self.tr(
-                    "<b>Members</b> — Tab moves to the next cell · Born: 1984-11-30, 30/11/1984, 1984 or ~40 (age)"
+                    "<b>Members</b> — Tab moves to the next cell · Sex F/M · Born 1984-11-30, 30/11/1984, 1984 "
+                    "or ~40 (age) · Disability y/n · Other IDs: Ctrl+D"
                 )
             )
         )
@@ -230,7 +231,7 @@ class HouseholdEditor(QDialog):
         split = QSplitter()
         split.addWidget(members)
         split.addWidget(side)
-        split.setSizes([930, 290])
+        split.setSizes([1060, 250])
 
         self.error = ErrorLabel()
         self.save_button = QPushButton(self.tr("Save household (Ctrl+S)"))
@@ -384,10 +385,13 @@ class HouseholdEditor(QDialog):
         documents = self.grid.item(row, COL["other_ids"])
         documents.setFlags(documents.flags() & ~Qt.ItemFlag.ItemIsEditable)  # edited in its own dialog
         documents.setText(_documents_text(self.extra_ids[row]))
-        documents.setToolTip(self._documents_hint())
+        documents.setToolTip(self._documents_hint(row))
 
-    def _documents_hint(self) -> str:
-        return self.tr("Enter, double-click or Ctrl+D: the member's other ID documents")
+    def _documents_hint(self, row: int) -> str:
+        """The documents in full (the cell may cut them off), then how to change them."""
+        hint = self.tr("Enter, double-click or Ctrl+D: the member's other ID documents")
+        listed = "\n".join(f"{d.id_type} {d.number}" for d in self.extra_ids[row])
+        return f"{listed}\n\n{hint}" if listed else hint
 
     def _cell_activated(self, row: int, column: int) -> None:
         if column == COL["other_ids"]:
@@ -534,7 +538,7 @@ class HouseholdEditor(QDialog):
                 item = self.grid.item(row, column)
                 if item:
                     item.setBackground(QColor(0, 0, 0, 0))
-                    item.setToolTip(self._documents_hint() if column == COL["other_ids"] else "")
+                    item.setToolTip(self._documents_hint(row) if column == COL["other_ids"] else "")
         self.problems.clear()
         marked = {"location": self.village, "payment_account": self.account, "pay_point": self.pay_point}
         for widget in marked.values():
