@@ -308,3 +308,43 @@ def test_further_id_documents_import_and_export(admin_with_pay_point: Desk, tmp_
     assert [(r["id_type_2"], r["id_number_2"]) for r in exported] == [("voter_card", "VC7781"), ("", "")]
     again = desk.run(import_households, out)
     assert again.rows_rejected == 0 and again.households_updated == 1
+
+
+def test_a_file_over_the_row_limit_is_refused_whole(
+    admin_with_pay_point: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cashdesk.registry.importing import preparing
+
+    monkeypatch.setattr(preparing, "MAX_ROWS", 3)  # the real limit is 600,000 rows
+    with pytest.raises(ValidationError, match=r"r.csv has more than 3 rows.*Split the file"):
+        admin_with_pay_point.run(import_households, write_csv(tmp_path / "r.csv", [*GOOD, GOOD[0]]))
+    assert _count(admin_with_pay_point, Household) == 0
+    assert (
+        admin_with_pay_point.run(
+            lambda s, a: s.execute(select(func.count()).select_from(ImportBatch)).scalar_one()
+        )
+        == 0
+    )
+    report = admin_with_pay_point.run(import_households, write_csv(tmp_path / "r.csv", GOOD))
+    assert report.households_created == 2  # at the limit: imported
+
+
+def test_a_200_mb_file_is_refused_early_without_filling_memory(
+    admin_with_pay_point: Desk, tmp_path: Path
+) -> None:
+    import resource
+
+    path = tmp_path / "whole-country.csv"
+    row = ",".join(GOOD[0]).replace("HH1,P1", "HH{0},P{0}") + "\n"
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(",".join(HEADER) + "\n")
+        block = "".join(row.format(i) for i in range(10_000))
+        for _part in range(300):
+            handle.write(block)  # 3 million rows (the refs repeat: the limit comes first)
+    assert path.stat().st_size > 200_000_000
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ValidationError, match=r"whole-country.csv has about [\d,]+ rows"):
+        admin_with_pay_point.run(import_households, path)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 200  # refused after reading a small part of the file
+    assert _count(admin_with_pay_point, Household) == 0

@@ -29,9 +29,14 @@ from cashdesk.registry.importing.errors_file import column_name
 from cashdesk.registry.importing.fields import normalise_header
 from cashdesk.registry.importing.mapping import resolve_mapping
 from cashdesk.registry.importing.options import ImportOptions, ImportReport
-from cashdesk.registry.importing.rows import RowGroup, group_rows, parse_row
+from cashdesk.registry.importing.rows import ParsedRow, RowGroup, group_rows, parse_row
 from cashdesk.registry.importing.tables import TableInfo, iter_rows, open_table
 from cashdesk.security.permissions import Actor
+
+# An import holds its parsed rows in memory until the end of its one transaction: about 2.5 KB a row at the
+# peak (1.1 GB for 450,000 rows, docs/benchmarks.md). Beyond this a 4 GB laptop runs out of memory, so a
+# larger file is refused with a message instead (whole districts are imported in parts).
+MAX_ROWS = 600_000
 
 
 @dataclass
@@ -78,6 +83,20 @@ def _existing_households(session: Session, groups: list[RowGroup]) -> dict[str, 
     return found
 
 
+def _too_many_rows(path: Path, rows: int, *, about: bool) -> ValidationError:
+    counted = (
+        _("{file} has about {n:,} rows.") if about else _("{file} has more than {max:,} rows.")
+    ).format(file=path.name, n=rows, max=MAX_ROWS)
+    return ValidationError(
+        counted
+        + " "
+        + _(
+            "One import takes at most {max:,} rows. Split the file into parts, keeping all the rows of a "
+            "household in the same part, and import the parts one after the other."
+        ).format(max=MAX_ROWS)
+    )
+
+
 def prepare(
     session: Session,
     actor: Actor,
@@ -98,12 +117,18 @@ def prepare(
     columns = {target: info.headers.index(header) for header, target in mapping.items()}
     report = ImportReport(file_name=path.name, mapping=mapping, table_warnings=info.warnings)
 
+    parsed: list[ParsedRow] = []
+
     def reading(fraction: float, message: str) -> None:
+        # A file far beyond the limit is refused early, from the share of it read so far.
+        if fraction > 0.01 and len(parsed) / fraction > 1.5 * MAX_ROWS:
+            raise _too_many_rows(path, int(len(parsed) / fraction), about=True)
         progress(0.4 * fraction, message)
 
-    parsed = [
-        parse_row(row.number, row.values, columns) for row in iter_rows(info, progress=reading, abort=abort)
-    ]
+    for row in iter_rows(info, progress=reading, abort=abort):
+        if len(parsed) == MAX_ROWS:
+            raise _too_many_rows(path, MAX_ROWS + 1, about=False)
+        parsed.append(parse_row(row.number, row.values, columns))
     report.rows = len(parsed)
     if not parsed:
         raise ValidationError(_("{file} has a header but no rows to import.").format(file=path.name))
