@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog
@@ -31,6 +32,18 @@ def _type_cell(qtbot: QtBot, editor: HouseholdEditor, row: int, key: str, text: 
     qtbot.keyClicks(line, text)
     qtbot.keyClick(line, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: grid.item(row, COL[key]).text() != "" or text == "", timeout=2000)
+
+
+def _households_screen(qtbot: QtBot, hub: OpsHub, *, rows: int) -> Any:
+    """The main window on the households screen, once its first `rows` households are listed."""
+    window = MainWindow(hub)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_screen("households")
+    screen = window.households_screen
+    assert screen is not None
+    qtbot.waitUntil(lambda: screen.model.loaded == rows, timeout=5000)
+    return screen
 
 
 def test_officer_registers_a_household_by_keyboard(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
@@ -101,14 +114,7 @@ def test_households_list_searches_as_you_type(qtbot: QtBot, hub_as: Callable[[st
             household(member(given, "Chirwa", born=date(1970, 1, len(given)))),
             duplicate_note="sisters",
         )
-    hub = hub_as("sue")
-    window = MainWindow(hub)
-    qtbot.addWidget(window)
-    window.show()
-    window.show_screen("households")
-    screen = window.households_screen
-    assert screen is not None
-    qtbot.waitUntil(lambda: screen.model.loaded == 3, timeout=5000)
+    screen = _households_screen(qtbot, hub_as("sue"), rows=3)
     qtbot.keyClicks(screen.search, "ruth chir")
     qtbot.waitUntil(lambda: screen.model.loaded == 1 and screen.model.complete, timeout=5000)
     assert screen.model.row(0).head_name == "Ruth Chirwa"
@@ -253,14 +259,7 @@ def test_status_filter(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
     saved = officer.run(create_household, household(member("Ruth", "Gondwe")))
     officer.run(create_household, household(member("Joyce", "Kalua")))
     officer.run(lambda s, a: setattr(s.get_one(Household, saved.id), "status", HouseholdStatus.INACTIVE))
-    hub = hub_as("sue")
-    window = MainWindow(hub)
-    qtbot.addWidget(window)
-    window.show()
-    window.show_screen("households")
-    screen = window.households_screen
-    assert screen is not None
-    qtbot.waitUntil(lambda: screen.model.loaded == 2, timeout=5000)
+    screen = _households_screen(qtbot, hub_as("sue"), rows=2)
     screen.status.setCurrentIndex(screen.status.findData(HouseholdStatus.INACTIVE))
     qtbot.waitUntil(lambda: screen.model.complete and screen.model.loaded == 1, timeout=5000)
     assert screen.model.row(0).head_name == "Ruth Gondwe"
@@ -273,14 +272,7 @@ def test_plan_filter(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
     officer = hub_as("olive").desk
     enrolled = officer.run(create_household, household(member("Ruth", "Gondwe")))
     officer.run(create_household, household(member("Joyce", "Kalua")))
-    hub = hub_as("sue")
-    window = MainWindow(hub)
-    qtbot.addWidget(window)
-    window.show()
-    window.show_screen("households")
-    screen = window.households_screen
-    assert screen is not None
-    qtbot.waitUntil(lambda: screen.model.loaded == 2, timeout=5000)
+    screen = _households_screen(qtbot, hub_as("sue"), rows=2)
     assert not screen.plan.isEnabled()  # no plans yet: nothing to choose
 
     def enrol(session: object, actor: object) -> None:
