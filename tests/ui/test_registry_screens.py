@@ -345,3 +345,41 @@ def test_a_member_with_several_id_documents(qtbot: QtBot, hub_as: Callable[[str]
         ("birth_certificate", "BC198077"),
         ("voter_card", "VC9901"),
     ]
+
+
+def test_import_dialog_can_create_unknown_villages(
+    qtbot: QtBot, hub_as: Callable[[str], OpsHub], tmp_path: Path
+) -> None:
+    from cashdesk.models.security import Role
+    from cashdesk.security import users
+    from tests.conftest import USER_PASSWORD
+    from tests.unit.test_import_households import HEADER
+
+    admin = hub_as("admin").desk
+    add_pay_point(admin)
+    admin.run(
+        users.create_user,
+        admin.vault,
+        username="dora",
+        full_name="Dora District",
+        role=Role.ENROLMENT_OFFICER,
+        password=USER_PASSWORD,
+        location_codes=["D01"],  # the whole district, so a new village there is hers
+    )
+    rows = [GOOD[0][:], GOOD[1][:]]  # one household
+    for row in rows:
+        row[HEADER.index("location")] = "Mzimba Boma"
+    dialog = ImportDialog(hub_as("dora"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.load_file(write_csv(tmp_path / "new-village.csv", rows))
+    qtbot.waitUntil(lambda: "Rejected: 1 households" in dialog.summary.text(), timeout=10000)
+    assert any(
+        "no village Mzimba Boma" in dialog.problems.item(r, 2).text()
+        for r in range(dialog.problems.rowCount())
+    )
+    dialog.create_villages.setChecked(True)  # checks again by itself
+    qtbot.waitUntil(lambda: "Rejected: 0 households" in dialog.summary.text(), timeout=10000)
+    dialog.run_import()
+    qtbot.waitUntil(lambda: "Imported" in dialog.summary.text(), timeout=10000)
+    assert "1 households created" in dialog.summary.text()

@@ -171,9 +171,10 @@ def _check_group(
                 name=location_text, codes=", ".join(m.code for m in matches)
             )
             if len(matches) > 1
-            else _("There is no village {name}. Import locations first, or use --create-locations.").format(
-                name=location_text
-            )
+            else _(
+                "There is no village {name}. Import locations first, or let the import create unknown "
+                "villages (--create-locations)."
+            ).format(name=location_text)
         )
         group.problems.append(Problem("location", message, row=group.rows[0].number))
     location = ctx.locations.get(code) if code else None

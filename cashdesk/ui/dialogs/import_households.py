@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -49,7 +50,7 @@ class ImportDialog(QDialog):
         self.path: Path | None = None
         self.headers: tuple[str, ...] = ()
         self.setWindowTitle(self.tr("Import households"))
-        self.resize(1100, 640)
+        self.resize(1240, 680)
         self.file_label = QLabel(self.tr("No file chosen"))
         choose = QPushButton(self.tr("Choose CSV or XLSX file…"))
         choose.clicked.connect(self.choose_file)
@@ -61,6 +62,11 @@ class ImportDialog(QDialog):
         self.update_existing = QRadioButton(self.tr("update members already registered"))
         self.report_existing = QRadioButton(self.tr("only report them"))
         self.update_existing.setChecked(True)
+        self.create_villages = QCheckBox(self.tr("create villages the registry does not have yet"))
+        self.create_villages.setToolTip(
+            self.tr("Only when the scheme has one district: new villages are added to it with a new code.")
+        )
+        self.create_villages.toggled.connect(lambda _on: self.preview())
         form = QFormLayout()
         top = QHBoxLayout()
         top.addWidget(choose)
@@ -75,10 +81,12 @@ class ImportDialog(QDialog):
         existing.addWidget(self.report_existing)
         existing.addStretch(1)
         form.addRow(self.tr("Rows already imported"), existing)
+        form.addRow(self.tr("Unknown villages"), self.create_villages)
 
         self.mapping = QTableWidget(0, 2)
         self.mapping.setHorizontalHeaderLabels([self.tr("Column in the file"), self.tr("CashDesk field")])
         self.mapping.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.mapping.setMinimumWidth(360)  # field names such as household_ref must show whole
         self.mapping.setMaximumWidth(460)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
@@ -86,6 +94,9 @@ class ImportDialog(QDialog):
         self.problems.setHorizontalHeaderLabels([self.tr("Row"), self.tr("Field"), self.tr("Problem"), ""])
         self.problems.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.problems.verticalHeader().hide()
+        self.problems.setWordWrap(True)  # messages say what to do: they must be read whole
+        for column, width in ((0, 60), (1, 110), (3, 70)):
+            self.problems.setColumnWidth(column, width)
         right = QVBoxLayout()
         right.addWidget(self.summary)
         right.addWidget(self.problems, 1)
@@ -218,6 +229,7 @@ class ImportDialog(QDialog):
             profile=self.profile.currentData(),
             save_profile=self.save_as.text().strip() or None,
             on_existing=UPDATE if self.update_existing.isChecked() else REPORT,
+            create_locations=self.create_villages.isChecked(),
         )
 
     def preview(self) -> None:
@@ -271,7 +283,10 @@ class ImportDialog(QDialog):
                     self.tr("error") if problem.is_error else self.tr("warning"),
                 )
             ):
-                self.problems.setItem(i, column, QTableWidgetItem(value))
+                item = QTableWidgetItem(value)
+                item.setToolTip(problem.message)
+                self.problems.setItem(i, column, item)
+        self.problems.resizeRowsToContents()
         self.errors_button.setEnabled(bool(errors) or report.rows_already_present > 0)
         self.import_button.setEnabled(report.households_created + report.households_updated > 0)
 
