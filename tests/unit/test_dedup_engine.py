@@ -160,3 +160,13 @@ def test_cancelling_stops_the_background_worker() -> None:
     with pytest.raises(Cancelled):
         scan.result(abort)
     assert not scan.in_background  # the worker process is gone
+
+
+def test_the_reason_says_whose_birth_is_only_a_year() -> None:
+    one = score_pair(ORIGINAL, person(date_of_birth=None, birth_year=1980, id_numbers=()))
+    both = score_pair(
+        person(date_of_birth=None, birth_year=1980, id_numbers=()),
+        person(date_of_birth=None, birth_year=1980, id_numbers=()),
+    )
+    assert one is not None and "same year of birth (only the year is known for one)" in one.reasons
+    assert both is not None and "same year of birth (only the years are known)" in both.reasons

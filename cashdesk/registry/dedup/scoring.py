@@ -63,6 +63,8 @@ def _birth_points(a: PersonRecord, b: PersonRecord) -> tuple[float, str | None]:
             return 22.0, "date of birth with day and month swapped"
     gap = abs(a.birth_year - b.birth_year)
     if gap == 0:
+        if a.date_of_birth is None and b.date_of_birth is None:
+            return 3.0, "same year of birth (only the years are known)"
         if a.date_of_birth is None or b.date_of_birth is None:
             return 3.0, "same year of birth (only the year is known for one)"
         return -8.0, None
