@@ -58,11 +58,13 @@ def insert_rows(
     *,
     shared: Mapping[str, Any] | None = None,
     table: Table | None = None,
+    done: Callable[[int], None] | None = None,
 ) -> int:
     """Insert `rows` (values in the order of `columns`) plus the `shared` values common to all rows.
 
     Columns given neither way get their model default (evaluated once). Returns the rows inserted.
     `table`: the table's description, for a table outside the models (a temporary one).
+    `done`: called with the number of rows inserted so far after each chunk (for a progress bar).
     """
     table = table if table is not None else Base.metadata.tables[table_name]
     common = dict(shared or {})
@@ -96,6 +98,8 @@ def insert_rows(
         while chunk := [prepared(row) for row in islice(iterator, CHUNK)]:
             cursor.executemany(sql, chunk)
             inserted += len(chunk)
+            if done is not None:
+                done(inserted)
     finally:
         cursor.close()
     return inserted

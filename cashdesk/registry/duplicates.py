@@ -32,7 +32,9 @@ from sqlalchemy.orm import Session
 
 from cashdesk.core import bulk
 from cashdesk.core.database import note_changed
+from cashdesk.core.i18n import _
 from cashdesk.core.ids import uuid7
+from cashdesk.core.jobs import Progress, no_progress
 from cashdesk.models import (
     DuplicateCandidate,
     DuplicateSource,
@@ -62,12 +64,13 @@ def store_keys(
     *,
     stored: Literal["replace", "rebuild", "none"] = "replace",
     keys: Sequence[Iterable[str]] | None = None,
+    progress: Progress = no_progress,
 ) -> None:
     """Store the blocking keys of these members.
 
     `stored` says what is in the table already: "replace" deletes these members' keys first, "rebuild"
     empties the table (a full scan rewrites everyone's), "none" is for members just created (an import).
-    `keys`: each record's match_keys, when the caller computed them already.
+    `keys`: each record's match_keys, when the caller computed them already. `progress` goes from 0 to 1.
     """
     if stored == "replace":
         ids = [r.id for r in records]
@@ -77,6 +80,7 @@ def store_keys(
             )
     elif stored == "rebuild":
         session.execute(delete(MemberMatchKey))
+    expected = max(1, 5 * len(records))  # about 4.5 keys a person: enough for a progress bar
     # Millions of two-column rows: straight to the driver (see cashdesk.core.bulk). Sorting them first
     # does not help: one of the two indexes (key, member_id) is written out of order either way.
     bulk.insert_rows(
@@ -88,6 +92,7 @@ def store_keys(
             for r, own in zip(records, keys or map(match_keys, records), strict=True)
             for key in own
         ),
+        done=lambda n: progress(min(1.0, n / expected), _("{n:,} matching keys stored").format(n=n)),
     )
     note_changed(session, "member_match_keys")
 

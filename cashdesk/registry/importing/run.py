@@ -92,7 +92,13 @@ def import_households(
         report.duplicate_candidates = flag_duplicates(
             session, actor, new.people, keys, in_file, note=note, progress=progress, abort=abort
         )
-    duplicates.store_keys(session, new.people, stored="none", keys=keys)
+    check_abort(abort)
+
+    def storing(fraction: float, message: str) -> None:
+        check_abort(abort)
+        progress(0.9 + 0.09 * fraction, message)
+
+    duplicates.store_keys(session, new.people, stored="none", keys=keys, progress=storing)
     batch.status = ImportStatus.COMPLETED
     batch.finished_at = datetime.now(UTC)
     batch.counts = _counts(report)

@@ -176,11 +176,11 @@ def flag_duplicates(
     found: list[Match] = []
     for start in range(0, len(people), 2000):
         check_abort(abort)
-        progress(0.8 + 0.15 * start / max(1, len(people)), _("Looking for people already registered"))
+        progress(0.8 + 0.08 * start / max(1, len(people)), _("Looking for people already registered"))
         chunk = people[start : start + 2000]
         for matches in duplicates.matches_for(session, chunk, keys=keys[start : start + 2000]):
             # Pairs inside the file come from the in-file scan; keep only matches with earlier people.
             found.extend(m for m in matches if not {m.left_id, m.right_id} <= new_ids)
-    progress(0.95, _("Comparing the file's people with each other"))
+    progress(0.88, _("Comparing the file's people with each other"))
     found.extend(in_file.result(abort))
     return duplicates.record_candidates(session, actor, found, source=DuplicateSource.IMPORT, note=note)
