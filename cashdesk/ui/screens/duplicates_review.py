@@ -58,7 +58,7 @@ class DuplicatesScreen(Screen):
         self.scan_button = QPushButton(self.tr("Scan the whole registry…"))
         self.scan_button.clicked.connect(self.scan)
         self.queue = QListWidget()
-        self.queue.setMaximumWidth(300)
+        self.queue.setMaximumWidth(380)  # room for two full names and the score
         self.queue.currentRowChanged.connect(self._select)
         self.items: list[Any] = []
 
@@ -94,7 +94,7 @@ class DuplicatesScreen(Screen):
         split = QSplitter()
         split.addWidget(self.queue)
         split.addWidget(detail)
-        split.setSizes([280, 900])
+        split.setSizes([350, 830])
         top = QHBoxLayout()
         top.addWidget(heading)
         top.addStretch(1)
