@@ -10,10 +10,10 @@ Nothing here bypasses the transaction: the rows join the session's open transact
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from operator import attrgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, Uuid
 from sqlalchemy.orm import Session
@@ -22,6 +22,14 @@ from cashdesk.models.base import Base
 
 CHUNK = 20_000
 _HEX = attrgetter("hex")
+T = TypeVar("T")
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Lists of `size` items (the last one shorter); itertools.batched arrives only in Python 3.12."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def _processor(table: Table, name: str, session: Session) -> Callable[[Any], Any] | None:
@@ -91,7 +99,7 @@ def insert_rows(
         values.extend(common_values)
         return values
 
-    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = driver_cursor(session)
     inserted = 0
     iterator = iter(rows)
     try:
@@ -103,3 +111,9 @@ def insert_rows(
     finally:
         cursor.close()
     return inserted
+
+
+def driver_cursor(session: Session) -> Any:
+    """A cursor of the session's own connection (so in its transaction), for statements over millions
+    of rows that SQLAlchemy's parameter and result handling would slow down several times."""
+    return session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]

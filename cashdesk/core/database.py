@@ -30,8 +30,9 @@ from cashdesk.models.base import Synced, utcnow
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 KEY_BYTES = 32
 # Full-text search tables are SQLite virtual tables, made by migrations and maintained by
-# cashdesk.registry.search; they are not ORM models, so schema comparisons must skip them.
-UNMAPPED_TABLE_PREFIXES = ("member_search",)
+# cashdesk.registry.search and cashdesk.registry.key_index; they are not ORM models, so schema
+# comparisons must skip them.
+UNMAPPED_TABLE_PREFIXES = ("member_search", "member_keys")
 
 
 def is_mapped_table(name: str | None) -> bool:

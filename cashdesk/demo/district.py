@@ -37,6 +37,7 @@ from cashdesk.models import (
     Scheme,
     Sex,
 )
+from cashdesk.registry import duplicates, search
 from cashdesk.scheme.countries import COUNTRIES
 from cashdesk.security import audit
 from cashdesk.security.permissions import Actor, Permission
@@ -366,6 +367,12 @@ def load_demo_district(
     note_changed(
         session, "households", "members", "member_identifiers", "locations", "providers", "pay_points"
     )
+    # Like any registration, the demo people are found by the households search and by the duplicate
+    # check while typing.
+    check_abort(abort)
+    progress(0.95, _("Indexing the households for search and duplicate checks"))
+    search.index_households(session, session.execute(select(Household.id)).scalars())
+    duplicates.store_keys(session, duplicates.load_people(session), stored="none")
     summary = DemoSummary(len(villages), 2, len(pay_points), households, member_total)
     audit.record(
         session,

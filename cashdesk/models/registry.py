@@ -89,7 +89,7 @@ class Member(Synced, Base):
     )
 
     # Names, birth years, phones and ID numbers are found through member_search (FTS5) and
-    # member_match_keys, not through indexes of their own (dropped in 0003: they slowed imports down).
+    # member_keys, not through indexes of their own (dropped in 0003: they slowed imports down).
     household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("households.id"), index=True)
     source_ref: Mapped[str | None] = mapped_column(String(64), index=True)  # member_ref of an import
     given_name: Mapped[str] = mapped_column(String(80))
@@ -124,19 +124,3 @@ class MemberIdentifier(UUIDKey, Base):
     number: Mapped[str] = mapped_column(String(64))  # normalised: upper case, no spaces
 
     member: Mapped[Member] = relationship(back_populates="identifiers")
-
-
-class MemberMatchKey(Base):
-    """Blocking keys for duplicate detection (cashdesk.registry.dedup.match_keys), one row per key.
-
-    Members sharing a key are compared; the keys of a person being typed find their look-alikes with
-    one indexed lookup, so the check while typing stays fast on a registry of 500,000 people.
-    """
-
-    __tablename__ = "member_match_keys"
-    __table_args__ = ({"sqlite_with_rowid": False},)
-
-    key: Mapped[str] = mapped_column(String(80), primary_key=True)
-    member_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
-    )

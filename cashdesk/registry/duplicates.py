@@ -1,36 +1,24 @@
 """Duplicate detection against the stored registry (the matching itself is cashdesk.registry.dedup).
 
-- `store_keys` keeps member_match_keys in step with members, in the same transaction.
-- `matches_for` finds look-alikes of people being typed or imported: one indexed lookup of their
-  blocking keys, then scoring of the few hundred members found (fast enough to run while typing).
+- `store_keys` keeps the blocking keys index (cashdesk.registry.key_index) in step with members, in the
+  same transaction.
+- `matches_for` finds look-alikes of people being typed or imported: one lookup of their blocking keys
+  in the index, then scoring of the few hundred members found (fast enough to run while typing).
 - `record_candidates` turns matches into DuplicateCandidate rows for the supervisor's review queue,
   never twice for a pair, never for a pair already decided "not the same".
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import (
-    Column,
-    MetaData,
-    String,
-    Table,
-    Uuid,
-    column,
-    delete,
-    insert,
-    or_,
-    select,
-    text,
-    tuple_,
-)
+from sqlalchemy import String, column, func, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from cashdesk.core import bulk
 from cashdesk.core.database import note_changed
 from cashdesk.core.i18n import _
 from cashdesk.core.ids import uuid7
@@ -43,19 +31,17 @@ from cashdesk.models import (
     Location,
     Member,
     MemberIdentifier,
-    MemberMatchKey,
 )
 from cashdesk.models.base import Base, utcnow
+from cashdesk.registry import key_index
 from cashdesk.registry.dedup import Match, PersonRecord, match_keys, score_pair
 from cashdesk.registry.dedup.keys import ids_close, is_id_key
 from cashdesk.security.permissions import Actor
 
 # A key shared by more members than this carries no information (and would make the check slow).
 MAX_CANDIDATES_PER_KEY = 400
-KEY_TABLE = Base.metadata.tables["member_match_keys"]
 CANDIDATE_TABLE = Base.metadata.tables["duplicate_candidates"]
-# The keys matches_for looks up, in a temporary table joined with the stored ones.
-WANTED_KEYS = Table("_wanted_keys", MetaData(), Column("key", String, primary_key=True))
+SCORING_CHUNK = 2_000  # people scored between two progress reports
 
 
 def store_keys(
@@ -73,28 +59,15 @@ def store_keys(
     `keys`: each record's match_keys, when the caller computed them already. `progress` goes from 0 to 1.
     """
     if stored == "replace":
-        ids = [r.id for r in records]
-        for start in range(0, len(ids), 500):
-            session.execute(
-                delete(MemberMatchKey).where(MemberMatchKey.member_id.in_(ids[start : start + 500]))
-            )
+        key_index.drop(session, [r.id for r in records])
     elif stored == "rebuild":
-        session.execute(delete(MemberMatchKey))
-    expected = max(1, 5 * len(records))  # about 4.5 keys a person: enough for a progress bar
-    # Millions of two-column rows: straight to the driver (see cashdesk.core.bulk). Sorting them first
-    # does not help: one of the two indexes (key, member_id) is written out of order either way.
-    bulk.insert_rows(
+        key_index.drop_all(session)
+    expected = max(1, len(records))
+    key_index.store(
         session,
-        "member_match_keys",
-        ("key", "member_id"),
-        (
-            (key, r.id)
-            for r, own in zip(records, keys or map(match_keys, records), strict=True)
-            for key in own
-        ),
-        done=lambda n: progress(min(1.0, n / expected), _("{n:,} matching keys stored").format(n=n)),
+        ((r.id, own) for r, own in zip(records, keys or map(match_keys, records), strict=True)),
+        done=lambda n: progress(n / expected, _("Matching keys of {n:,} people stored").format(n=n)),
     )
-    note_changed(session, "member_match_keys")
 
 
 def load_people(session: Session, member_ids: Iterable[uuid.UUID] | None = None) -> list[PersonRecord]:
@@ -118,11 +91,13 @@ def load_people(session: Session, member_ids: Iterable[uuid.UUID] | None = None)
     )
     id_query = select(MemberIdentifier.member_id, MemberIdentifier.number)
     if member_ids is not None:
-        wanted = list(member_ids)
+        wanted = [member_id.hex for member_id in member_ids]
         if not wanted:
             return []
-        query = query.where(Member.id.in_(wanted))
-        id_query = id_query.where(MemberIdentifier.member_id.in_(wanted))
+        # One JSON parameter instead of one bound value per id: an import asks for tens of thousands.
+        listed = select(column("value", String)).select_from(func.json_each(json.dumps(wanted)))
+        query = query.where(Member.id.in_(listed))
+        id_query = id_query.where(MemberIdentifier.member_id.in_(listed))
     numbers: dict[uuid.UUID, list[str]] = {}
     for member_id, number in session.execute(id_query.execution_options(yield_per=50_000)):
         numbers.setdefault(member_id, []).append(number)
@@ -146,61 +121,60 @@ def load_people(session: Session, member_ids: Iterable[uuid.UUID] | None = None)
     ]
 
 
-def _members_by_key(session: Session, keys: set[str]) -> dict[str, list[uuid.UUID]]:
-    """The stored members of each key, in one join (an import asks for hundreds of thousands of keys)."""
-    session.execute(text("CREATE TEMP TABLE IF NOT EXISTS _wanted_keys (key VARCHAR PRIMARY KEY)"))
-    session.execute(text("DELETE FROM _wanted_keys"))
-    bulk.insert_rows(session, "_wanted_keys", ("key",), ((key,) for key in keys), table=WANTED_KEYS)
-    members_by_key: dict[str, list[uuid.UUID]] = {}
-    # CROSS JOIN makes SQLite walk the few wanted keys and look each up in the index; with a plain JOIN
-    # it may scan the millions of stored keys instead (it has no statistics for a temporary table).
-    found = text(
-        "SELECT k.key, k.member_id FROM _wanted_keys AS w CROSS JOIN member_match_keys AS k ON k.key = w.key"
-    ).columns(column("key", String()), column("member_id", Uuid()))
-    for key, member_id in session.execute(found):
-        members_by_key.setdefault(key, []).append(member_id)
-    return members_by_key
-
-
 def matches_for(
     session: Session,
     people: Sequence[PersonRecord],
     *,
     min_score: float = 75.0,
     keys: Sequence[Iterable[str]] | None = None,
+    progress: Progress = no_progress,
 ) -> list[list[Match]]:
     """For each person, the stored members that may be the same person, best first.
 
     The people's own stored rows (same id) are never matched with themselves. `keys`: each person's
-    match_keys, when the caller computed them already.
+    match_keys, when the caller computed them already. `progress` goes from 0 to 1 (an import checks
+    hundreds of thousands of people; the few of the editor need none).
     """
     keys_of = [set(k) for k in keys] if keys is not None else [match_keys(p) for p in people]
-    members_by_key = _members_by_key(session, set().union(*keys_of) if keys_of else set())
-    candidate_ids = {
-        mid for ids in members_by_key.values() if len(ids) <= MAX_CANDIDATES_PER_KEY for mid in ids
+    # One lookup for everybody: for an import that is one pass over the index, not one per person.
+    members_by_key = {
+        key: ids
+        for key, ids in key_index.members_by_key(session, set().union(*keys_of) if keys_of else set()).items()
+        if len(ids) <= MAX_CANDIDATES_PER_KEY
     }
-    stored = {r.id: r for r in load_people(session, candidate_ids)}
+    # Each stored look-alike is loaded once, however many of the people it resembles.
+    wanted = {mid for own in keys_of for key in own for mid in members_by_key.get(key, ())}
+    stored = {r.id: r for r in load_people(session, wanted)}
     results: list[list[Match]] = []
-    for person, own_keys in zip(people, keys_of, strict=True):
-        seen: set[uuid.UUID] = set()
-        found: list[Match] = []
-        for key in own_keys:
-            ids = members_by_key.get(key, [])
-            if len(ids) > MAX_CANDIDATES_PER_KEY:
-                continue
-            id_key = is_id_key(key)
-            for mid in ids:
-                if mid == person.id or mid in seen or mid not in stored:
-                    continue
-                if id_key and not ids_close(person, stored[mid]):
-                    continue  # an ID block brings together only documents one mistake apart
-                seen.add(mid)
-                match = score_pair(person, stored[mid], at_least=min_score)
-                if match is not None:
-                    found.append(match)
-        found.sort(key=lambda m: -m.score)
-        results.append(found)
+    for start in range(0, len(people), SCORING_CHUNK):
+        progress(start / len(people), _("Looking for people already registered"))
+        chunk = range(start, min(len(people), start + SCORING_CHUNK))
+        results.extend(_scored(people[i], keys_of[i], members_by_key, stored, min_score) for i in chunk)
     return results
+
+
+def _scored(
+    person: PersonRecord,
+    own_keys: set[str],
+    members_by_key: dict[str, list[uuid.UUID]],
+    stored: dict[uuid.UUID, PersonRecord],
+    min_score: float,
+) -> list[Match]:
+    seen: set[uuid.UUID] = set()
+    found: list[Match] = []
+    for key in own_keys:
+        id_key = is_id_key(key)
+        for mid in members_by_key.get(key, ()):
+            if mid == person.id or mid in seen or mid not in stored:
+                continue
+            if id_key and not ids_close(person, stored[mid]):
+                continue  # an ID block brings together only documents one mistake apart
+            seen.add(mid)
+            match = score_pair(person, stored[mid], at_least=min_score)
+            if match is not None:
+                found.append(match)
+    found.sort(key=lambda m: -m.score)
+    return found
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from cashdesk.core.database import note_changed
@@ -29,12 +29,11 @@ from cashdesk.models import (
     Household,
     Location,
     Member,
-    MemberMatchKey,
     MemberMerge,
     PaymentLine,
 )
 from cashdesk.models.base import utcnow
-from cashdesk.registry import duplicates, search
+from cashdesk.registry import duplicates, key_index, search
 from cashdesk.registry.dedup import find_duplicates
 from cashdesk.security import audit
 from cashdesk.security.permissions import Actor, Permission
@@ -336,7 +335,7 @@ def merge(
             decided_at=now,
         )
     )
-    session.execute(delete(MemberMatchKey).where(MemberMatchKey.member_id == gone_id))
+    key_index.drop(session, [gone_id])
     session.flush()
     duplicates.store_keys(session, duplicates.load_people(session, [keep]))
     search.index_households(session, {kept.household_id, gone.household_id})

@@ -21,9 +21,14 @@ from cashdesk.models import (
     RecipientRole,
     Relationship,
 )
+from cashdesk.models.security import Role
+from cashdesk.registry.household_input import MemberInput
+from cashdesk.registry.households import check_member_duplicates
+from cashdesk.registry.search import HouseholdQuery, list_households
+from cashdesk.security import users
 from cashdesk.security.auth import open_desk
 from cashdesk.security.permissions import Actor
-from tests.conftest import ADMIN, ADMIN_PASSWORD
+from tests.conftest import ADMIN, ADMIN_PASSWORD, USER_PASSWORD
 
 
 def _facts(session: Session, actor: Actor) -> dict[str, object]:
@@ -106,3 +111,41 @@ def test_cancel_leaves_nothing_and_a_second_load_is_refused(empty_dir: Path) -> 
     with pytest.raises(ValidationError, match="new one"):
         desk.run(load_demo_district, households=10, seed=1)
     desk.close()
+
+
+def test_demo_people_are_found_by_search_and_by_the_duplicate_check(empty_dir: Path) -> None:
+    desk = open_desk(empty_dir, ADMIN, ADMIN_PASSWORD)
+    desk.run(load_demo_district, households=60, seed=4)
+    someone = desk.run(
+        lambda s, a: s.execute(
+            select(Member, Location.code)
+            .join(Household, Household.id == Member.household_id)
+            .join(Location, Location.id == Household.location_id)
+            .where(Member.date_of_birth.is_not(None))
+            .limit(1)
+        ).one()
+    )
+    person, village = someone
+    found = desk.run(list_households, HouseholdQuery(text=f"{person.given_name} {person.family_name}"))
+    assert person.household_id in {row.id for row in found}
+    typed_again = MemberInput(
+        given_name=person.given_name,
+        family_name=person.family_name + "h",  # one letter more: still the same person
+        sex=person.sex.value,
+        relation_to_head="head",
+        date_of_birth=person.date_of_birth,
+    )
+    desk.run(
+        users.create_user,
+        desk.vault,
+        username="dora",
+        full_name="Dora",
+        role=Role.ENROLMENT_OFFICER,
+        password=USER_PASSWORD,
+        location_codes=["D01"],
+    )
+    desk.close()
+    officer = open_desk(empty_dir, "dora", USER_PASSWORD)
+    views = officer.run(check_member_duplicates, typed_again, location_code=village)
+    assert person.id in {view.member_id for view in views}
+    officer.close()

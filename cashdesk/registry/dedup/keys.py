@@ -7,7 +7,8 @@ Each kind of duplicate the scheme must catch shares at least one key with its or
 - `i:` the first five characters of each ID number (with the sex) and the last five: one wrong or
   missing digit leaves one of the two intact.
 - `p:` the phone number.
-Keys are short strings stored in member_match_keys; about 4-5 per person.
+Keys are short strings in ASCII lower case, stored in the member_keys index (cashdesk.registry.key_index);
+about 4-5 per person.
 
 ID keys are there only to bring together documents one mistake apart. Where documents are numbered in
 sequence, thousands of people share a prefix, so the people in an ID block are compared only when their
@@ -17,6 +18,7 @@ them is compared through their name, date and phone keys.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterator, Sequence
 
 from rapidfuzz import process
@@ -27,6 +29,8 @@ from cashdesk.registry.dedup.records import PersonRecord
 
 ID_PART = 5
 ID_KEY = "i:"
+# The index's tokenizer folds ASCII case only (and ID numbers are stored in upper case).
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 def is_id_key(key: str) -> bool:
@@ -66,8 +70,8 @@ def match_keys(record: PersonRecord) -> set[str]:
     for number in record.id_numbers:
         if len(number) >= 4:
             # Sex splits the prefix blocks, which are large when documents are numbered in sequence.
-            keys.add(f"{ID_KEY}<{number[:ID_PART]}{record.sex}")
-            keys.add(f"{ID_KEY}>{number[-ID_PART:]}")
+            keys.add(f"{ID_KEY}<{number[:ID_PART]}{record.sex}".translate(_ASCII_LOWER))
+            keys.add(f"{ID_KEY}>{number[-ID_PART:]}".translate(_ASCII_LOWER))
     if record.phone:
         keys.add(f"p:{record.phone}")
     return keys

@@ -14,12 +14,10 @@ from cashdesk.core.database import note_changed
 from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
 from cashdesk.models import Enrolment, Household, ImportBatch, ImportStatus, Member, PaymentLine
-from cashdesk.models.base import Base, utcnow
-from cashdesk.registry import search
+from cashdesk.models.base import utcnow
+from cashdesk.registry import key_index, search
 from cashdesk.security import audit
 from cashdesk.security.permissions import Actor, Permission
-
-TABLES = Base.metadata.tables
 
 
 def undo_import(session: Session, actor: Actor, batch_id: uuid.UUID) -> int:
@@ -60,14 +58,8 @@ def undo_import(session: Session, actor: Actor, batch_id: uuid.UUID) -> int:
         .where(Member.import_batch_id == batch_id, Member.deleted_at.is_(None))
         .values(deleted_at=now, updated_at=now, dirty=True, version=Member.version + 1)
     )
-    session.execute(
-        TABLES["member_match_keys"]
-        .delete()
-        .where(
-            TABLES["member_match_keys"].c.member_id.in_(
-                select(Member.id).where(Member.import_batch_id == batch_id)
-            )
-        )
+    key_index.drop(
+        session, list(session.execute(select(Member.id).where(Member.import_batch_id == batch_id)).scalars())
     )
     search.index_households(session, list(session.execute(created).scalars()))
     batch.status = ImportStatus.UNDONE

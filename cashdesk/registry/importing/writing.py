@@ -173,14 +173,18 @@ def flag_duplicates(
     """Duplicates between the file and the people registered before it (checked here while `in_file`,
     the scan of the file's people against each other, may still be running), then the in-file ones."""
     new_ids = {p.id for p in people}
-    found: list[Match] = []
-    for start in range(0, len(people), 2000):
+
+    def checking(fraction: float, message: str) -> None:
         check_abort(abort)
-        progress(0.8 + 0.08 * start / max(1, len(people)), _("Looking for people already registered"))
-        chunk = people[start : start + 2000]
-        for matches in duplicates.matches_for(session, chunk, keys=keys[start : start + 2000]):
-            # Pairs inside the file come from the in-file scan; keep only matches with earlier people.
-            found.extend(m for m in matches if not {m.left_id, m.right_id} <= new_ids)
+        progress(0.8 + 0.08 * fraction, message)
+
+    found: list[Match] = [
+        match
+        for matches in duplicates.matches_for(session, people, keys=keys, progress=checking)
+        # Pairs inside the file come from the in-file scan; keep only matches with earlier people.
+        for match in matches
+        if not {match.left_id, match.right_id} <= new_ids
+    ]
     progress(0.88, _("Comparing the file's people with each other"))
     found.extend(in_file.result(abort))
     return duplicates.record_candidates(session, actor, found, source=DuplicateSource.IMPORT, note=note)

@@ -1,0 +1,127 @@
+"""Every member's blocking keys (cashdesk.registry.dedup.keys), in the member_keys FTS5 index.
+
+member_keys (made by migration 0004) has one row per member: rowid = the member's rowid, as in
+member_search, and as text the member's keys separated by spaces. SQLite builds the index in C: for an
+import of 450,000 people that is four times faster than a b-tree row per key. The table is contentless
+(nothing reads the keys back); its vocabulary, through fts5vocab, answers "which members have this key".
+
+Nothing cascades into an FTS5 table: service code adds and removes keys in the same transaction as the
+members they describe, with the functions here.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from cashdesk.core import bulk
+from cashdesk.core.bulk import batched
+from cashdesk.core.database import note_changed
+
+INSERT_CHUNK = 5_000  # members per insert statement
+# After storing this many members at once, the index is merged into one segment (0.3 s for 450,000
+# people): a lookup in a freshly written index of many small segments is five times slower.
+MERGE_AFTER = 10_000
+# Looking up one key costs about as much as reading 8 stored (key, member) pairs in a pass over the
+# whole index: for a large import, the pass is cheaper than the lookups (measured, docs/benchmarks.md).
+LOOKUP_COST_IN_PAIRS = 8
+KEYS_PER_MEMBER = 4.5
+
+_VOCABULARY = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.member_key_terms USING fts5vocab(main, member_keys, instance)"
+)
+_INSERT = text(
+    "INSERT INTO member_keys (rowid, keys) "
+    "SELECT m.rowid, j.value FROM json_each(:keys) AS j JOIN members AS m ON m.id = j.key"
+)
+_DELETE = text(
+    "DELETE FROM member_keys WHERE rowid IN "
+    "(SELECT m.rowid FROM json_each(:ids) AS j JOIN members AS m ON m.id = j.value)"
+)
+
+
+def store(
+    session: Session,
+    keys_by_member: Iterable[tuple[uuid.UUID, Iterable[str]]],
+    *,
+    done: Callable[[int], None] | None = None,
+) -> int:
+    """Add the keys of members that have none in the index (just created, or after `drop`).
+
+    `done` is called with the number of members stored so far after each chunk. Returns that number.
+    """
+    stored = 0
+    for chunk in batched(keys_by_member, INSERT_CHUNK):
+        document = {member_id.hex: " ".join(keys) for member_id, keys in chunk}
+        session.execute(_INSERT, {"keys": json.dumps(document)})
+        stored += len(chunk)
+        if done is not None:
+            done(stored)
+    if stored >= MERGE_AFTER:
+        session.execute(text("INSERT INTO member_keys (member_keys) VALUES ('optimize')"))
+    if stored:
+        note_changed(session, "member_keys")
+    return stored
+
+
+def drop(session: Session, member_ids: Sequence[uuid.UUID]) -> None:
+    """Remove these members' keys (before storing new ones, or when the members are gone)."""
+    if member_ids:
+        session.execute(_DELETE, {"ids": json.dumps([member_id.hex for member_id in member_ids])})
+        note_changed(session, "member_keys")
+
+
+def drop_all(session: Session) -> None:
+    session.execute(text("INSERT INTO member_keys (member_keys) VALUES ('delete-all')"))
+    note_changed(session, "member_keys")
+
+
+def members_by_key(
+    session: Session, keys: set[str], *, whole_pass: bool | None = None
+) -> dict[str, list[uuid.UUID]]:
+    """The members holding each of these keys (keys nobody holds are left out).
+
+    The keys are looked up one by one, or found in one pass over the whole index, whichever is cheaper
+    (`whole_pass` forces the choice, for tests).
+    """
+    if not keys:
+        return {}
+    cursor = bulk.driver_cursor(session)
+    try:
+        cursor.execute(_VOCABULARY)
+        (last_rowid,) = cursor.execute("SELECT coalesce(max(rowid), 0) FROM members").fetchone()
+        stored_pairs = last_rowid * KEYS_PER_MEMBER
+        docs_by_key: dict[str, list[int]] = {}
+        if whole_pass is None:
+            whole_pass = len(keys) * LOOKUP_COST_IN_PAIRS >= stored_pairs
+        if not whole_pass:
+            # CROSS JOIN keeps SQLite walking the wanted keys and looking each up, not the other way.
+            found = cursor.execute(
+                "SELECT v.term, v.doc FROM json_each(?) AS w CROSS JOIN temp.member_key_terms AS v "
+                "ON v.term = w.value",
+                (json.dumps(sorted(keys)),),
+            )
+            for key, doc in found:
+                docs_by_key.setdefault(key, []).append(doc)
+        else:
+            for key, doc in cursor.execute("SELECT term, doc FROM temp.member_key_terms"):
+                if key in keys:
+                    docs_by_key.setdefault(key, []).append(doc)
+        docs = sorted({doc for found_docs in docs_by_key.values() for doc in found_docs})
+        member_of: dict[int, uuid.UUID] = {}
+        for chunk in batched(docs, 100_000):
+            rows = cursor.execute(
+                "SELECT m.rowid, m.id FROM json_each(?) AS j JOIN members AS m ON m.rowid = j.value",
+                (json.dumps(chunk),),
+            )
+            member_of.update((rowid, uuid.UUID(hex=member_hex)) for rowid, member_hex in rows)
+    finally:
+        cursor.close()
+    return {
+        key: [member_of[doc] for doc in dict.fromkeys(found_docs) if doc in member_of]
+        for key, found_docs in docs_by_key.items()
+    }
