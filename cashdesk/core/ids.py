@@ -24,27 +24,38 @@ CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 def uuid7() -> uuid.UUID:
     """A time-ordered UUID, monotonic within this process."""
+    return uuid7s(1)[0]
+
+
+def uuid7s(count: int) -> list[uuid.UUID]:
+    """`count` time-ordered UUIDs in increasing order, monotonic with every other id of this process.
+
+    An import needs a million ids: one clock reading and one call for all the random bits make that
+    five times cheaper than a million uuid7() calls.
+    """
     global _last_ms, _counter  # noqa: PLW0603 - the monotonic counter is process-wide by design
+    stamps: list[int] = []
     with _lock:
         now_ms = time.time_ns() // 1_000_000
-        if now_ms <= _last_ms:
-            # Same (or earlier, if the clock stepped back) millisecond: keep order with a counter.
-            now_ms = _last_ms
-            _counter += 1
-            if _counter >= 1 << 12:
-                now_ms += 1
+        for _i in range(count):
+            if now_ms <= _last_ms:
+                # Same (or earlier, if the clock stepped back) millisecond: keep order with a counter.
+                now_ms = _last_ms
+                _counter += 1
+                if _counter >= 1 << 12:
+                    now_ms += 1
+                    _counter = 0
+            else:
                 _counter = 0
-        else:
-            _counter = 0
-        _last_ms = now_ms
-        counter = _counter
-    rand = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
-    value = (now_ms & ((1 << 48) - 1)) << 80
-    value |= 0x7 << 76  # version 7
-    value |= counter << 64
-    value |= 0b10 << 62  # RFC 4122 variant
-    value |= rand
-    return uuid.UUID(int=value)
+            _last_ms = now_ms
+            stamps.append((now_ms & ((1 << 48) - 1)) << 80 | _counter << 64)
+    random_bits = os.urandom(8 * count)
+    fixed = 0x7 << 76 | 0b10 << 62  # version 7, RFC 4122 variant
+    low = (1 << 62) - 1
+    return [
+        uuid.UUID(int=stamp | fixed | int.from_bytes(random_bits[8 * i : 8 * i + 8], "big") & low)
+        for i, stamp in enumerate(stamps)
+    ]
 
 
 def new_device_code() -> str:

@@ -49,14 +49,13 @@ def store_keys(
     records: Sequence[PersonRecord],
     *,
     stored: Literal["replace", "rebuild", "none"] = "replace",
-    keys: Sequence[Iterable[str]] | None = None,
     progress: Progress = no_progress,
 ) -> None:
     """Store the blocking keys of these members.
 
     `stored` says what is in the table already: "replace" deletes these members' keys first, "rebuild"
-    empties the table (a full scan rewrites everyone's), "none" is for members just created (an import).
-    `keys`: each record's match_keys, when the caller computed them already. `progress` goes from 0 to 1.
+    empties the table (a full scan rewrites everyone's), "none" is for members just created.
+    `progress` goes from 0 to 1.
     """
     if stored == "replace":
         key_index.drop(session, [r.id for r in records])
@@ -65,7 +64,7 @@ def store_keys(
     expected = max(1, len(records))
     key_index.store(
         session,
-        ((r.id, own) for r, own in zip(records, keys or map(match_keys, records), strict=True)),
+        ((r.id, " ".join(match_keys(r))) for r in records),
         done=lambda n: progress(n / expected, _("Matching keys of {n:,} people stored").format(n=n)),
     )
 

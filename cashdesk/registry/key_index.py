@@ -46,17 +46,18 @@ _DELETE = text(
 
 def store(
     session: Session,
-    keys_by_member: Iterable[tuple[uuid.UUID, Iterable[str]]],
+    keys_by_member: Iterable[tuple[uuid.UUID, str]],
     *,
     done: Callable[[int], None] | None = None,
 ) -> int:
     """Add the keys of members that have none in the index (just created, or after `drop`).
 
+    `keys_by_member`: (member id, its keys separated by spaces).
     `done` is called with the number of members stored so far after each chunk. Returns that number.
     """
     stored = 0
     for chunk in batched(keys_by_member, INSERT_CHUNK):
-        document = {member_id.hex: " ".join(keys) for member_id, keys in chunk}
+        document = {member_id.hex: keys for member_id, keys in chunk}
         session.execute(_INSERT, {"keys": json.dumps(document)})
         stored += len(chunk)
         if done is not None:

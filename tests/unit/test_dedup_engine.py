@@ -137,31 +137,6 @@ def test_abort_stops_the_scan() -> None:
         find_duplicates([ORIGINAL, MUST_CATCH["typo in the family name"]], abort=abort)
 
 
-def test_background_scan_finds_what_the_scan_in_this_process_finds() -> None:
-    from cashdesk.registry.dedup.background import BackgroundScan
-
-    people = [ORIGINAL, *MUST_CATCH.values(), person(given_name="Yohane", sex="M", id_numbers=())]
-    excluded = frozenset(
-        {tuple(sorted((ORIGINAL.id, MUST_CATCH["missing middle name"].id), key=lambda u: u.hex))}
-    )
-    expected = find_duplicates(people, excluded_pairs=excluded)
-    with BackgroundScan(people, excluded_pairs=excluded, in_process_below=0) as scan:
-        assert scan.in_background
-        assert scan.result(threading.Event()) == expected
-    assert len(expected) >= len(MUST_CATCH) - 1
-
-
-def test_cancelling_stops_the_background_worker() -> None:
-    from cashdesk.registry.dedup.background import BackgroundScan
-
-    abort = threading.Event()
-    abort.set()
-    scan = BackgroundScan([ORIGINAL, *MUST_CATCH.values()], in_process_below=0)
-    with pytest.raises(Cancelled):
-        scan.result(abort)
-    assert not scan.in_background  # the worker process is gone
-
-
 def test_the_reason_says_whose_birth_is_only_a_year() -> None:
     one = score_pair(ORIGINAL, person(date_of_birth=None, birth_year=1980, id_numbers=()))
     both = score_pair(

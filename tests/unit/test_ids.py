@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import itertools
 import random
+import uuid
 
-from cashdesk.core.ids import CODE_ALPHABET, check_character, format_code, is_valid_code, uuid7
+from cashdesk.core.ids import CODE_ALPHABET, check_character, format_code, is_valid_code, uuid7, uuid7s
 
 
 def test_uuid7_is_version_7_and_increases_within_a_process() -> None:
@@ -40,3 +41,14 @@ def test_check_character_catches_every_single_typo_and_neighbour_swap() -> None:
 
 def test_check_character_is_one_alphabet_character() -> None:
     assert check_character("ABCD-H000001") in CODE_ALPHABET
+
+
+def test_ids_made_in_bulk_are_distinct_and_keep_increasing_with_single_ones() -> None:
+    before = uuid7()
+    many = uuid7s(20_000)  # more than one millisecond's 4,096 counter values
+    after = uuid7()
+    together = [before, *many, after]
+    assert together == sorted(together)
+    assert len(set(together)) == len(together)
+    assert all(u.version == 7 and u.variant == uuid.RFC_4122 for u in together)
+    assert uuid7s(0) == []

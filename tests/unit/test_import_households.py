@@ -235,33 +235,77 @@ def test_undo_removes_the_batch(admin_with_pay_point: Desk, tmp_path: Path) -> N
         admin_with_pay_point.run(undo_import, report.batch_id)
 
 
-@pytest.mark.parametrize("worker", [False, True], ids=["in this process", "in a worker process"])
+WORKER_OR_NOT = pytest.mark.parametrize("worker", [False, True], ids=["in this process", "in a worker"])
+TWIN = ["HH9", "P9", "head", "primary", "Mercy", "Phirri", "F", "1975-02-03", "national_id", "30000001"]
+TWIN += ["", "V002", "cash", "", "PP1"]
+
+
+def _checks_in_a_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large files are checked in a second process; make a small one be checked there too."""
+    from cashdesk.registry.importing import duplicate_check
+
+    monkeypatch.setattr(duplicate_check, "IN_PROCESS_BELOW", 0)
+
+
+@WORKER_OR_NOT
 def test_in_file_duplicates_are_flagged(
     admin_with_pay_point: Desk, tmp_path: Path, worker: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cashdesk.registry.dedup import background
-
-    if worker:  # large files compare their people in a second process; make this small one do so too
-        monkeypatch.setattr(background, "IN_PROCESS_BELOW", 0)
-    twin = [
-        "HH9",
-        "P9",
-        "head",
-        "primary",
-        "Mercy",
-        "Phirri",
-        "F",
-        "1975-02-03",
-        "national_id",
-        "30000001",
-        "",
-        "V002",
-        "cash",
-        "",
-        "PP1",
-    ]
-    report = admin_with_pay_point.run(import_households, write_csv(tmp_path / "r.csv", [*GOOD, twin]))
+    if worker:
+        _checks_in_a_worker(monkeypatch)
+    report = admin_with_pay_point.run(import_households, write_csv(tmp_path / "r.csv", [*GOOD, TWIN]))
     assert report.households_created == 3 and report.duplicate_candidates == 1
+
+
+@WORKER_OR_NOT
+def test_people_registered_before_the_file_are_found_but_not_the_files_own_rows(
+    admin_with_pay_point: Desk, tmp_path: Path, worker: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin_with_pay_point.run(import_households, write_csv(tmp_path / "first.csv", GOOD))
+    if worker:  # the worker reads the database as committed: the first file, not the second
+        _checks_in_a_worker(monkeypatch)
+    report = admin_with_pay_point.run(import_households, write_csv(tmp_path / "second.csv", [TWIN]))
+    assert report.duplicate_candidates == 1
+    pair = admin_with_pay_point.run(
+        lambda s, a: (
+            s.execute(select(DuplicateCandidate).order_by(DuplicateCandidate.created_at.desc()))
+            .scalars()
+            .first()
+        )
+    )
+    names = admin_with_pay_point.run(
+        lambda s, a: set(
+            s.execute(
+                select(Member.family_name).where(Member.id.in_([pair.left_member_id, pair.right_member_id]))
+            ).scalars()
+        )
+    )
+    assert names == {"Phiri", "Phirri"}
+    # The second file's people are found in turn by the next check (their keys were stored).
+    third = admin_with_pay_point.run(
+        import_households, write_csv(tmp_path / "third.csv", [["HH10", "P10", *TWIN[2:]]])
+    )
+    assert third.duplicate_candidates == 2
+
+
+def test_cancelling_stops_the_worker(
+    admin_with_pay_point: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from cashdesk.registry.importing.duplicate_check import DuplicateCheck
+
+    admin_with_pay_point.run(import_households, write_csv(tmp_path / "first.csv", GOOD))
+    abort = threading.Event()
+    abort.set()
+
+    def start_and_cancel(session: object, actor: object) -> bool:
+        check = DuplicateCheck(session, [], in_process_below=0)  # type: ignore[arg-type]
+        with pytest.raises(Cancelled):
+            check.result(abort)
+        return check.in_background
+
+    assert admin_with_pay_point.run(start_and_cancel) is False  # the worker process is gone
 
 
 def test_export_then_import_round_trips(

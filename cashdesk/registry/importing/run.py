@@ -16,17 +16,15 @@ from sqlalchemy.orm import Session
 
 from cashdesk.core.i18n import _
 from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
-from cashdesk.models import ImportBatch, ImportKind, ImportStatus
-from cashdesk.registry import duplicates
-from cashdesk.registry.dedup import match_keys
-from cashdesk.registry.dedup.background import BackgroundScan
+from cashdesk.models import DuplicateSource, ImportBatch, ImportKind, ImportStatus
+from cashdesk.registry import duplicates, key_index
 from cashdesk.registry.household_input import Problem
+from cashdesk.registry.importing.duplicate_check import DuplicateCheck
 from cashdesk.registry.importing.errors_file import write_errors_file
 from cashdesk.registry.importing.mapping import save_profile
 from cashdesk.registry.importing.options import REPORT, UPDATE, ImportOptions, ImportReport
 from cashdesk.registry.importing.preparing import Prepared, file_hash, prepare, rejected_rows
 from cashdesk.registry.importing.writing import (
-    flag_duplicates,
     insert_new,
     plan_new,
     update_existing,
@@ -80,25 +78,25 @@ def import_households(
     prepared.groups = []  # the report is made: from here on only the clean households are needed
     check_abort(abort)
     new = plan_new(prepared, new_refs)
-    # The file's people are compared with each other (on the other core for a large file) while their
-    # rows are written here.
-    with BackgroundScan(new.people, excluded_pairs=duplicates.decided_not_same(session)) as in_file:
+    # The file's people are checked for duplicates (on the other core for a large file) while their rows
+    # are written here.
+    excluded = duplicates.decided_not_same(session)
+    with DuplicateCheck(session, new.people, excluded_pairs=excluded) as check:
         insert_new(session, actor, prepared, batch.id, new, progress=progress, abort=abort)
         update_existing(session, actor, prepared, refs=updated, note=note)
         check_abort(abort)
-        # The new people's keys are stored only after this, so the check against the registry sees only
-        # the people registered before this file.
-        keys = [match_keys(person) for person in new.people]  # computed once for both uses
-        report.duplicate_candidates = flag_duplicates(
-            session, actor, new.people, keys, in_file, note=note, progress=progress, abort=abort
-        )
-    check_abort(abort)
+        found = check.result(abort, lambda fraction, message: progress(0.8 + 0.1 * fraction, message))
+    report.duplicate_candidates = duplicates.record_candidates(
+        session, actor, found.matches, source=DuplicateSource.IMPORT, note=note
+    )
 
-    def storing(fraction: float, message: str) -> None:
+    def storing(count: int) -> None:
         check_abort(abort)
-        progress(0.9 + 0.09 * fraction, message)
+        fraction = count / max(1, len(new.people))
+        progress(0.9 + 0.09 * fraction, _("Matching keys of {n:,} people stored").format(n=count))
 
-    duplicates.store_keys(session, new.people, stored="none", keys=keys, progress=storing)
+    # Stored only now: the checks above had to see only the people registered before this file.
+    key_index.store(session, zip(new.member_ids, found.keys, strict=True), done=storing)
     batch.status = ImportStatus.COMPLETED
     batch.finished_at = datetime.now(UTC)
     batch.counts = _counts(report)

@@ -15,14 +15,13 @@ from cashdesk.core import bulk
 from cashdesk.core.codes import HOUSEHOLD, reserve_codes
 from cashdesk.core.database import note_changed
 from cashdesk.core.i18n import _
-from cashdesk.core.ids import uuid7
+from cashdesk.core.ids import uuid7s
 from cashdesk.core.jobs import Progress, check_abort
 from cashdesk.models import DuplicateSource, Location, LocationLevel
 from cashdesk.models.base import utcnow
-from cashdesk.registry import duplicates, households, search
-from cashdesk.registry.dedup import Match, PersonRecord
-from cashdesk.registry.dedup.background import BackgroundScan
+from cashdesk.registry import households, search
 from cashdesk.registry.household_input import CleanHousehold, normalise_id_number
+from cashdesk.registry.importing.duplicate_check import PersonValues
 from cashdesk.registry.importing.preparing import Prepared
 from cashdesk.security.permissions import Actor
 
@@ -54,21 +53,27 @@ def write_locations(session: Session, prepared: Prepared) -> None:
 @dataclass
 class NewHouseholds:
     """The households an import creates, with their ids given before anything is written, so that the
-    in-file duplicate scan can start on their people while the rows are being inserted."""
+    duplicate checks can start on their people while the rows are being inserted."""
 
     refs: list[str]
     ids: list[tuple[uuid.UUID, list[uuid.UUID]]]  # (household id, member ids) by ref
-    people: list[PersonRecord]
+    people: list[PersonValues]  # their members, as the duplicate checks see them
+
+    @property
+    def member_ids(self) -> list[uuid.UUID]:
+        return [person[0] for person in self.people]
 
 
 def plan_new(prepared: Prepared, refs: list[str]) -> NewHouseholds:
     ids: list[tuple[uuid.UUID, list[uuid.UUID]]] = []
-    people: list[PersonRecord] = []
+    people: list[PersonValues] = []
+    fresh = iter(uuid7s(sum(1 + len(prepared.clean[ref].data.members) for ref in refs)))
     for ref in refs:
         clean = prepared.clean[ref]
-        household_id, member_ids = uuid7(), [uuid7() for _m in clean.data.members]
+        household_id = next(fresh)
+        member_ids = [next(fresh) for _m in clean.data.members]
         ids.append((household_id, member_ids))
-        people.extend(households.person_records(clean, household_id, member_ids))
+        people.extend(households.person_values(clean, household_id, member_ids))
     return NewHouseholds(refs, ids, people)
 
 
@@ -125,12 +130,13 @@ def _rows_for(
     household_rows: list[tuple[Any, ...]] = []
     member_rows: list[tuple[Any, ...]] = []
     id_rows: list[tuple[Any, ...]] = []
+    fresh = iter(uuid7s(sum(len(m.identifiers) for _c, clean, _i in chunk for m in clean.data.members)))
     for code, clean, (household_id, member_ids) in chunk:
         household_rows.append((household_id, code, *_household_items(households.household_values(clean))))
         for m, phone, member_id in zip(clean.data.members, clean.member_phones, member_ids, strict=True):
             member_rows.append((member_id, household_id, *_member_items(households.member_values(m, phone))))
             id_rows.extend(
-                (uuid7(), member_id, i.id_type.strip().lower(), normalise_id_number(i.number))
+                (next(fresh), member_id, i.id_type.strip().lower(), normalise_id_number(i.number))
                 for i in m.identifiers
                 if i.number.strip()
             )
@@ -157,34 +163,3 @@ def update_existing(
         households.update_household(session, actor, data, duplicate_note=note, source=DuplicateSource.IMPORT)
         prepared.report.households_updated += 1
         prepared.report.members_updated += len(clean.data.members)
-
-
-def flag_duplicates(
-    session: Session,
-    actor: Actor,
-    people: list[PersonRecord],
-    keys: list[set[str]],
-    in_file: BackgroundScan,
-    *,
-    note: str,
-    progress: Progress,
-    abort: threading.Event,
-) -> int:
-    """Duplicates between the file and the people registered before it (checked here while `in_file`,
-    the scan of the file's people against each other, may still be running), then the in-file ones."""
-    new_ids = {p.id for p in people}
-
-    def checking(fraction: float, message: str) -> None:
-        check_abort(abort)
-        progress(0.8 + 0.08 * fraction, message)
-
-    found: list[Match] = [
-        match
-        for matches in duplicates.matches_for(session, people, keys=keys, progress=checking)
-        # Pairs inside the file come from the in-file scan; keep only matches with earlier people.
-        for match in matches
-        if not {match.left_id, match.right_id} <= new_ids
-    ]
-    progress(0.88, _("Comparing the file's people with each other"))
-    found.extend(in_file.result(abort))
-    return duplicates.record_candidates(session, actor, found, source=DuplicateSource.IMPORT, note=note)
