@@ -15,7 +15,7 @@ from itertools import islice
 from operator import attrgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, Uuid
+from sqlalchemy import JSON, Table, Uuid
 from sqlalchemy.orm import Session
 
 from cashdesk.models.base import Base
@@ -38,6 +38,10 @@ def _processor(table: Table, name: str, session: Session) -> Callable[[Any], Any
     if isinstance(column_type, Uuid) and column_type.as_uuid and not dialect.supports_native_uuid:
         return _HEX  # what SQLAlchemy stores on SQLite, without a Python call per value
     processor: Callable[[Any], Any] | None = column_type.dialect_impl(dialect).bind_processor(dialect)
+    if processor is not None and isinstance(column_type, JSON):
+        # Most rows of an import have no custom fields: encode the empty document once.
+        empty, encode = processor({}), processor
+        return lambda value: empty if value == {} else encode(value)
     return processor
 
 
