@@ -125,7 +125,7 @@ def matches_for(
     people: Sequence[PersonRecord],
     *,
     min_score: float = 75.0,
-    keys: Sequence[Iterable[str]] | None = None,
+    keys: Sequence[set[str]] | None = None,
     progress: Progress = no_progress,
 ) -> list[list[Match]]:
     """For each person, the stored members that may be the same person, best first.
@@ -134,7 +134,7 @@ def matches_for(
     match_keys, when the caller computed them already. `progress` goes from 0 to 1 (an import checks
     hundreds of thousands of people; the few of the editor need none).
     """
-    keys_of = [set(k) for k in keys] if keys is not None else [match_keys(p) for p in people]
+    keys_of = keys if keys is not None else [match_keys(p) for p in people]
     # One lookup for everybody: for an import that is one pass over the index, not one per person.
     members_by_key = {
         key: ids

@@ -204,6 +204,7 @@ def _unpacked(values: PersonValues) -> PersonRecord:
 def _work() -> None:
     packed, excluded_pairs, min_score, path, key = pickle.load(sys.stdin.buffer)  # noqa: S301 - our parent
     people = [_unpacked(values) for values in packed]
+    del packed  # a large file's people are held once, not twice
     engine = make_engine(Path(path), key, reader=True)
     try:
         with Session(engine) as session:
