@@ -29,7 +29,7 @@ from cashdesk.registry.importing.errors_file import column_name
 from cashdesk.registry.importing.fields import normalise_header
 from cashdesk.registry.importing.mapping import resolve_mapping
 from cashdesk.registry.importing.options import ImportOptions, ImportReport
-from cashdesk.registry.importing.rows import ParsedRow, RowGroup, group_rows, parse_row
+from cashdesk.registry.importing.rows import ParsedRow, RowGroup, RowParser, group_rows
 from cashdesk.registry.importing.tables import TableInfo, iter_rows, open_table
 from cashdesk.security.permissions import Actor
 
@@ -125,10 +125,11 @@ def prepare(
             raise _too_many_rows(path, int(len(parsed) / fraction), about=True)
         progress(0.4 * fraction, message)
 
+    parser = RowParser(columns)
     for row in iter_rows(info, progress=reading, abort=abort):
         if len(parsed) == MAX_ROWS:
             raise _too_many_rows(path, MAX_ROWS + 1, about=False)
-        parsed.append(parse_row(row.number, row.values, columns))
+        parsed.append(parser.parse(row.number, row.values))
     report.rows = len(parsed)
     if not parsed:
         raise ValidationError(_("{file} has a header but no rows to import.").format(file=path.name))

@@ -77,64 +77,85 @@ def _boolean(text: str) -> bool | None:
     return None
 
 
-def parse_row(number: int, values: tuple[str, ...], columns: Mapping[str, int]) -> ParsedRow:
-    """`columns` maps field name -> column index (custom fields as "custom.NAME")."""
-    # Every mapped cell, stripped, in one pass (this runs for each of hundreds of thousands of rows).
-    cells = {name: values[index].strip() for name, index in columns.items() if index < len(values)}
+class RowParser:
+    """Turns the cells of one row into a ParsedRow; made once per import, used for every row.
 
-    def get(name: str) -> str:
-        return cells.get(name, "")
+    `columns` maps field name -> column index (custom fields as "custom.NAME"); the cells come from
+    cashdesk.registry.importing.tables already stripped. Every field's position is looked up once here:
+    this runs for each of hundreds of thousands of rows.
+    """
 
-    problems: list[Problem] = []
-    dob, year, message, severity = parse_birth(get("date_of_birth"))
-    if message:
-        problems.append(Problem("date_of_birth", message, severity, row=number))
-    disability = _boolean(get("disability"))
-    if disability is None and get("disability"):
-        problems.append(Problem("disability", _("Disability must be yes or no."), ERROR, row=number))
-    identifiers = []
-    if get("id_number"):
-        identifiers.append(IdentifierInput(get("id_type") or "national_id", get("id_number")))
-    for k in MORE_ID_PAIRS:  # further documents must say their type (the rules check it)
-        if get(f"id_number_{k}"):
-            identifiers.append(IdentifierInput(get(f"id_type_{k}"), get(f"id_number_{k}")))
-    custom = {name[7:]: value for name, value in cells.items() if value and name.startswith("custom.")}
-    member = MemberInput(
-        given_name=get("given_name"),
-        family_name=get("family_name"),
-        other_names=get("other_names"),
-        sex=get("sex"),
-        relation_to_head=get("relationship"),
-        date_of_birth=dob,
-        birth_year=year,
-        recipient_role=get("recipient") or None,
-        phone=get("phone"),
-        disability=bool(disability),
-        identifiers=identifiers,
-        custom_fields=custom,
-        source_ref=get("member_ref") or None,
-        row=number,
-    )
-    if not member.source_ref:
-        problems.append(
-            Problem(
-                "member_ref",
-                _("member_ref is empty: every member needs the source system's id."),
-                ERROR,
-                row=number,
-            )
+    def __init__(self, columns: Mapping[str, int]) -> None:
+        self._at = dict(columns)
+        self._more_ids = [
+            (self._at.get(f"id_type_{k}"), self._at[f"id_number_{k}"])
+            for k in MORE_ID_PAIRS
+            if f"id_number_{k}" in self._at
+        ]
+        self._custom = [(name[7:], index) for name, index in self._at.items() if name.startswith("custom.")]
+        self._household = [(name, self._at.get(name)) for name in HOUSEHOLD_FIELDS]
+
+    def parse(self, number: int, values: tuple[str, ...]) -> ParsedRow:
+        at = self._at
+
+        def get(name: str) -> str:
+            index = at.get(name)
+            return values[index] if index is not None and index < len(values) else ""
+
+        def cell(index: int | None) -> str:
+            return values[index] if index is not None and index < len(values) else ""
+
+        problems: list[Problem] = []
+        dob, year, message, severity = parse_birth(get("date_of_birth"))
+        if message:
+            problems.append(Problem("date_of_birth", message, severity, row=number))
+        disability_text = get("disability")
+        disability = _boolean(disability_text)
+        if disability is None and disability_text:
+            problems.append(Problem("disability", _("Disability must be yes or no."), ERROR, row=number))
+        identifiers = []
+        if id_number := get("id_number"):
+            identifiers.append(IdentifierInput(get("id_type") or "national_id", id_number))
+        for type_index, number_index in self._more_ids:  # further documents must say their type
+            if more := cell(number_index):
+                identifiers.append(IdentifierInput(cell(type_index), more))
+        member = MemberInput(
+            given_name=get("given_name"),
+            family_name=get("family_name"),
+            other_names=get("other_names"),
+            sex=get("sex"),
+            relation_to_head=get("relationship"),
+            date_of_birth=dob,
+            birth_year=year,
+            recipient_role=get("recipient") or None,
+            phone=get("phone"),
+            disability=bool(disability),
+            identifiers=identifiers,
+            custom_fields={name: value for name, index in self._custom if (value := cell(index))},
+            source_ref=get("member_ref") or None,
+            row=number,
         )
-    ref = get("household_ref")
-    if not ref:
-        problems.append(
-            Problem(
-                "household_ref",
-                _("household_ref is empty: say which household this member belongs to."),
-                ERROR,
-                row=number,
+        if not member.source_ref:
+            problems.append(
+                Problem(
+                    "member_ref",
+                    _("member_ref is empty: every member needs the source system's id."),
+                    ERROR,
+                    row=number,
+                )
             )
-        )
-    return ParsedRow(number, ref, member, {name: get(name) for name in HOUSEHOLD_FIELDS}, problems)
+        ref = get("household_ref")
+        if not ref:
+            problems.append(
+                Problem(
+                    "household_ref",
+                    _("household_ref is empty: say which household this member belongs to."),
+                    ERROR,
+                    row=number,
+                )
+            )
+        household = {name: cell(index) for name, index in self._household}
+        return ParsedRow(number, ref, member, household, problems)
 
 
 @dataclass

@@ -35,7 +35,7 @@ class TableError(ValidationError):
 @dataclass(frozen=True)
 class TableRow:
     number: int  # as the user's spreadsheet program numbers it (the header is row 1 in a plain CSV)
-    values: tuple[str, ...]
+    values: tuple[str, ...]  # stripped, one per header (missing cells are "")
 
 
 @dataclass(frozen=True)
@@ -201,12 +201,14 @@ def _iter_csv(
             if count % 5000 == 0:
                 check_abort(abort)
                 progress(reader.position() / max(1, info.size_bytes), _("Reading line {n:,}").format(n=line))
-            if not any(cell.strip() for cell in record):
+            cells = [cell.strip() for cell in record]  # one pass: this runs for every row of the file
+            if not any(cells):
                 continue
-            if len(record) > width and any(cell.strip() for cell in record[width:]):
-                longer += 1
-                first_longer = first_longer or line
-            cells = [cell.strip() for cell in record[:width]]
+            if len(cells) > width:
+                if any(cells[width:]):
+                    longer += 1
+                    first_longer = first_longer or line
+                del cells[width:]
             cells.extend([""] * (width - len(cells)))
             yield TableRow(line, tuple(cells))
     finally:
