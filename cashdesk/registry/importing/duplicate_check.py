@@ -1,9 +1,6 @@
 """Every duplicate check of an import, run beside the writing: in a second process for a large file.
 
-The check takes the file's people and
-1. computes their blocking keys (the import stores them once the rows are written),
-2. compares them with the people registered before the import,
-3. compares them with each other.
+The check compares the file's people with the people registered before the import, then with each other.
 None of this needs the rows being written, so on a two-core laptop it runs in a second process while the
 import writes on the first (threads would share Python's one interpreter lock and gain nothing). The
 worker opens the database itself as a reader: it sees the registry as last committed, which is exactly
@@ -26,7 +23,6 @@ import sys
 import threading
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -47,12 +43,6 @@ IN_PROCESS_BELOW = 50_000
 PersonValues = tuple[Any, ...]
 
 
-@dataclass
-class FileDuplicates:
-    keys: list[str]  # each person's blocking keys, separated by spaces, in the order of the people
-    matches: list[Match]  # with people registered before the file, then among the file's people
-
-
 def check_people(
     session: Session,
     people: Sequence[PersonRecord],
@@ -60,8 +50,9 @@ def check_people(
     excluded_pairs: frozenset[tuple[uuid.UUID, uuid.UUID]],
     min_score: float,
     progress: Progress = no_progress,
-) -> FileDuplicates:
-    keys = [match_keys(person) for person in people]  # computed once for the three uses
+) -> list[Match]:
+    """Pairs with people registered before (as `session` sees the registry), then pairs in the file."""
+    keys = [match_keys(person) for person in people]  # computed once for both checks
     new_ids = {person.id for person in people}
     earlier = [
         match
@@ -78,7 +69,7 @@ def check_people(
         min_score=min_score,
         progress=lambda f, m: progress(0.5 + 0.5 * f, m),
     )
-    return FileDuplicates([" ".join(own) for own in keys], earlier + in_file)
+    return earlier + in_file
 
 
 class DuplicateCheck:
@@ -117,8 +108,8 @@ class DuplicateCheck:
     def in_background(self) -> bool:
         return self._worker is not None
 
-    def result(self, abort: threading.Event, progress: Progress = no_progress) -> FileDuplicates:
-        """The keys and pairs found; waits for the worker, checking `abort` (then Cancelled) meanwhile."""
+    def result(self, abort: threading.Event, progress: Progress = no_progress) -> list[Match]:
+        """The pairs found; waits for the worker, checking `abort` (then Cancelled) meanwhile."""
         if self._worker is None:
 
             def checking(fraction: float, message: str) -> None:
@@ -153,8 +144,8 @@ class DuplicateCheck:
             lines = errors.decode(errors="replace").strip().splitlines()
             reason = lines[-1] if lines else f"exit code {worker.returncode}"
             raise ValidationError(_("Looking for duplicates failed: {reason}").format(reason=reason))
-        keys, matches = pickle.loads(output)  # noqa: S301 - our own worker's answer, through a pipe
-        return FileDuplicates(keys, matches)
+        matches: list[Match] = pickle.loads(output)  # noqa: S301 - our own worker's answer, through a pipe
+        return matches
 
     def _check(self, abort: threading.Event) -> None:
         if abort.is_set():
@@ -196,14 +187,20 @@ def _packed(values: PersonValues) -> PersonValues:
     return (own.bytes, household.bytes, *rest)
 
 
-def _unpacked(values: PersonValues) -> PersonRecord:
-    own, household, *rest = values
-    return PersonRecord(uuid.UUID(bytes=own), uuid.UUID(bytes=household), *rest)
+def _unpacked(packed: Sequence[PersonValues]) -> list[PersonRecord]:
+    households: dict[bytes, uuid.UUID] = {}  # a household's members share one UUID object
+    people = []
+    for own, household, *rest in packed:
+        household_id = households.get(household)
+        if household_id is None:
+            household_id = households[household] = uuid.UUID(bytes=household)
+        people.append(PersonRecord(uuid.UUID(bytes=own), household_id, *rest))
+    return people
 
 
 def _work() -> None:
     packed, excluded_pairs, min_score, path, key = pickle.load(sys.stdin.buffer)  # noqa: S301 - our parent
-    people = [_unpacked(values) for values in packed]
+    people = _unpacked(packed)
     del packed  # a large file's people are held once, not twice
     engine = make_engine(Path(path), key, reader=True)
     try:
@@ -211,7 +208,7 @@ def _work() -> None:
             found = check_people(session, people, excluded_pairs=excluded_pairs, min_score=min_score)
     finally:
         engine.dispose()
-    pickle.dump((found.keys, found.matches), sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickle.dump(found, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from cashdesk.core.i18n import _
 from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
 from cashdesk.models import DuplicateSource, ImportBatch, ImportKind, ImportStatus
 from cashdesk.registry import duplicates, key_index
+from cashdesk.registry.dedup import PersonRecord, match_keys
 from cashdesk.registry.household_input import Problem
 from cashdesk.registry.importing.duplicate_check import DuplicateCheck
 from cashdesk.registry.importing.errors_file import write_errors_file
@@ -25,6 +26,7 @@ from cashdesk.registry.importing.mapping import save_profile
 from cashdesk.registry.importing.options import REPORT, UPDATE, ImportOptions, ImportReport
 from cashdesk.registry.importing.preparing import Prepared, file_hash, prepare, rejected_rows
 from cashdesk.registry.importing.writing import (
+    NewHouseholds,
     insert_new,
     plan_new,
     update_existing,
@@ -85,18 +87,18 @@ def import_households(
         insert_new(session, actor, prepared, batch.id, new, progress=progress, abort=abort)
         update_existing(session, actor, prepared, refs=updated, note=note)
         check_abort(abort)
-        found = check.result(abort, lambda fraction, message: progress(0.8 + 0.1 * fraction, message))
+        if check.in_background:
+            # The worker reads the registry as last committed: the file's keys can be stored meanwhile.
+            _store_keys(session, new, progress=_part(progress, 0.8, 0.95), abort=abort)
+            found = check.result(abort, _part(progress, 0.95, 0.99))
+        else:
+            # Checked in this session: the file's keys must not be stored before, or the check would
+            # see the file's people among those registered before it.
+            found = check.result(abort, _part(progress, 0.8, 0.9))
+            _store_keys(session, new, progress=_part(progress, 0.9, 0.99), abort=abort)
     report.duplicate_candidates = duplicates.record_candidates(
-        session, actor, found.matches, source=DuplicateSource.IMPORT, note=note
+        session, actor, found, source=DuplicateSource.IMPORT, note=note
     )
-
-    def storing(count: int) -> None:
-        check_abort(abort)
-        fraction = count / max(1, len(new.people))
-        progress(0.9 + 0.09 * fraction, _("Matching keys of {n:,} people stored").format(n=count))
-
-    # Stored only now: the checks above had to see only the people registered before this file.
-    key_index.store(session, zip(new.member_ids, found.keys, strict=True), done=storing)
     batch.status = ImportStatus.COMPLETED
     batch.finished_at = datetime.now(UTC)
     batch.counts = _counts(report)
@@ -113,6 +115,22 @@ def import_households(
         1.0, _("Imported {n:,} households").format(n=report.households_created + report.households_updated)
     )
     return report
+
+
+def _store_keys(session: Session, new: NewHouseholds, *, progress: Progress, abort: threading.Event) -> None:
+    """The blocking keys of the file's new people, so that later checks find them."""
+
+    def storing(count: int) -> None:
+        check_abort(abort)
+        progress(count / max(1, len(new.people)), _("Matching keys of {n:,} people stored").format(n=count))
+
+    keys = ((values[0], " ".join(match_keys(PersonRecord(*values)))) for values in new.people)
+    key_index.store(session, keys, done=storing)
+
+
+def _part(progress: Progress, start: float, end: float) -> Progress:
+    """A step's own progress (0 to 1) shown as the part of the whole import from `start` to `end`."""
+    return lambda fraction, message: progress(start + (end - start) * fraction, message)
 
 
 def _summarise(prepared: Prepared, options: ImportOptions) -> dict[int, str]:

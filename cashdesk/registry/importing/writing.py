@@ -59,10 +59,6 @@ class NewHouseholds:
     ids: list[tuple[uuid.UUID, list[uuid.UUID]]]  # (household id, member ids) by ref
     people: list[PersonValues]  # their members, as the duplicate checks see them
 
-    @property
-    def member_ids(self) -> list[uuid.UUID]:
-        return [person[0] for person in self.people]
-
 
 def plan_new(prepared: Prepared, refs: list[str]) -> NewHouseholds:
     ids: list[tuple[uuid.UUID, list[uuid.UUID]]] = []
