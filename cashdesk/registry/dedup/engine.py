@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
 from cashdesk.core.i18n import _
@@ -39,13 +40,13 @@ def find_duplicates(
 ) -> list[Match]:
     """Pairs scoring at least `min_score`, best first. `keys`: each record's match_keys, if known already."""
     abort = abort or never_abort()
-    blocks: dict[str, list[int]] = {}
+    blocks: defaultdict[str, list[int]] = defaultdict(list)
     for index, record in enumerate(records):
         if index % 20_000 == 0:
             check_abort(abort)
             progress(0.3 * index / max(1, len(records)), _("Grouping people ({n:,})").format(n=index))
         for key in match_keys(record) if keys is None else keys[index]:
-            blocks.setdefault(key, []).append(index)
+            blocks[key].append(index)
     compared: set[tuple[int, int]] = set()
     found: dict[tuple[uuid.UUID, uuid.UUID], Match] = {}
     usable = [

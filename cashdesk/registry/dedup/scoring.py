@@ -20,6 +20,7 @@ Scores are clamped to 0..100; pairs under 50 are not reported at all.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import token_set_ratio
@@ -73,7 +74,12 @@ def _birth_points(a: PersonRecord, b: PersonRecord) -> tuple[float, str | None]:
     return -30.0 - 5.0 * (gap - 2), None
 
 
+@lru_cache(maxsize=100_000)
 def _swapped(day: date) -> date | None:
+    """The date read with day and month the other way round, when that is a date. Cached: a scan asks for
+    the same few tens of thousands of dates millions of times."""
+    if day.day > 12:
+        return None
     try:
         return day.replace(month=day.day, day=day.month)
     except ValueError:
@@ -92,6 +98,7 @@ def _id_points(a: PersonRecord, b: PersonRecord) -> tuple[float, str | None]:
     return -25.0, None
 
 
+@lru_cache(maxsize=10_000)
 def _district(path: str) -> str:
     return "/".join(path.split("/")[:3])
 
