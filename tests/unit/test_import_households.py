@@ -300,7 +300,7 @@ def test_cancelling_stops_the_worker(
     abort.set()
 
     def start_and_cancel(session: object, actor: object) -> bool:
-        check = DuplicateCheck(session, [], in_process_below=0)  # type: ignore[arg-type]
+        check = DuplicateCheck(session, 0, in_process_below=0)  # type: ignore[arg-type]
         with pytest.raises(Cancelled):
             check.result(abort)
         return check.in_background

@@ -1,23 +1,28 @@
 """Every duplicate check of an import, run beside the writing: in a second process for a large file.
 
-The check compares the file's people with the people registered before the import, then with each other.
-None of this needs the rows being written, so on a two-core laptop it runs in a second process while the
-import writes on the first (threads would share Python's one interpreter lock and gain nothing). The
-worker opens the database itself as a reader: it sees the registry as last committed, which is exactly
-"the people registered before this file", whatever the import has written since in its transaction.
+The check compares the file's people with the people registered before the import, then with each other,
+and gives their blocking keys (which the import stores). None of this needs the rows being written, so on
+a two-core laptop it runs in a second process while the import writes on the first (threads would share
+Python's one interpreter lock and gain nothing). The people are sent to the worker as soon as their ids
+are given, a few thousand at a time, and the worker computes their keys as they arrive; it sends the keys
+back first, then the pairs. It opens the database itself as a reader: it sees the registry as last
+committed, which is exactly "the people registered before this file", whatever the import has written
+since in its transaction.
 
-Small files are checked in this process when their rows are written, with the import's own session:
-starting Python costs a few hundred milliseconds. Their keys are not stored yet, so that session too
-finds only people registered before the file.
+Small files are checked in this process once their rows are written, with the import's own session:
+starting Python costs a few hundred milliseconds. Their keys must then be stored only after the check, so
+that the session too finds only people registered before the file.
 
-The worker is `python -m cashdesk.registry.importing.duplicate_check`, fed the people through a pipe. It
-is a plain subprocess rather than multiprocessing, which would re-run the caller's main script in the
-child (`python -m cashdesk`, a benchmark, the window). A cancelled import kills the worker at once.
+The worker is `python -m cashdesk.registry.importing.duplicate_check`, talking through two pipes. It is a
+plain subprocess rather than multiprocessing, which would re-run the caller's main script in the child
+(`python -m cashdesk`, a benchmark, the window). A cancelled import kills the worker at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import pickle
+import queue
 import subprocess
 import sys
 import threading
@@ -49,10 +54,13 @@ def check_people(
     *,
     excluded_pairs: frozenset[tuple[uuid.UUID, uuid.UUID]],
     min_score: float,
+    keys: Sequence[set[str]] | None = None,
     progress: Progress = no_progress,
 ) -> list[Match]:
-    """Pairs with people registered before (as `session` sees the registry), then pairs in the file."""
-    keys = [match_keys(person) for person in people]  # computed once for both checks
+    """Pairs with people registered before (as `session` sees the registry), then pairs in the file.
+
+    `keys`: each person's match_keys, when the caller computed them already."""
+    keys = keys if keys is not None else [match_keys(person) for person in people]
     new_ids = {person.id for person in people}
     earlier = [
         match
@@ -73,24 +81,27 @@ def check_people(
 
 
 class DuplicateCheck:
-    """check_people(people) started now (in a worker for a large file), its result collected later."""
+    """The checks of an import's new people: fed with `add` as their ids are given, answered by `keys`
+    and `result` once the rows are written."""
 
     def __init__(
         self,
         session: Session,
-        people: Sequence[PersonValues],
+        people_expected: int,
         *,
         excluded_pairs: frozenset[tuple[uuid.UUID, uuid.UUID]] = frozenset(),
         min_score: float = 75.0,
         in_process_below: int | None = None,
     ) -> None:
         self._session = session
-        self._people = people
+        self._people: list[PersonValues] = []  # kept here only when the check runs in this process
         self._excluded_pairs = excluded_pairs
         self._min_score = min_score
         self._worker: subprocess.Popen[bytes] | None = None
-        self._feeding: threading.Thread | None = None
-        if len(people) >= (IN_PROCESS_BELOW if in_process_below is None else in_process_below):
+        self._outbox: queue.Queue[Any] = queue.Queue()
+        self._answers: queue.Queue[Any] = queue.Queue()
+        self._received: list[Any] = []
+        if people_expected >= (IN_PROCESS_BELOW if in_process_below is None else in_process_below):
             path, key = engine_file_and_key(session.get_bind())  # type: ignore[arg-type]
             self._worker = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no user input
                 [sys.executable, "-m", __name__],
@@ -98,15 +109,36 @@ class DuplicateCheck:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
             )
+            # Threads move the messages, so that neither process waits for the other's pipe: the worker
+            # reads people only as fast as it handles them, and its answers may be long.
+            for target, stream, box in (
+                (_send, self._worker.stdin, self._outbox),
+                (_receive, self._worker.stdout, self._answers),
+            ):
+                threading.Thread(target=target, args=(stream, box), daemon=True).start()
             # The database key goes through the pipe to our own child process, never to a file.
-            job = ([_packed(p) for p in people], excluded_pairs, min_score, str(path), key)
-            # Fed from a thread: the pipe takes the people only as fast as the worker reads them.
-            self._feeding = threading.Thread(target=_feed, args=(self._worker.stdin, job), daemon=True)
-            self._feeding.start()
+            self._outbox.put((excluded_pairs, min_score, str(path), key))
 
     @property
     def in_background(self) -> bool:
         return self._worker is not None
+
+    def add(self, people: Sequence[PersonValues]) -> None:
+        if self._worker is not None:
+            self._outbox.put([_packed(person) for person in people])
+        else:
+            self._people.extend(people)
+
+    def no_more_people(self) -> None:
+        if self._worker is not None:
+            self._outbox.put(None)
+
+    def keys(self, abort: threading.Event) -> list[str]:
+        """Each person's blocking keys separated by spaces, in the order they were added."""
+        if self._worker is None:
+            return [" ".join(match_keys(PersonRecord(*values))) for values in self._people]
+        keys: list[str] = self._answer(0, abort)
+        return keys
 
     def result(self, abort: threading.Event, progress: Progress = no_progress) -> list[Match]:
         """The pairs found; waits for the worker, checking `abort` (then Cancelled) meanwhile."""
@@ -124,42 +156,43 @@ class DuplicateCheck:
                 progress=checking,
             )
         progress(0.0, _("Finishing the duplicate checks"))
-        worker = self._worker
-        assert self._feeding is not None
-        while self._feeding.is_alive():  # the worker reads all its people before it starts
-            self._check(abort)
-            self._feeding.join(0.2)
-        worker.stdin = None  # closed by the feeding thread; communicate() must not touch it again
-        while True:
-            self._check(abort)
-            try:
-                # Reads the answer while waiting, so a long answer cannot fill the pipe and stall both.
-                output, errors = worker.communicate(timeout=0.2)
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        matches: list[Match] = self._answer(1, abort)
         self.close()
-        if worker.returncode != 0:
-            check_abort(abort)  # Ctrl+C on the command line reaches the worker too: that is a cancel
-            lines = errors.decode(errors="replace").strip().splitlines()
-            reason = lines[-1] if lines else f"exit code {worker.returncode}"
-            raise ValidationError(_("Looking for duplicates failed: {reason}").format(reason=reason))
-        matches: list[Match] = pickle.loads(output)  # noqa: S301 - our own worker's answer, through a pipe
         return matches
 
-    def _check(self, abort: threading.Event) -> None:
-        if abort.is_set():
-            self.close()
-        check_abort(abort)
+    def _answer(self, number: int, abort: threading.Event) -> Any:
+        """The worker's answer `number` (0: keys, 1: pairs), waiting for it while checking `abort`."""
+        assert self._worker is not None
+        while len(self._received) <= number:
+            if abort.is_set():
+                self.close()
+            check_abort(abort)
+            try:
+                answer = self._answers.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if answer is _END:  # the worker stopped before answering: say why
+                self._worker.wait()
+                check_abort(abort)  # Ctrl+C on the command line reaches the worker too: that is a cancel
+                stderr = self._worker.stderr.read() if self._worker.stderr else b""
+                lines = stderr.decode(errors="replace").strip().splitlines()
+                reason = lines[-1] if lines else f"exit code {self._worker.returncode}"
+                self.close()
+                raise ValidationError(_("Looking for duplicates failed: {reason}").format(reason=reason))
+            self._received.append(answer)
+        return self._received[number]
 
     def close(self) -> None:
         if self._worker is not None:
             if self._worker.poll() is None:
                 self._worker.kill()
             self._worker.wait()
+            self._outbox.put(None)  # lets the sending thread end if it is waiting for more people
             for stream in (self._worker.stdin, self._worker.stdout, self._worker.stderr):
-                if stream is not None:
-                    stream.close()
+                # Data still buffered for a killed worker cannot be flushed: nothing is lost by that.
+                with contextlib.suppress(OSError, ValueError):
+                    if stream is not None:
+                        stream.close()
             self._worker = None
 
     def __enter__(self) -> DuplicateCheck:
@@ -171,13 +204,28 @@ class DuplicateCheck:
         self.close()
 
 
-def _feed(stream: IO[bytes] | None, job: Any) -> None:
+_END = object()  # what _receive puts after the worker's last answer
+
+
+def _send(stream: IO[bytes] | None, outbox: queue.Queue[Any]) -> None:
+    """Pickle each message of `outbox` into the worker's input, until None (which closes it)."""
     assert stream is not None
     try:
-        pickle.dump(job, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        while (message := outbox.get()) is not None:
+            pickle.dump(message, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(None, stream)
         stream.close()
     except (BrokenPipeError, ValueError, OSError):
         pass  # the worker was killed (a cancelled import): nothing more to send
+
+
+def _receive(stream: IO[bytes] | None, answers: queue.Queue[Any]) -> None:
+    assert stream is not None
+    try:
+        while True:
+            answers.put(pickle.load(stream))  # noqa: S301 - our own worker's answers, through a pipe
+    except (EOFError, OSError, ValueError, pickle.UnpicklingError):
+        answers.put(_END)
 
 
 def _packed(values: PersonValues) -> PersonValues:
@@ -187,28 +235,31 @@ def _packed(values: PersonValues) -> PersonValues:
     return (own.bytes, household.bytes, *rest)
 
 
-def _unpacked(packed: Sequence[PersonValues]) -> list[PersonRecord]:
-    households: dict[bytes, uuid.UUID] = {}  # a household's members share one UUID object
-    people = []
-    for own, household, *rest in packed:
-        household_id = households.get(household)
-        if household_id is None:
-            household_id = households[household] = uuid.UUID(bytes=household)
-        people.append(PersonRecord(uuid.UUID(bytes=own), household_id, *rest))
-    return people
-
-
 def _work() -> None:
-    packed, excluded_pairs, min_score, path, key = pickle.load(sys.stdin.buffer)  # noqa: S301 - our parent
-    people = _unpacked(packed)
-    del packed  # a large file's people are held once, not twice
+    source, answers = sys.stdin.buffer, sys.stdout.buffer
+    excluded_pairs, min_score, path, key = pickle.load(source)  # noqa: S301 - from our parent
+    people: list[PersonRecord] = []
+    keys: list[set[str]] = []
+    households: dict[bytes, uuid.UUID] = {}  # a household's members share one UUID object
+    while (chunk := pickle.load(source)) is not None:  # noqa: S301 - from our parent
+        for own, household, *rest in chunk:
+            household_id = households.get(household)
+            if household_id is None:
+                household_id = households[household] = uuid.UUID(bytes=household)
+            person = PersonRecord(uuid.UUID(bytes=own), household_id, *rest)
+            people.append(person)
+            keys.append(match_keys(person))  # while the parent is still giving ids to the next ones
+    pickle.dump([" ".join(own) for own in keys], answers, protocol=pickle.HIGHEST_PROTOCOL)
+    answers.flush()  # the parent stores the keys while the checks go on
     engine = make_engine(Path(path), key, reader=True)
     try:
         with Session(engine) as session:
-            found = check_people(session, people, excluded_pairs=excluded_pairs, min_score=min_score)
+            found = check_people(
+                session, people, keys=keys, excluded_pairs=excluded_pairs, min_score=min_score
+            )
     finally:
         engine.dispose()
-    pickle.dump(found, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickle.dump(found, answers, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 if __name__ == "__main__":

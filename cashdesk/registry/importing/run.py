@@ -18,7 +18,6 @@ from cashdesk.core.i18n import _
 from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
 from cashdesk.models import DuplicateSource, ImportBatch, ImportKind, ImportStatus
 from cashdesk.registry import duplicates, key_index
-from cashdesk.registry.dedup import PersonRecord, match_keys
 from cashdesk.registry.household_input import Problem
 from cashdesk.registry.importing.duplicate_check import DuplicateCheck
 from cashdesk.registry.importing.errors_file import write_errors_file
@@ -79,23 +78,24 @@ def import_households(
     updated = [ref for ref in prepared.clean if ref in prepared.existing]
     prepared.groups = []  # the report is made: from here on only the clean households are needed
     check_abort(abort)
-    new = plan_new(prepared, new_refs)
     # The file's people are checked for duplicates (on the other core for a large file) while their rows
     # are written here.
+    people = sum(len(prepared.clean[ref].data.members) for ref in new_refs)
     excluded = duplicates.decided_not_same(session)
-    with DuplicateCheck(session, new.people, excluded_pairs=excluded) as check:
+    with DuplicateCheck(session, people, excluded_pairs=excluded) as check:
+        new = plan_new(prepared, new_refs, check)
         insert_new(session, actor, prepared, batch.id, new, progress=progress, abort=abort)
         update_existing(session, actor, prepared, refs=updated, note=note)
         check_abort(abort)
         if check.in_background:
             # The worker reads the registry as last committed: the file's keys can be stored meanwhile.
-            _store_keys(session, new, progress=_part(progress, 0.8, 0.95), abort=abort)
+            _store_keys(session, new, check.keys(abort), progress=_part(progress, 0.8, 0.95), abort=abort)
             found = check.result(abort, _part(progress, 0.95, 0.99))
         else:
             # Checked in this session: the file's keys must not be stored before, or the check would
             # see the file's people among those registered before it.
             found = check.result(abort, _part(progress, 0.8, 0.9))
-            _store_keys(session, new, progress=_part(progress, 0.9, 0.99), abort=abort)
+            _store_keys(session, new, check.keys(abort), progress=_part(progress, 0.9, 0.99), abort=abort)
     report.duplicate_candidates = duplicates.record_candidates(
         session, actor, found, source=DuplicateSource.IMPORT, note=note
     )
@@ -117,15 +117,16 @@ def import_households(
     return report
 
 
-def _store_keys(session: Session, new: NewHouseholds, *, progress: Progress, abort: threading.Event) -> None:
-    """The blocking keys of the file's new people, so that later checks find them."""
+def _store_keys(
+    session: Session, new: NewHouseholds, keys: list[str], *, progress: Progress, abort: threading.Event
+) -> None:
+    """The blocking keys of the file's new people (separated by spaces), so that later checks find them."""
 
     def storing(count: int) -> None:
         check_abort(abort)
-        progress(count / max(1, len(new.people)), _("Matching keys of {n:,} people stored").format(n=count))
+        progress(count / max(1, len(keys)), _("Matching keys of {n:,} people stored").format(n=count))
 
-    keys = ((values[0], " ".join(match_keys(PersonRecord(*values)))) for values in new.people)
-    key_index.store(session, keys, done=storing)
+    key_index.store(session, zip(new.member_ids, keys, strict=True), done=storing)
 
 
 def _part(progress: Progress, start: float, end: float) -> Progress:

@@ -21,7 +21,7 @@ from cashdesk.models import DuplicateSource, Location, LocationLevel
 from cashdesk.models.base import utcnow
 from cashdesk.registry import households, search
 from cashdesk.registry.household_input import CleanHousehold, normalise_id_number
-from cashdesk.registry.importing.duplicate_check import PersonValues
+from cashdesk.registry.importing.duplicate_check import DuplicateCheck, PersonValues
 from cashdesk.registry.importing.preparing import Prepared
 from cashdesk.security.permissions import Actor
 
@@ -57,20 +57,26 @@ class NewHouseholds:
 
     refs: list[str]
     ids: list[tuple[uuid.UUID, list[uuid.UUID]]]  # (household id, member ids) by ref
-    people: list[PersonValues]  # their members, as the duplicate checks see them
+    member_ids: list[uuid.UUID]  # all of them, in the order their people were given to the checks
 
 
-def plan_new(prepared: Prepared, refs: list[str]) -> NewHouseholds:
+def plan_new(prepared: Prepared, refs: list[str], checks: DuplicateCheck) -> NewHouseholds:
+    """Give the new households and members their ids; their people go to `checks` a chunk at a time."""
     ids: list[tuple[uuid.UUID, list[uuid.UUID]]] = []
-    people: list[PersonValues] = []
+    member_ids: list[uuid.UUID] = []
     fresh = iter(uuid7s(sum(1 + len(prepared.clean[ref].data.members) for ref in refs)))
-    for ref in refs:
-        clean = prepared.clean[ref]
-        household_id = next(fresh)
-        member_ids = [next(fresh) for _m in clean.data.members]
-        ids.append((household_id, member_ids))
-        people.extend(households.person_values(clean, household_id, member_ids))
-    return NewHouseholds(refs, ids, people)
+    for start in range(0, len(refs), WRITE_CHUNK):
+        people: list[PersonValues] = []
+        for ref in refs[start : start + WRITE_CHUNK]:
+            clean = prepared.clean[ref]
+            household_id = next(fresh)
+            members = [next(fresh) for _m in clean.data.members]
+            ids.append((household_id, members))
+            member_ids.extend(members)
+            people.extend(households.person_values(clean, household_id, members))
+        checks.add(people)
+    checks.no_more_people()
+    return NewHouseholds(refs, ids, member_ids)
 
 
 def insert_new(
