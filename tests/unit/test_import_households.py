@@ -392,3 +392,19 @@ def test_a_200_mb_file_is_refused_early_without_filling_memory(
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mb < 200  # refused after reading a small part of the file
     assert _count(admin_with_pay_point, Household) == 0
+
+
+def test_a_failing_worker_is_reported_not_hung(admin_with_pay_point: Desk) -> None:
+    import threading
+    import uuid
+
+    from cashdesk.registry.importing.duplicate_check import DuplicateCheck
+
+    def broken_people(session: object, actor: object) -> None:
+        with DuplicateCheck(session, 1, in_process_below=0) as check:  # type: ignore[arg-type]
+            check.add([(uuid.uuid4(), uuid.uuid4(), "only three values")])  # not a person: the worker fails
+            check.no_more_people()
+            with pytest.raises(ValidationError, match="Looking for duplicates failed: TypeError"):
+                check.keys(threading.Event())
+
+    admin_with_pay_point.run(broken_people)

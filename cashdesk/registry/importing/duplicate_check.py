@@ -101,6 +101,8 @@ class DuplicateCheck:
         self._outbox: queue.Queue[Any] = queue.Queue()
         self._answers: queue.Queue[Any] = queue.Queue()
         self._received: list[Any] = []
+        self._errors: list[bytes] = []  # what the worker writes to stderr (a traceback if it fails)
+        self._threads: list[threading.Thread] = []
         if people_expected >= (IN_PROCESS_BELOW if in_process_below is None else in_process_below):
             path, key = engine_file_and_key(session.get_bind())  # type: ignore[arg-type]
             self._worker = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no user input
@@ -114,8 +116,10 @@ class DuplicateCheck:
             for target, stream, box in (
                 (_send, self._worker.stdin, self._outbox),
                 (_receive, self._worker.stdout, self._answers),
+                (_drain, self._worker.stderr, self._errors),
             ):
-                threading.Thread(target=target, args=(stream, box), daemon=True).start()
+                self._threads.append(threading.Thread(target=target, args=(stream, box), daemon=True))
+                self._threads[-1].start()
             # The database key goes through the pipe to our own child process, never to a file.
             self._outbox.put((excluded_pairs, min_score, str(path), key))
 
@@ -174,8 +178,8 @@ class DuplicateCheck:
             if answer is _END:  # the worker stopped before answering: say why
                 self._worker.wait()
                 check_abort(abort)  # Ctrl+C on the command line reaches the worker too: that is a cancel
-                stderr = self._worker.stderr.read() if self._worker.stderr else b""
-                lines = stderr.decode(errors="replace").strip().splitlines()
+                self._threads[-1].join(5)  # the rest of what it wrote to stderr
+                lines = b"".join(self._errors).decode(errors="replace").strip().splitlines()
                 reason = lines[-1] if lines else f"exit code {self._worker.returncode}"
                 self.close()
                 raise ValidationError(_("Looking for duplicates failed: {reason}").format(reason=reason))
@@ -188,6 +192,8 @@ class DuplicateCheck:
                 self._worker.kill()
             self._worker.wait()
             self._outbox.put(None)  # lets the sending thread end if it is waiting for more people
+            for thread in self._threads:  # each ends at the end of its pipe, now that the worker is gone
+                thread.join(5)
             for stream in (self._worker.stdin, self._worker.stdout, self._worker.stderr):
                 # Data still buffered for a killed worker cannot be flushed: nothing is lost by that.
                 with contextlib.suppress(OSError, ValueError):
@@ -226,6 +232,13 @@ def _receive(stream: IO[bytes] | None, answers: queue.Queue[Any]) -> None:
             answers.put(pickle.load(stream))  # noqa: S301 - our own worker's answers, through a pipe
     except (EOFError, OSError, ValueError, pickle.UnpicklingError):
         answers.put(_END)
+
+
+def _drain(stream: IO[bytes] | None, sink: list[bytes]) -> None:
+    assert stream is not None
+    with contextlib.suppress(OSError, ValueError):
+        while chunk := stream.read1(65536):  # type: ignore[attr-defined]
+            sink.append(chunk)
 
 
 def _packed(values: PersonValues) -> PersonValues:
