@@ -104,7 +104,7 @@ class DuplicateCheck:
         self._errors: list[bytes] = []  # what the worker writes to stderr (a traceback if it fails)
         self._threads: list[threading.Thread] = []
         if people_expected >= (IN_PROCESS_BELOW if in_process_below is None else in_process_below):
-            path, key = engine_file_and_key(session.get_bind())  # type: ignore[arg-type]
+            path, key = engine_file_and_key(session.get_bind().engine)
             self._worker = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no user input
                 [sys.executable, "-m", __name__],
                 stdin=subprocess.PIPE,
