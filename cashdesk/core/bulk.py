@@ -105,9 +105,8 @@ def insert_rows(
 
     cursor = driver_cursor(session)
     inserted = 0
-    iterator = iter(rows)
     try:
-        while chunk := [prepared(row) for row in islice(iterator, CHUNK)]:
+        for chunk in batched(map(prepared, rows), CHUNK):
             cursor.executemany(sql, chunk)
             inserted += len(chunk)
             if done is not None:

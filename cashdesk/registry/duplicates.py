@@ -49,23 +49,25 @@ def store_keys(
     records: Sequence[PersonRecord],
     *,
     stored: Literal["replace", "rebuild", "none"] = "replace",
+    keys: Sequence[set[str]] | None = None,
     progress: Progress = no_progress,
 ) -> None:
     """Store the blocking keys of these members.
 
     `stored` says what is in the table already: "replace" deletes these members' keys first, "rebuild"
     empties the table (a full scan rewrites everyone's), "none" is for members just created.
-    `progress` goes from 0 to 1.
+    `keys`: each record's match_keys, when the caller computed them already. `progress` goes from 0 to 1.
     """
     if stored == "replace":
         key_index.drop(session, [r.id for r in records])
     elif stored == "rebuild":
         key_index.drop_all(session)
-    expected = max(1, len(records))
+    own_keys = keys if keys is not None else map(match_keys, records)
     key_index.store(
         session,
-        ((r.id, " ".join(match_keys(r))) for r in records),
-        done=lambda n: progress(n / expected, _("Matching keys of {n:,} people stored").format(n=n)),
+        ((r.id, " ".join(own)) for r, own in zip(records, own_keys, strict=True)),
+        total=len(records),
+        progress=progress,
     )
 
 

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from cashdesk.core import bulk
-from cashdesk.core.bulk import batched
 from cashdesk.core.database import note_changed
+from cashdesk.core.i18n import _
+from cashdesk.core.jobs import Progress, no_progress
 
 INSERT_CHUNK = 5_000  # members per insert statement
 # After storing this many members at once, the index is merged into one segment (0.3 s for 450,000
@@ -48,20 +49,20 @@ def store(
     session: Session,
     keys_by_member: Iterable[tuple[uuid.UUID, str]],
     *,
-    done: Callable[[int], None] | None = None,
+    total: int,
+    progress: Progress = no_progress,
 ) -> int:
     """Add the keys of members that have none in the index (just created, or after `drop`).
 
-    `keys_by_member`: (member id, its keys separated by spaces).
-    `done` is called with the number of members stored so far after each chunk. Returns that number.
+    `keys_by_member`: (member id, its keys separated by spaces), `total` of them; `progress` goes from
+    0 to 1. Returns the number of members stored.
     """
     stored = 0
-    for chunk in batched(keys_by_member, INSERT_CHUNK):
+    for chunk in bulk.batched(keys_by_member, INSERT_CHUNK):
         document = {member_id.hex: keys for member_id, keys in chunk}
         session.execute(_INSERT, {"keys": json.dumps(document)})
         stored += len(chunk)
-        if done is not None:
-            done(stored)
+        progress(stored / max(1, total), _("Matching keys of {n:,} people stored").format(n=stored))
     if stored >= MERGE_AFTER:
         session.execute(text("INSERT INTO member_keys (member_keys) VALUES ('optimize')"))
     if stored:
@@ -114,7 +115,7 @@ def members_by_key(
                     docs_by_key.setdefault(key, []).append(doc)
         docs = sorted({doc for found_docs in docs_by_key.values() for doc in found_docs})
         member_of: dict[int, uuid.UUID] = {}
-        for chunk in batched(docs, 100_000):
+        for chunk in bulk.batched(docs, 100_000):
             rows = cursor.execute(
                 "SELECT m.rowid, m.id FROM json_each(?) AS j JOIN members AS m ON m.rowid = j.value",
                 (json.dumps(chunk),),

@@ -34,7 +34,7 @@ from cashdesk.models import (
 )
 from cashdesk.models.base import utcnow
 from cashdesk.registry import duplicates, key_index, search
-from cashdesk.registry.dedup import find_duplicates
+from cashdesk.registry.dedup import find_duplicates, match_keys
 from cashdesk.security import audit
 from cashdesk.security.permissions import Actor, Permission
 
@@ -88,14 +88,16 @@ def scan_registry(
     progress(0.0, _("Reading the registry"))
     people = duplicates.load_people(session)
     check_abort(abort)
+    keys = [match_keys(person) for person in people]  # computed once for storing and for the scan
     # Rewrite everyone's blocking keys: repairs people registered before keys existed (migration 0002).
-    duplicates.store_keys(session, people, stored="rebuild")
+    duplicates.store_keys(session, people, stored="rebuild", keys=keys)
 
     def scanning(fraction: float, message: str) -> None:
         progress(0.1 + 0.8 * fraction, message)
 
     matches = find_duplicates(
         people,
+        keys=keys,
         min_score=min_score,
         progress=scanning,
         abort=abort,

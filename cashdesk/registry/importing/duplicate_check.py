@@ -95,6 +95,8 @@ class DuplicateCheck:
     ) -> None:
         self._session = session
         self._people: list[PersonValues] = []  # kept here only when the check runs in this process
+        self._records: list[PersonRecord] | None = None
+        self._own_keys: list[set[str]] = []
         self._excluded_pairs = excluded_pairs
         self._min_score = min_score
         self._worker: subprocess.Popen[bytes] | None = None
@@ -140,9 +142,16 @@ class DuplicateCheck:
     def keys(self, abort: threading.Event) -> list[str]:
         """Each person's blocking keys separated by spaces, in the order they were added."""
         if self._worker is None:
-            return [" ".join(match_keys(PersonRecord(*values))) for values in self._people]
+            return [" ".join(own) for own in self._in_process()[1]]
         keys: list[str] = self._answer(0, abort)
         return keys
+
+    def _in_process(self) -> tuple[list[PersonRecord], list[set[str]]]:
+        """The people and their keys, made once for both result() and keys()."""
+        if self._records is None:
+            self._records = [PersonRecord(*values) for values in self._people]
+            self._own_keys = [match_keys(person) for person in self._records]
+        return self._records, self._own_keys
 
     def result(self, abort: threading.Event, progress: Progress = no_progress) -> list[Match]:
         """The pairs found; waits for the worker, checking `abort` (then Cancelled) meanwhile."""
@@ -152,11 +161,13 @@ class DuplicateCheck:
                 check_abort(abort)
                 progress(fraction, message)
 
+            records, keys = self._in_process()
             return check_people(
                 self._session,
-                [PersonRecord(*values) for values in self._people],
+                records,
                 excluded_pairs=self._excluded_pairs,
                 min_score=self._min_score,
+                keys=keys,
                 progress=checking,
             )
         progress(0.0, _("Finishing the duplicate checks"))

@@ -89,13 +89,13 @@ def import_households(
         check_abort(abort)
         if check.in_background:
             # The worker reads the registry as last committed: the file's keys can be stored meanwhile.
-            _store_keys(session, new, check.keys(abort), progress=_part(progress, 0.8, 0.95), abort=abort)
-            found = check.result(abort, _part(progress, 0.95, 0.99))
+            _store_keys(session, new, check.keys(abort), progress=_part(progress, 0.8, 0.95, abort))
+            found = check.result(abort, _part(progress, 0.95, 0.99, abort))
         else:
             # Checked in this session: the file's keys must not be stored before, or the check would
             # see the file's people among those registered before it.
-            found = check.result(abort, _part(progress, 0.8, 0.9))
-            _store_keys(session, new, check.keys(abort), progress=_part(progress, 0.9, 0.99), abort=abort)
+            found = check.result(abort, _part(progress, 0.8, 0.9, abort))
+            _store_keys(session, new, check.keys(abort), progress=_part(progress, 0.9, 0.99, abort))
     report.duplicate_candidates = duplicates.record_candidates(
         session, actor, found, source=DuplicateSource.IMPORT, note=note
     )
@@ -117,21 +117,20 @@ def import_households(
     return report
 
 
-def _store_keys(
-    session: Session, new: NewHouseholds, keys: list[str], *, progress: Progress, abort: threading.Event
-) -> None:
+def _store_keys(session: Session, new: NewHouseholds, keys: list[str], *, progress: Progress) -> None:
     """The blocking keys of the file's new people (separated by spaces), so that later checks find them."""
+    key_index.store(session, zip(new.member_ids, keys, strict=True), total=len(keys), progress=progress)
 
-    def storing(count: int) -> None:
+
+def _part(progress: Progress, start: float, end: float, abort: threading.Event) -> Progress:
+    """A step's own progress (0 to 1) shown as the part of the whole import from `start` to `end`;
+    each report is also a point where a cancel takes effect."""
+
+    def part(fraction: float, message: str) -> None:
         check_abort(abort)
-        progress(count / max(1, len(keys)), _("Matching keys of {n:,} people stored").format(n=count))
+        progress(start + (end - start) * fraction, message)
 
-    key_index.store(session, zip(new.member_ids, keys, strict=True), done=storing)
-
-
-def _part(progress: Progress, start: float, end: float) -> Progress:
-    """A step's own progress (0 to 1) shown as the part of the whole import from `start` to `end`."""
-    return lambda fraction, message: progress(start + (end - start) * fraction, message)
+    return part
 
 
 def _summarise(prepared: Prepared, options: ImportOptions) -> dict[int, str]:
