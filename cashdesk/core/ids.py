@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import array
 import os
 import secrets
 import threading
@@ -15,11 +16,17 @@ import time
 import uuid
 
 _lock = threading.Lock()
-_last_ms = 0
-_counter = 0
+# The last id's millisecond and counter as one number (milliseconds << 12 | counter): adding 1 moves
+# the counter on, and into the next millisecond when the counter's 12 bits are used up.
+_last_stamp = 0
 
 # Crockford base32: no I, L, O, U, so a code read aloud or handwritten is not misread.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+_VERSION_AND_VARIANT = 0x7 << 76 | 0b10 << 62  # version 7, RFC 4122 variant
+_RANDOM_BITS = (1 << 62) - 1
+_new_uuid = object.__new__
+_set_field = object.__setattr__
 
 
 def uuid7() -> uuid.UUID:
@@ -30,32 +37,27 @@ def uuid7() -> uuid.UUID:
 def uuid7s(count: int) -> list[uuid.UUID]:
     """`count` time-ordered UUIDs in increasing order, monotonic with every other id of this process.
 
-    An import needs a million ids: one clock reading and one call for all the random bits make that
-    five times cheaper than a million uuid7() calls.
+    An import needs a million ids: one clock reading, one call for all the random bits and no per-id
+    argument checking make that several times cheaper than a million uuid7() calls.
     """
-    global _last_ms, _counter  # noqa: PLW0603 - the monotonic counter is process-wide by design
-    stamps: list[int] = []
+    global _last_stamp  # noqa: PLW0603 - the monotonic counter is process-wide by design
     with _lock:
-        now_ms = time.time_ns() // 1_000_000
-        for _i in range(count):
-            if now_ms <= _last_ms:
-                # Same (or earlier, if the clock stepped back) millisecond: keep order with a counter.
-                now_ms = _last_ms
-                _counter += 1
-                if _counter >= 1 << 12:
-                    now_ms += 1
-                    _counter = 0
-            else:
-                _counter = 0
-            _last_ms = now_ms
-            stamps.append((now_ms & ((1 << 48) - 1)) << 80 | _counter << 64)
-    random_bits = os.urandom(8 * count)
-    fixed = 0x7 << 76 | 0b10 << 62  # version 7, RFC 4122 variant
-    low = (1 << 62) - 1
-    return [
-        uuid.UUID(int=stamp | fixed | int.from_bytes(random_bits[8 * i : 8 * i + 8], "big") & low)
-        for i, stamp in enumerate(stamps)
-    ]
+        # A new millisecond starts its counter at 0; within the same one (or if the clock stepped back)
+        # the counter goes on from the last id.
+        first = max((time.time_ns() // 1_000_000) << 12, _last_stamp + 1)
+        _last_stamp = first + count - 1
+    randoms = array.array("Q", os.urandom(8 * count)).tolist()
+    ids = []
+    for stamp, random_part in zip(range(first, first + count), randoms, strict=True):
+        # uuid.UUID(int=...) checks its arguments on every call; these values are valid by construction.
+        value = (
+            (stamp >> 12) << 80 | (stamp & 0xFFF) << 64 | _VERSION_AND_VARIANT | random_part & _RANDOM_BITS
+        )
+        made = _new_uuid(uuid.UUID)
+        _set_field(made, "int", value)
+        _set_field(made, "is_safe", uuid.SafeUUID.unknown)
+        ids.append(made)
+    return ids
 
 
 def new_device_code() -> str:

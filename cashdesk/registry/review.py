@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from cashdesk.core.database import note_changed
 from cashdesk.core.errors import NotFound, ValidationError
+from cashdesk.core.collector import collector_paused
 from cashdesk.core.i18n import _
 from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
 from cashdesk.models import (
@@ -74,6 +75,7 @@ class ScanResult:
     new_candidates: int
 
 
+@collector_paused()  # half a million records alive for the whole scan (see cashdesk.core.collector)
 def scan_registry(
     session: Session,
     actor: Actor,

@@ -21,6 +21,7 @@ plain subprocess rather than multiprocessing, which would re-run the caller's ma
 from __future__ import annotations
 
 import contextlib
+import gc
 import pickle
 import queue
 import subprocess
@@ -260,6 +261,9 @@ def _packed(values: PersonValues) -> PersonValues:
 
 
 def _work() -> None:
+    # This process lives for one check and its objects live until the end: the collector would only
+    # walk them again and again (see cashdesk.core.collector).
+    gc.disable()
     source, answers = sys.stdin.buffer, sys.stdout.buffer
     excluded_pairs, min_score, path, key = pickle.load(source)  # noqa: S301 - from our parent
     people: list[PersonRecord] = []

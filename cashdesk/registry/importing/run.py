@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cashdesk.core.collector import collector_paused
 from cashdesk.core.i18n import _
 from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
 from cashdesk.models import DuplicateSource, ImportBatch, ImportKind, ImportStatus
@@ -37,6 +38,9 @@ from cashdesk.security.permissions import Actor, Permission
 __all__ = ["REPORT", "UPDATE", "ImportOptions", "ImportReport", "import_households"]
 
 
+# A large file makes millions of objects that live until the end: the collector's walks over them would
+# take a third of the import (see cashdesk.core.collector).
+@collector_paused()
 def import_households(
     session: Session,
     actor: Actor,
