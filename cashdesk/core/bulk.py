@@ -15,7 +15,7 @@ from itertools import islice
 from operator import attrgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Table, Uuid
+from sqlalchemy import JSON, Boolean, Date, Enum, Table, Uuid
 from sqlalchemy.orm import Session
 
 from cashdesk.models.base import Base
@@ -42,7 +42,25 @@ def _processor(table: Table, name: str, session: Session) -> Callable[[Any], Any
         # Most rows of an import have no custom fields: encode the empty document once.
         empty, encode = processor({}), processor
         return lambda value: empty if value == {} else encode(value)
+    if processor is not None and isinstance(column_type, Enum | Boolean | Date):
+        return _remembered(processor)
     return processor
+
+
+def _remembered(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`process`, computed once per distinct value: a column of choices, flags or dates holds few distinct
+    values in many rows, and SQLAlchemy's processors are Python code. (Made per insert_rows call, so the
+    memory is bounded by the rows of one call.)"""
+    known: dict[Any, Any] = {}
+
+    def remembered(value: Any) -> Any:
+        try:
+            return known[value]
+        except KeyError:
+            known[value] = result = process(value)
+            return result
+
+    return remembered
 
 
 def _defaults(table: Table, given: set[str]) -> dict[str, Any]:

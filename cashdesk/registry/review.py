@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from cashdesk.core.collector import collector_paused
 from cashdesk.core.database import note_changed
 from cashdesk.core.errors import NotFound, ValidationError
-from cashdesk.core.collector import collector_paused
 from cashdesk.core.i18n import _
 from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
 from cashdesk.models import (

@@ -47,7 +47,8 @@ def find_duplicates(
             progress(0.3 * index / max(1, len(records)), _("Grouping people ({n:,})").format(n=index))
         for key in match_keys(record) if keys is None else keys[index]:
             blocks[key].append(index)
-    compared: set[tuple[int, int]] = set()
+    compared: set[int] = set()
+    count = len(records)
     found: dict[tuple[uuid.UUID, uuid.UUID], Match] = {}
     usable = [
         (key, members)
@@ -62,11 +63,12 @@ def find_duplicates(
                 _("Comparing ({n:,} pairs found)").format(n=len(found)),
             )
         pairs = close_id_pairs(records, members) if is_id_key(key) else _all_pairs(members)
-        for pair in pairs:
+        for i, j in pairs:
+            pair = i * count + j  # one int per pair: cheaper to hash and keep than a tuple
             if pair in compared:
                 continue
             compared.add(pair)
-            match = score_pair(records[pair[0]], records[pair[1]], at_least=min_score)
+            match = score_pair(records[i], records[j], at_least=min_score)
             if match is None:
                 continue
             ids = (match.left_id, match.right_id)

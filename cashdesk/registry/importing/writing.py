@@ -118,7 +118,7 @@ def insert_new(
             session, "members", ("id", "household_id", *MEMBER_COLUMNS), member_rows, shared=shared
         )
         bulk.insert_rows(session, "member_identifiers", ("id", "member_id", "id_type", "number"), id_rows)
-        search.index_households(session, [row[0] for row in household_rows])
+        search.index_households(session, [row[0] for row in household_rows], new=True)
         members_created += len(member_rows)
     note_changed(session, "households", "members", "member_identifiers")
     prepared.report.households_created = len(refs)
