@@ -33,6 +33,8 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def _processor(table: Table, name: str, session: Session) -> Callable[[Any], Any] | None:
+    if name == "rowid":  # SQLite's own row number, given by a caller that writes related rows with it
+        return None
     dialect = session.get_bind().dialect
     column_type = table.c[name].type
     if isinstance(column_type, Uuid) and column_type.as_uuid and not dialect.supports_native_uuid:

@@ -39,6 +39,7 @@ _INSERT = text(
     "INSERT INTO member_keys (rowid, keys) "
     "SELECT m.rowid, j.value FROM json_each(:keys) AS j JOIN members AS m ON m.id = j.key"
 )
+_INSERT_BY_ROWID = "INSERT INTO member_keys (rowid, keys) VALUES (?, ?)"
 _DELETE = text(
     "DELETE FROM member_keys WHERE rowid IN "
     "(SELECT m.rowid FROM json_each(:ids) AS j JOIN members AS m ON m.id = j.value)"
@@ -47,22 +48,30 @@ _DELETE = text(
 
 def store(
     session: Session,
-    keys_by_member: Iterable[tuple[uuid.UUID, str]],
+    keys_by_member: Iterable[tuple[uuid.UUID, str]] | Iterable[tuple[int, str]],
     *,
     total: int,
     progress: Progress = no_progress,
 ) -> int:
     """Add the keys of members that have none in the index (just created, or after `drop`).
 
-    `keys_by_member`: (member id, its keys separated by spaces), `total` of them; `progress` goes from
-    0 to 1. Returns the number of members stored.
+    `keys_by_member`: (member, its keys separated by spaces), `total` of them, each member given by its
+    id, or by its rowid when the caller has just written it (an import), which spares the look-up.
+    `progress` goes from 0 to 1. Returns the number of members stored.
     """
     stored = 0
-    for chunk in bulk.batched(keys_by_member, INSERT_CHUNK):
-        document = {member_id.hex: keys for member_id, keys in chunk}
-        session.execute(_INSERT, {"keys": json.dumps(document)})
-        stored += len(chunk)
-        progress(stored / max(1, total), _("Matching keys of {n:,} people stored").format(n=stored))
+    cursor = bulk.driver_cursor(session)
+    try:
+        for chunk in bulk.batched(keys_by_member, INSERT_CHUNK):
+            if isinstance(chunk[0][0], int):
+                cursor.executemany(_INSERT_BY_ROWID, chunk)
+            else:
+                document = {member.hex: keys for member, keys in chunk if isinstance(member, uuid.UUID)}
+                session.execute(_INSERT, {"keys": json.dumps(document)})
+            stored += len(chunk)
+            progress(stored / max(1, total), _("Matching keys of {n:,} people stored").format(n=stored))
+    finally:
+        cursor.close()
     if stored >= MERGE_AFTER:
         session.execute(text("INSERT INTO member_keys (member_keys) VALUES ('optimize')"))
     if stored:

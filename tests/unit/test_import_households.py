@@ -5,7 +5,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from cashdesk.core.errors import Cancelled, ValidationError
 from cashdesk.desk import Desk
@@ -13,7 +14,7 @@ from cashdesk.models import DuplicateCandidate, Household, ImportBatch, ImportSt
 from cashdesk.registry.export import COLUMNS, export_households
 from cashdesk.registry.importing.batches import undo_import
 from cashdesk.registry.importing.run import REPORT, ImportOptions, import_households
-from cashdesk.registry.search import HouseholdQuery, list_households
+from cashdesk.registry.search import HouseholdQuery, index_households, list_households
 from tests.unit.registry_helpers import add_pay_point
 
 # The import format without the optional other_names and address columns.
@@ -408,3 +409,32 @@ def test_a_failing_worker_is_reported_not_hung(admin_with_pay_point: Desk) -> No
                 check.keys(threading.Event())
 
     admin_with_pay_point.run(broken_people)
+
+
+def test_imported_search_rows_are_the_ones_an_edit_would_write(
+    admin_with_pay_point: Desk, tmp_path: Path
+) -> None:
+    """The import writes its members' search rows itself (with the rowids it gave them): they must be the
+    rows index_households would write, or a household would be found differently after its first edit."""
+
+    def search_rows(session: Session) -> set[tuple[int, str, tuple[str, ...]]]:
+        rows = session.execute(text("SELECT rowid, household_id, text FROM member_search")).all()
+        return {(rowid, household, tuple(sorted(words.split()))) for rowid, household, words in rows}
+
+    path = write_csv(tmp_path / "r.csv", [*GOOD, TWIN])
+    with open(path, encoding="utf-8", newline="") as handle:
+        assert any(row["phone"] and row["id_number"] for row in csv.DictReader(handle))  # every part is there
+    admin_with_pay_point.run(import_households, path)
+    imported = admin_with_pay_point.run(lambda s, a: search_rows(s))
+    members = admin_with_pay_point.run(
+        lambda s, a: set(s.execute(text("SELECT rowid FROM members WHERE deleted_at IS NULL")).scalars())
+    )
+    assert {row[0] for row in imported} == members
+
+    def reindexed(session: Session, actor: object) -> set[tuple[int, str, tuple[str, ...]]]:
+        index_households(session, session.execute(select(Household.id)).scalars())
+        return search_rows(session)  # committed: the same rows again
+
+    assert admin_with_pay_point.run(reindexed) == imported
+    hits = admin_with_pay_point.run(list_households, HouseholdQuery(text=GOOD[0][4]))
+    assert hits

@@ -123,7 +123,8 @@ def import_households(
 
 def _store_keys(session: Session, new: NewHouseholds, keys: list[str], *, progress: Progress) -> None:
     """The blocking keys of the file's new people (separated by spaces), so that later checks find them."""
-    key_index.store(session, zip(new.member_ids, keys, strict=True), total=len(keys), progress=progress)
+    rowids = range(new.first_rowid, new.first_rowid + len(new.member_ids))
+    key_index.store(session, zip(rowids, keys, strict=True), total=len(keys), progress=progress)
 
 
 def _part(progress: Progress, start: float, end: float, abort: threading.Event) -> Progress:

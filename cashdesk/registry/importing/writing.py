@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import count
 from operator import itemgetter
 from typing import Any
 
@@ -58,6 +60,7 @@ class NewHouseholds:
     refs: list[str]
     ids: list[tuple[uuid.UUID, list[uuid.UUID]]]  # (household id, member ids) by ref
     member_ids: list[uuid.UUID]  # all of them, in the order their people were given to the checks
+    first_rowid: int = 0  # the members' rowids follow on from it in that order (given by insert_new)
 
 
 def plan_new(prepared: Prepared, refs: list[str], checks: DuplicateCheck) -> NewHouseholds:
@@ -89,11 +92,22 @@ def insert_new(
     progress: Progress,
     abort: threading.Event,
 ) -> None:
-    """Bulk-insert the new households, WRITE_CHUNK at a time, each dropped from memory once written."""
+    """Bulk-insert the new households, WRITE_CHUNK at a time, each dropped from memory once written.
+
+    Members are given their rowids here (after the registry's last, in the order of `new.member_ids`),
+    so that their search rows are written with them, and their keys later, without looking them up."""
     refs = new.refs
     codes = reserve_codes(session, HOUSEHOLD, len(refs))
     now = utcnow()
     shared = {"import_batch_id": batch_id, "created_at": now, "updated_at": now}
+    national = search.national_start(session)
+    # The import holds the database's write lock since its batch row was written: no other writer can
+    # take these rowids meanwhile. Members are never deleted for good, so no search row or key is left
+    # behind under a rowid above the last member's.
+    new.first_rowid = (
+        bulk.driver_cursor(session).execute("SELECT coalesce(max(rowid), 0) + 1 FROM members").fetchone()[0]
+    )
+    rowids = count(new.first_rowid)
     members_created = 0
     for start in range(0, len(refs), WRITE_CHUNK):
         check_abort(abort)
@@ -106,43 +120,78 @@ def insert_new(
             (code, prepared.clean.pop(ref), ids)
             for code, ref, ids in zip(codes[start:end], refs[start:end], new.ids[start:end], strict=True)
         ]
-        household_rows, member_rows, id_rows = _rows_for(chunk)
+        rows = _rows_for(chunk, rowids, national)
         bulk.insert_rows(
             session,
             "households",
             ("id", "code", *HOUSEHOLD_COLUMNS),
-            household_rows,
+            rows.households,
             shared=shared | {"registered_by_id": actor.user_id},
         )
         bulk.insert_rows(
-            session, "members", ("id", "household_id", *MEMBER_COLUMNS), member_rows, shared=shared
+            session, "members", ("rowid", "id", "household_id", *MEMBER_COLUMNS), rows.members, shared=shared
         )
-        bulk.insert_rows(session, "member_identifiers", ("id", "member_id", "id_type", "number"), id_rows)
-        search.index_households(session, [row[0] for row in household_rows], new=True)
-        members_created += len(member_rows)
+        bulk.insert_rows(
+            session, "member_identifiers", ("id", "member_id", "id_type", "number"), rows.identifiers
+        )
+        cursor = bulk.driver_cursor(session)
+        try:
+            cursor.executemany(search.INSERT_SEARCH_ROW, rows.search)
+        finally:
+            cursor.close()
+        members_created += len(rows.members)
     note_changed(session, "households", "members", "member_identifiers")
     prepared.report.households_created = len(refs)
     prepared.report.members_created = members_created
 
 
+@dataclass
+class _Rows:
+    households: list[tuple[Any, ...]] = field(default_factory=list)
+    members: list[tuple[Any, ...]] = field(default_factory=list)
+    identifiers: list[tuple[Any, ...]] = field(default_factory=list)
+    search: list[tuple[int, str, str]] = field(default_factory=list)  # member_search's rows
+
+
 def _rows_for(
     chunk: list[tuple[str, CleanHousehold, tuple[uuid.UUID, list[uuid.UUID]]]],
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Household, member and identifier rows for bulk insertion."""
-    household_rows: list[tuple[Any, ...]] = []
-    member_rows: list[tuple[Any, ...]] = []
-    id_rows: list[tuple[Any, ...]] = []
+    rowids: Iterator[int],
+    national: int,
+) -> _Rows:
+    """Household, member, identifier and search rows for bulk insertion."""
+    rows = _Rows()
     fresh = iter(uuid7s(sum(len(m.identifiers) for _c, clean, _i in chunk for m in clean.data.members)))
     for code, clean, (household_id, member_ids) in chunk:
-        household_rows.append((household_id, code, *_household_items(households.household_values(clean))))
+        rows.households.append((household_id, code, *_household_items(households.household_values(clean))))
+        household_ref = clean.data.source_ref
         for m, phone, member_id in zip(clean.data.members, clean.member_phones, member_ids, strict=True):
-            member_rows.append((member_id, household_id, *_member_items(households.member_values(m, phone))))
-            id_rows.extend(
-                (next(fresh), member_id, i.id_type.strip().lower(), normalise_id_number(i.number))
+            rowid = next(rowids)
+            values = households.member_values(m, phone)
+            rows.members.append((rowid, member_id, household_id, *_member_items(values)))
+            numbers = [
+                (i.id_type.strip().lower(), normalise_id_number(i.number))
                 for i in m.identifiers
                 if i.number.strip()
+            ]
+            rows.identifiers.extend((next(fresh), member_id, id_type, number) for id_type, number in numbers)
+            rows.search.append(
+                (
+                    rowid,
+                    household_id.hex,
+                    search.search_text(
+                        values["given_name"],
+                        values["family_name"],
+                        values["other_names"],
+                        code,
+                        phone,
+                        values["source_ref"],
+                        household_ref,
+                        " ".join(number for _type, number in numbers),
+                        national=national,
+                    ),
+                )
             )
-    return household_rows, member_rows, id_rows
+    return rows
 
 
 def update_existing(
