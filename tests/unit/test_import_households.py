@@ -403,7 +403,8 @@ def test_a_failing_worker_is_reported_not_hung(admin_with_pay_point: Desk) -> No
 
     def broken_people(session: object, actor: object) -> None:
         with DuplicateCheck(session, 1, in_process_below=0) as check:  # type: ignore[arg-type]
-            check.add([(uuid.uuid4(), uuid.uuid4(), "only three values")])  # not a person: the worker fails
+            # No given name: not a person the worker can handle, so it fails.
+            check.add([(uuid.uuid4(), uuid.uuid4(), None, "Banda", None, "F", None, None, None, (), "/R01/")])
             check.no_more_people()
             with pytest.raises(ValidationError, match="Looking for duplicates failed: TypeError"):
                 check.keys(threading.Event())

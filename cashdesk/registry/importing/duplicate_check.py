@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import marshal
 import pickle
 import queue
 import subprocess
@@ -29,6 +30,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -132,7 +134,9 @@ class DuplicateCheck:
 
     def add(self, people: Sequence[PersonValues]) -> None:
         if self._worker is not None:
-            self._outbox.put([_packed(person) for person in people])
+            # marshal, not pickle, for the bulk of the messages: several times faster for plain values,
+            # and this runs beside the writing, holding Python's lock.
+            self._outbox.put(marshal.dumps([_packed(person) for person in people]))
         else:
             self._people.extend(people)
 
@@ -254,10 +258,9 @@ def _drain(stream: IO[bytes] | None, sink: list[bytes]) -> None:
 
 
 def _packed(values: PersonValues) -> PersonValues:
-    """UUIDs as bytes: pickling UUID objects runs Python code per object, which for 450,000 people took
-    longer than the writing the check runs beside."""
-    own, household, *rest = values
-    return (own.bytes, household.bytes, *rest)
+    """A person in values marshal can write: UUIDs as bytes, the date of birth as its ordinal."""
+    own, household, given, family, other, sex, born, *rest = values
+    return (own.bytes, household.bytes, given, family, other, sex, born.toordinal() if born else None, *rest)
 
 
 def _work() -> None:
@@ -269,12 +272,25 @@ def _work() -> None:
     people: list[PersonRecord] = []
     keys: list[set[str]] = []
     households: dict[bytes, uuid.UUID] = {}  # a household's members share one UUID object
+    dates: dict[int, date] = {}  # people share birthdays: one date object for each
     while (chunk := pickle.load(source)) is not None:  # noqa: S301 - from our parent
-        for own, household, *rest in chunk:
+        people_sent = marshal.loads(chunk)  # noqa: S302 - from our parent
+        for own, household, given, family, other, sex, born, *rest in people_sent:
             household_id = households.get(household)
             if household_id is None:
                 household_id = households[household] = uuid.UUID(bytes=household)
-            person = PersonRecord(uuid.UUID(bytes=own), household_id, *rest)
+            if born is not None and (birthday := dates.get(born)) is None:
+                birthday = dates[born] = date.fromordinal(born)
+            person = PersonRecord(
+                uuid.UUID(bytes=own),
+                household_id,
+                given,
+                family,
+                other,
+                sex,
+                birthday if born else None,
+                *rest,
+            )
             people.append(person)
             keys.append(match_keys(person))  # while the parent is still giving ids to the next ones
     pickle.dump([" ".join(own) for own in keys], answers, protocol=pickle.HIGHEST_PROTOCOL)
