@@ -7,6 +7,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,6 +38,14 @@ from cashdesk.security.permissions import Actor
 # peak (1.1 GB for 450,000 rows, docs/benchmarks.md). Beyond this a 4 GB laptop runs out of memory, so a
 # larger file is refused with a message instead (whole districts are imported in parts).
 MAX_ROWS = 600_000
+
+
+class NewHouseholdSink(Protocol):
+    """Told of each new household as soon as it passes every check (see writing.NewHouseholdPlan)."""
+
+    def start(self, rows: int) -> None: ...
+
+    def add(self, ref: str, clean: CleanHousehold) -> None: ...
 
 
 @dataclass
@@ -105,7 +114,10 @@ def prepare(
     *,
     progress: Progress,
     abort: threading.Event,
+    new_households: NewHouseholdSink | None = None,
 ) -> Prepared:
+    """Read, parse and check the whole file. `new_households` is told of the new households (not those
+    already in the registry) that pass, in order, as they pass."""
     info = open_table(path, sheet=options.sheet)
     ctx = households.registry_context(session)
     custom = [
@@ -134,6 +146,8 @@ def prepare(
     if not parsed:
         raise ValidationError(_("{file} has a header but no rows to import.").format(file=path.name))
     groups = group_rows(parsed)
+    if new_households is not None:
+        new_households.start(len(parsed))
     progress(0.45, _("Checking {n:,} households").format(n=len(groups)))
     by_name: dict[str, list[LocationRef]] = {}
     for ref in ctx.locations.values():
@@ -149,6 +163,10 @@ def prepare(
                 _("Checking household {i:,} of {n:,}").format(i=i, n=len(groups)),
             )
         _check_group(group, ctx=ctx, by_name=by_name, options=options, districts=districts, prepared=prepared)
+        if new_households is not None and group.household_ref not in prepared.existing:
+            passed = prepared.clean.get(group.household_ref)
+            if passed is not None:
+                new_households.add(group.household_ref, passed)
     return prepared
 
 

@@ -20,15 +20,14 @@ from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
 from cashdesk.models import DuplicateSource, ImportBatch, ImportKind, ImportStatus
 from cashdesk.registry import duplicates, key_index
 from cashdesk.registry.household_input import Problem
-from cashdesk.registry.importing.duplicate_check import DuplicateCheck
 from cashdesk.registry.importing.errors_file import write_errors_file
 from cashdesk.registry.importing.mapping import save_profile
 from cashdesk.registry.importing.options import REPORT, UPDATE, ImportOptions, ImportReport
 from cashdesk.registry.importing.preparing import Prepared, file_hash, prepare, rejected_rows
 from cashdesk.registry.importing.writing import (
+    NewHouseholdPlan,
     NewHouseholds,
     insert_new,
-    plan_new,
     update_existing,
     write_locations,
 )
@@ -55,14 +54,33 @@ def import_households(
     actor.require(Permission.IMPORT_HOUSEHOLDS)
     options = options or ImportOptions()
     abort = abort or never_abort()
-    prepared = prepare(session, actor, path, options, progress=progress, abort=abort)
+    # New households go to the duplicate check as soon as they pass the file's checks (not in a dry run).
+    plan = None if dry_run else NewHouseholdPlan(session, duplicates.decided_not_same(session))
+    try:
+        return _import(session, actor, path, options, plan, errors_path, progress, abort)
+    finally:
+        if plan is not None:
+            plan.close()
+
+
+def _import(  # noqa: PLR0917 - import_households' arguments, passed on
+    session: Session,
+    actor: Actor,
+    path: Path,
+    options: ImportOptions,
+    plan: NewHouseholdPlan | None,  # None in a dry run
+    errors_path: Path | None,
+    progress: Progress,
+    abort: threading.Event,
+) -> ImportReport:
+    prepared = prepare(session, actor, path, options, progress=progress, abort=abort, new_households=plan)
     report = prepared.report
     rejected = _summarise(prepared, options)
     if errors_path is not None:
         write_errors_file(errors_path, prepared.info, rejected, abort=abort)
     if options.save_profile:
         save_profile(session, options.save_profile, prepared.mapping)
-    if dry_run:  # what a real run would do, so the user can decide before writing anything
+    if plan is None:  # a dry run: what a real run would do, so the user can decide before writing anything
         _predict(prepared)
         return report
 
@@ -78,16 +96,13 @@ def import_households(
     report.batch_id = batch.id
     write_locations(session, prepared)
     note = _("import of {file}").format(file=path.name)
-    new_refs = [ref for ref in prepared.clean if ref not in prepared.existing]
     updated = [ref for ref in prepared.clean if ref in prepared.existing]
     prepared.groups = []  # the report is made: from here on only the clean households are needed
     check_abort(abort)
-    # The file's people are checked for duplicates (on the other core for a large file) while their rows
-    # are written here.
-    people = sum(len(prepared.clean[ref].data.members) for ref in new_refs)
-    excluded = duplicates.decided_not_same(session)
-    with DuplicateCheck(session, people, excluded_pairs=excluded) as check:
-        new = plan_new(prepared, new_refs, check)
+    # The file's people are being checked for duplicates (on the other core for a large file) since they
+    # passed the file's checks; their rows are written meanwhile.
+    new = plan.finish()
+    with plan.check as check:
         insert_new(session, actor, prepared, batch.id, new, progress=progress, abort=abort)
         update_existing(session, actor, prepared, refs=updated, note=note)
         check_abort(abort)

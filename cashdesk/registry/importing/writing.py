@@ -32,6 +32,8 @@ MEMBER_COLUMNS = households.MEMBER_VALUE_COLUMNS
 _household_items = itemgetter(*HOUSEHOLD_COLUMNS)
 _member_items = itemgetter(*MEMBER_COLUMNS)
 WRITE_CHUNK = 5_000  # households per bulk insert
+PEOPLE_PER_MESSAGE = 20_000  # people sent to the duplicate check at a time
+IDS_AT_A_TIME = 10_000
 
 
 def write_locations(session: Session, prepared: Prepared) -> None:
@@ -63,23 +65,57 @@ class NewHouseholds:
     first_rowid: int = 0  # the members' rowids follow on from it in that order (given by insert_new)
 
 
-def plan_new(prepared: Prepared, refs: list[str], checks: DuplicateCheck) -> NewHouseholds:
-    """Give the new households and members their ids; their people go to `checks` a chunk at a time."""
-    ids: list[tuple[uuid.UUID, list[uuid.UUID]]] = []
-    member_ids: list[uuid.UUID] = []
-    fresh = iter(uuid7s(sum(1 + len(prepared.clean[ref].data.members) for ref in refs)))
-    for start in range(0, len(refs), WRITE_CHUNK):
-        people: list[PersonValues] = []
-        for ref in refs[start : start + WRITE_CHUNK]:
-            clean = prepared.clean[ref]
-            household_id = next(fresh)
-            members = [next(fresh) for _m in clean.data.members]
-            ids.append((household_id, members))
-            member_ids.extend(members)
-            people.extend(households.person_values(clean, household_id, members))
-        checks.add(people)
-    checks.no_more_people()
-    return NewHouseholds(refs, ids, member_ids)
+class NewHouseholdPlan:
+    """Gives each new household and its members their ids as soon as the household passes the checks of
+    `prepare`, and sends its people to the duplicate check a chunk at a time: the check (in a second
+    process for a large file) starts while the rest of the file is still being checked."""
+
+    def __init__(self, session: Session, excluded_pairs: frozenset[tuple[uuid.UUID, uuid.UUID]]) -> None:
+        self._session = session
+        self._excluded_pairs = excluded_pairs
+        self._check: DuplicateCheck | None = None
+        self._new = NewHouseholds([], [], [])
+        self._people: list[PersonValues] = []  # not yet sent
+        self._fresh: Iterator[uuid.UUID] = iter(())
+
+    def start(self, rows: int) -> None:
+        """The file has `rows` rows (about one person each): the check starts, in a worker if large."""
+        self._check = DuplicateCheck(self._session, rows, excluded_pairs=self._excluded_pairs)
+
+    def add(self, ref: str, clean: CleanHousehold) -> None:
+        household_id = self._next_id()
+        members = [self._next_id() for _m in clean.data.members]
+        self._new.refs.append(ref)
+        self._new.ids.append((household_id, members))
+        self._new.member_ids.extend(members)
+        self._people.extend(households.person_values(clean, household_id, members))
+        if len(self._people) >= PEOPLE_PER_MESSAGE:
+            self.check.add(self._people)
+            self._people = []
+
+    def _next_id(self) -> uuid.UUID:
+        made = next(self._fresh, None)
+        if made is None:  # ids are made in bulk, a few thousand at a time (see uuid7s)
+            self._fresh = iter(uuid7s(IDS_AT_A_TIME))
+            made = next(self._fresh)
+        return made
+
+    @property
+    def check(self) -> DuplicateCheck:
+        if self._check is None:
+            raise RuntimeError("NewHouseholdPlan.start was not called")
+        return self._check
+
+    def finish(self) -> NewHouseholds:
+        """All households are checked: the last people go to the check, which can then finish."""
+        self.check.add(self._people)
+        self._people = []
+        self.check.no_more_people()
+        return self._new
+
+    def close(self) -> None:
+        if self._check is not None:
+            self._check.close()
 
 
 def insert_new(
