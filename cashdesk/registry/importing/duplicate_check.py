@@ -258,9 +258,9 @@ def _drain(stream: IO[bytes] | None, sink: list[bytes]) -> None:
 
 
 def _packed(values: PersonValues) -> PersonValues:
-    """A person in values marshal can write: UUIDs as bytes, the date of birth as its ordinal."""
+    """A person in values marshal can write: UUIDs as their integers, the date of birth as its ordinal."""
     own, household, given, family, other, sex, born, *rest = values
-    return (own.bytes, household.bytes, given, family, other, sex, born.toordinal() if born else None, *rest)
+    return (own.int, household.int, given, family, other, sex, born.toordinal() if born else None, *rest)
 
 
 def _work() -> None:
@@ -271,18 +271,18 @@ def _work() -> None:
     excluded_pairs, min_score, path, key = pickle.load(source)  # noqa: S301 - from our parent
     people: list[PersonRecord] = []
     keys: list[set[str]] = []
-    households: dict[bytes, uuid.UUID] = {}  # a household's members share one UUID object
+    households: dict[int, uuid.UUID] = {}  # a household's members share one UUID object
     dates: dict[int, date] = {}  # people share birthdays: one date object for each
     while (chunk := pickle.load(source)) is not None:  # noqa: S301 - from our parent
         people_sent = marshal.loads(chunk)  # noqa: S302 - from our parent
         for own, household, given, family, other, sex, born, *rest in people_sent:
             household_id = households.get(household)
             if household_id is None:
-                household_id = households[household] = uuid.UUID(bytes=household)
+                household_id = households[household] = uuid.UUID(int=household)
             if born is not None and (birthday := dates.get(born)) is None:
                 birthday = dates[born] = date.fromordinal(born)
             person = PersonRecord(
-                uuid.UUID(bytes=own),
+                uuid.UUID(int=own),
                 household_id,
                 given,
                 family,

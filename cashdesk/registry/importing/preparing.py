@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cashdesk.core import bulk
 from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
 from cashdesk.core.ids import uuid7
 from cashdesk.core.jobs import Progress, check_abort
-from cashdesk.models import LocationLevel, Member
+from cashdesk.models import LocationLevel
 from cashdesk.registry import households
 from cashdesk.registry.household_input import (
     CleanHousehold,
@@ -80,16 +81,19 @@ def _existing_households(session: Session, groups: list[RowGroup]) -> dict[str, 
     """household_ref -> household id, for groups with a member_ref already in the registry."""
     refs = {row.member.source_ref: g.household_ref for g in groups for row in g.rows if row.member.source_ref}
     found: dict[str, uuid.UUID] = {}
-    ref_list = list(refs)
-    for start in range(0, len(ref_list), 900):
-        for source_ref, household_id in session.execute(
-            select(Member.source_ref, Member.household_id).where(
-                Member.source_ref.in_(ref_list[start : start + 900]), Member.deleted_at.is_(None)
-            )
-        ):
-            if source_ref is not None:
-                found.setdefault(refs[source_ref], household_id)
+    cursor = bulk.driver_cursor(session)  # one statement for the file's 450,000 references, not 500
+    try:
+        for source_ref, household_id in cursor.execute(_STORED_REFS, (json.dumps(list(refs)),)):
+            found.setdefault(refs[source_ref], uuid.UUID(household_id))
+    finally:
+        cursor.close()
     return found
+
+
+_STORED_REFS = (
+    "SELECT m.source_ref, m.household_id FROM json_each(?) AS j "
+    "JOIN members AS m ON m.source_ref = j.value WHERE m.deleted_at IS NULL"
+)
 
 
 def _too_many_rows(path: Path, rows: int, *, about: bool) -> ValidationError:

@@ -76,15 +76,15 @@ class NewHouseholdPlan:
         self._check: DuplicateCheck | None = None
         self._new = NewHouseholds([], [], [])
         self._people: list[PersonValues] = []  # not yet sent
-        self._fresh: Iterator[uuid.UUID] = iter(())
+        self._ids: list[uuid.UUID] = []  # made in advance; those from _unused on are not given yet
+        self._unused = 0
 
     def start(self, rows: int) -> None:
         """The file has `rows` rows (about one person each): the check starts, in a worker if large."""
         self._check = DuplicateCheck(self._session, rows, excluded_pairs=self._excluded_pairs)
 
     def add(self, ref: str, clean: CleanHousehold) -> None:
-        household_id = self._next_id()
-        members = [self._next_id() for _m in clean.data.members]
+        household_id, *members = self._take_ids(1 + len(clean.data.members))
         self._new.refs.append(ref)
         self._new.ids.append((household_id, members))
         self._new.member_ids.extend(members)
@@ -93,12 +93,13 @@ class NewHouseholdPlan:
             self.check.add(self._people)
             self._people = []
 
-    def _next_id(self) -> uuid.UUID:
-        made = next(self._fresh, None)
-        if made is None:  # ids are made in bulk, a few thousand at a time (see uuid7s)
-            self._fresh = iter(uuid7s(IDS_AT_A_TIME))
-            made = next(self._fresh)
-        return made
+    def _take_ids(self, count: int) -> list[uuid.UUID]:
+        """`count` fresh ids; they are made in bulk, thousands at a time (see uuid7s)."""
+        if self._unused + count > len(self._ids):
+            self._ids, self._unused = uuid7s(max(count, IDS_AT_A_TIME)), 0
+        taken = self._ids[self._unused : self._unused + count]
+        self._unused += count
+        return taken
 
     @property
     def check(self) -> DuplicateCheck:
