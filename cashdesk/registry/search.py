@@ -1,8 +1,10 @@
 """Finding households: full-text search over members, filters, and pages of rows for the list.
 
-member_search (FTS5, made by migration 0002) has one row per member, rowid = the member's rowid, over
-names, household code, phone digits (with and without the country code), source references and ID
-numbers. Service code refreshes it in the same transaction as the members it describes.
+member_search (FTS5, made by migration 0002, rebuilt by 0005) has one row per member, rowid = the
+member's rowid, over names, household code, phone digits (with and without the country code), source
+references and ID numbers (search_text). It keeps no copy of the text and no word positions: a search
+asks only which members match, and finds their households through members by rowid. Service code
+refreshes it in the same transaction as the members it describes.
 """
 
 from __future__ import annotations
@@ -39,12 +41,12 @@ AnySelect = Select[*tuple[Any, ...]]
 
 # What a member's search row is made of, for the members of the households in _index_households.
 _INDEX_FIELDS = """
-SELECT m.rowid, m.household_id, m.given_name, m.family_name, m.other_names, h.code, m.phone, m.source_ref,
+SELECT m.rowid, m.given_name, m.family_name, m.other_names, h.code, m.phone, m.source_ref,
        h.source_ref, (SELECT group_concat(i.number, ' ') FROM member_identifiers i WHERE i.member_id = m.id)
 FROM members m JOIN households h ON h.id = m.household_id
 WHERE m.deleted_at IS NULL AND h.deleted_at IS NULL AND m.household_id IN (SELECT id FROM _index_households)
 """
-INSERT_SEARCH_ROW = "INSERT INTO member_search (rowid, household_id, text) VALUES (?, ?, ?)"
+INSERT_SEARCH_ROW = "INSERT INTO member_search (rowid, text) VALUES (?, ?)"
 
 
 def national_start(session: Session) -> int:
@@ -105,7 +107,7 @@ def index_households(session: Session, household_ids: Iterable[uuid.UUID], *, ne
         found = cursor.execute(_INDEX_FIELDS).fetchall()
         cursor.executemany(
             INSERT_SEARCH_ROW,
-            ((row[0], row[1], search_text(*row[2:10], national=national)) for row in found),
+            ((row[0], search_text(*row[1:9], national=national)) for row in found),
         )
         cursor.execute("DELETE FROM _index_households")
     finally:
@@ -172,7 +174,10 @@ def _filtered(session: Session, actor: Actor, q: HouseholdQuery, base: AnySelect
         match = fts_query(q.text, country)
         if match:
             hits = (
-                text("SELECT household_id FROM member_search WHERE member_search MATCH :match")
+                text(
+                    "SELECT household_id FROM members WHERE rowid IN "
+                    "(SELECT rowid FROM member_search WHERE member_search MATCH :match)"
+                )
                 .bindparams(match=match)
                 .columns(column("household_id", Uuid()))
             )

@@ -187,7 +187,7 @@ class _Rows:
     households: list[tuple[Any, ...]] = field(default_factory=list)
     members: list[tuple[Any, ...]] = field(default_factory=list)
     identifiers: list[tuple[Any, ...]] = field(default_factory=list)
-    search: list[tuple[int, str, str]] = field(default_factory=list)  # member_search's rows
+    search: list[tuple[int, str]] = field(default_factory=list)  # member_search's rows
 
 
 def _rows_for(
@@ -214,7 +214,6 @@ def _rows_for(
             rows.search.append(
                 (
                     rowid,
-                    household_id.hex,
                     search.search_text(
                         values["given_name"],
                         values["family_name"],
