@@ -11,7 +11,7 @@ Nothing here bypasses the transaction: the rows join the session's open transact
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import islice
+from itertools import islice, repeat
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -115,18 +115,19 @@ def insert_rows(
     placeholders = ", ".join("?" for _n in names)
     sql = f"INSERT INTO {quote(table_name)} ({column_list}) VALUES ({placeholders})"  # noqa: S608
 
-    def prepared(row: Sequence[Any]) -> list[Any]:
-        values = list(row)
+    def prepared(chunk: list[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        """The chunk's rows for the driver, converted a column at a time: one loop per column rather than
+        a loop over the converters for every row (a million values for an import's members)."""
+        by_column: list[Sequence[Any]] = list(zip(*chunk, strict=True))
         for index, proc in converters:
-            if values[index] is not None:
-                values[index] = proc(values[index])
-        values.extend(common_values)
-        return values
+            by_column[index] = [None if value is None else proc(value) for value in by_column[index]]
+        # The shared values repeat without end: the rows' own columns decide how many rows there are.
+        return list(zip(*by_column, *(repeat(value) for value in common_values), strict=False))
 
     cursor = driver_cursor(session)
     inserted = 0
     try:
-        for chunk in batched(map(prepared, rows), CHUNK):
+        for chunk in map(prepared, batched(rows, CHUNK)):
             cursor.executemany(sql, chunk)
             inserted += len(chunk)
             if done is not None:
