@@ -118,3 +118,19 @@ def test_a_large_file_is_streamed(tmp_path: Path) -> None:
     tracemalloc.stop()
     assert count == 200_000
     assert peak < 8_000_000  # an 18 MB file read in under 8 MB
+
+
+def test_fields_the_file_lacks_read_empty_whatever_else_the_row_holds() -> None:
+    from cashdesk.registry.importing.rows import RowParser
+
+    parser = RowParser({"household_ref": 0, "member_ref": 1, "given_name": 2, "family_name": 3})
+    # A fifth cell from a column nobody mapped, and a short row: neither lends a value to another field.
+    full = parser.parse(2, ("H1", "M1", "Mercy", "Phiri", "a note nobody mapped"))
+    short = parser.parse(3, ("H1", "M2", "Tionge"))
+    assert (full.member.given_name, full.member.family_name, full.member.other_names) == (
+        "Mercy",
+        "Phiri",
+        "",
+    )
+    assert (full.member.phone, full.member.sex, full.member.identifiers) == ("", "", [])
+    assert (short.member.given_name, short.member.family_name, short.household_ref) == ("Tionge", "", "H1")

@@ -86,53 +86,67 @@ class RowParser:
     """
 
     def __init__(self, columns: Mapping[str, int]) -> None:
-        self._at = dict(columns)
+        at = dict(columns)
+        # Rows are padded to one cell past the widest column; a field the file does not have reads that
+        # last, empty cell. Every cell is then one index, with no test and no call.
+        self._width = max(at.values(), default=-1) + 2
+        blank = self._width - 1
+        self._padding = ("",) * self._width
+        self._positions = tuple(at.get(name, blank) for name in _MEMBER_FIELDS)
         self._more_ids = [
-            (self._at.get(f"id_type_{k}"), self._at[f"id_number_{k}"])
+            (at.get(f"id_type_{k}", blank), at[f"id_number_{k}"])
             for k in MORE_ID_PAIRS
-            if f"id_number_{k}" in self._at
+            if f"id_number_{k}" in at
         ]
-        self._custom = [(name[7:], index) for name, index in self._at.items() if name.startswith("custom.")]
-        self._household = [(name, self._at.get(name)) for name in HOUSEHOLD_FIELDS]
+        self._custom = [(name[7:], index) for name, index in at.items() if name.startswith("custom.")]
+        self._household = [(name, at.get(name, blank)) for name in HOUSEHOLD_FIELDS]
 
     def parse(self, number: int, values: tuple[str, ...]) -> ParsedRow:
-        at = self._at
-
-        def get(name: str) -> str:
-            index = at.get(name)
-            return values[index] if index is not None and index < len(values) else ""
-
-        def cell(index: int | None) -> str:
-            return values[index] if index is not None and index < len(values) else ""
-
+        # Cut to the mapped columns (a cell of a column nobody mapped must not be read as the blank one).
+        values = (values[: self._width - 1] + self._padding)[: self._width]
+        (
+            birth_at,
+            disability_at,
+            id_number_at,
+            id_type_at,
+            given_at,
+            family_at,
+            other_at,
+            sex_at,
+            relationship_at,
+            recipient_at,
+            phone_at,
+            member_ref_at,
+            household_ref_at,
+        ) = self._positions
         problems: list[Problem] = []
-        dob, year, message, severity = parse_birth(get("date_of_birth"))
+        dob, year, message, severity = parse_birth(values[birth_at])
         if message:
             problems.append(Problem("date_of_birth", message, severity, row=number))
-        disability_text = get("disability")
+        disability_text = values[disability_at]
         disability = _boolean(disability_text)
         if disability is None and disability_text:
             problems.append(Problem("disability", _("Disability must be yes or no."), ERROR, row=number))
         identifiers = []
-        if id_number := get("id_number"):
-            identifiers.append(IdentifierInput(get("id_type") or "national_id", id_number))
+        if id_number := values[id_number_at]:
+            identifiers.append(IdentifierInput(values[id_type_at] or "national_id", id_number))
         for type_index, number_index in self._more_ids:  # further documents must say their type
-            if more := cell(number_index):
-                identifiers.append(IdentifierInput(cell(type_index), more))
+            if more := values[number_index]:
+                identifiers.append(IdentifierInput(values[type_index], more))
         member = MemberInput(
-            given_name=get("given_name"),
-            family_name=get("family_name"),
-            other_names=get("other_names"),
-            sex=get("sex"),
-            relation_to_head=get("relationship"),
+            given_name=values[given_at],
+            family_name=values[family_at],
+            other_names=values[other_at],
+            sex=values[sex_at],
+            relation_to_head=values[relationship_at],
             date_of_birth=dob,
             birth_year=year,
-            recipient_role=get("recipient") or None,
-            phone=get("phone"),
+            recipient_role=values[recipient_at] or None,
+            phone=values[phone_at],
             disability=bool(disability),
             identifiers=identifiers,
-            custom_fields={name: value for name, index in self._custom if (value := cell(index))},
-            source_ref=get("member_ref") or None,
+            custom_fields={name: value for name, index in self._custom if (value := values[index])},
+            source_ref=values[member_ref_at] or None,
             row=number,
         )
         if not member.source_ref:
@@ -144,7 +158,7 @@ class RowParser:
                     row=number,
                 )
             )
-        ref = get("household_ref")
+        ref = values[household_ref_at]
         if not ref:
             problems.append(
                 Problem(
@@ -154,8 +168,26 @@ class RowParser:
                     row=number,
                 )
             )
-        household = {name: cell(index) for name, index in self._household}
+        household = {name: values[index] for name, index in self._household}
         return ParsedRow(number, ref, member, household, problems)
+
+
+# The member's fields in the order RowParser.parse unpacks their positions.
+_MEMBER_FIELDS = (
+    "date_of_birth",
+    "disability",
+    "id_number",
+    "id_type",
+    "given_name",
+    "family_name",
+    "other_names",
+    "sex",
+    "relationship",
+    "recipient",
+    "phone",
+    "member_ref",
+    "household_ref",
+)
 
 
 @dataclass
