@@ -35,7 +35,7 @@ from cashdesk.models import (
 from cashdesk.models.base import Base, utcnow
 from cashdesk.registry import key_index
 from cashdesk.registry.dedup import Match, PersonRecord, match_keys, score_pair
-from cashdesk.registry.dedup.keys import ids_close, is_id_key
+from cashdesk.registry.dedup.keys import ID_KEY, ids_close
 from cashdesk.security.permissions import Actor
 
 # A key shared by more members than this carries no information (and would make the check slow).
@@ -138,14 +138,15 @@ def matches_for(
     """
     keys_of = keys if keys is not None else [match_keys(p) for p in people]
     # One lookup for everybody: for an import that is one pass over the index, not one per person.
+    # Members by their UUID's integer: UUID's own hashing and == are Python code, run here millions of times.
     members_by_key = {
-        key: ids
+        key: [member.int for member in ids]
         for key, ids in key_index.members_by_key(session, set().union(*keys_of) if keys_of else set()).items()
         if len(ids) <= MAX_CANDIDATES_PER_KEY
     }
     # Each stored look-alike is loaded once, however many of the people it resembles.
     wanted = {mid for own in keys_of for key in own for mid in members_by_key.get(key, ())}
-    stored = {r.id: r for r in load_people(session, wanted)}
+    stored = {r.id.int: r for r in load_people(session, [uuid.UUID(int=mid) for mid in wanted])}
     results: list[list[Match]] = []
     for start in range(0, len(people), SCORING_CHUNK):
         progress(start / len(people), _("Looking for people already registered"))
@@ -157,21 +158,23 @@ def matches_for(
 def _scored(
     person: PersonRecord,
     own_keys: set[str],
-    members_by_key: dict[str, list[uuid.UUID]],
-    stored: dict[uuid.UUID, PersonRecord],
+    members_by_key: dict[str, list[int]],
+    stored: dict[int, PersonRecord],
     min_score: float,
 ) -> list[Match]:
-    seen: set[uuid.UUID] = set()
+    own = person.id.int
+    seen: set[int] = set()
     found: list[Match] = []
     for key in own_keys:
-        id_key = is_id_key(key)
+        id_key = key.startswith(ID_KEY)
         for mid in members_by_key.get(key, ()):
-            if mid == person.id or mid in seen or mid not in stored:
+            if mid == own or mid in seen or mid not in stored:
                 continue
-            if id_key and not ids_close(person, stored[mid]):
+            other = stored[mid]
+            if id_key and not ids_close(person, other):
                 continue  # an ID block brings together only documents one mistake apart
             seen.add(mid)
-            match = score_pair(person, stored[mid], at_least=min_score)
+            match = score_pair(person, other, at_least=min_score)
             if match is not None:
                 found.append(match)
     found.sort(key=lambda m: -m.score)
