@@ -31,6 +31,7 @@ MERGE_AFTER = 10_000
 # whole index: for a large import, the pass is cheaper than the lookups (measured, docs/benchmarks.md).
 LOOKUP_COST_IN_PAIRS = 8
 KEYS_PER_MEMBER = 4.5
+AUTOMERGE = 4  # FTS5's own default: small stores (the editor's) keep the index merged as they go
 
 _VOCABULARY = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS temp.member_key_terms USING fts5vocab(main, member_keys, instance)"
@@ -39,6 +40,7 @@ _INSERT = text(
     "INSERT INTO member_keys (rowid, keys) "
     "SELECT m.rowid, j.value FROM json_each(:keys) AS j JOIN members AS m ON m.id = j.key"
 )
+_AUTOMERGE = text("INSERT INTO member_keys (member_keys, rank) VALUES ('automerge', :merge)")
 _INSERT_BY_ROWID = "INSERT INTO member_keys (rowid, keys) VALUES (?, ?)"
 _DELETE = text(
     "DELETE FROM member_keys WHERE rowid IN "
@@ -60,6 +62,12 @@ def store(
     `progress` goes from 0 to 1. Returns the number of members stored.
     """
     stored = 0
+    large = total >= MERGE_AFTER
+    if large:
+        # The index is merged into one segment at the end anyway: merging bits of it as they are written
+        # only does the work twice (15 % of storing an import's keys). A failure rolls the setting back
+        # with everything else.
+        session.execute(_AUTOMERGE, {"merge": 0})
     cursor = bulk.driver_cursor(session)
     try:
         for chunk in bulk.batched(keys_by_member, INSERT_CHUNK):
@@ -72,8 +80,10 @@ def store(
             progress(stored / max(1, total), _("Matching keys of {n:,} people stored").format(n=stored))
     finally:
         cursor.close()
-    if stored >= MERGE_AFTER:
+    if stored >= MERGE_AFTER or large:
         session.execute(text("INSERT INTO member_keys (member_keys) VALUES ('optimize')"))
+    if large:
+        session.execute(_AUTOMERGE, {"merge": AUTOMERGE})
     if stored:
         note_changed(session, "member_keys")
     return stored

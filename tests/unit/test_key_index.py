@@ -81,3 +81,19 @@ def test_keys_of_a_database_from_before_the_index_are_carried_over(officer: Desk
         command.upgrade(alembic_config(conn), "head")
         found = key_index.members_by_key(Session(bind=conn), {"i:<mw123f", "p:+2651"})
     assert found == {"i:<mw123f": [banda], "p:+2651": [banda]}
+
+
+def test_a_large_store_merges_the_index_and_leaves_its_settings_as_they_were(officer: Desk) -> None:
+    def store_many(session: Session, actor: object) -> tuple[int, str, int]:
+        many = key_index.MERGE_AFTER
+        # Rowids past any member's: the index does not look at the members.
+        stored = key_index.store(
+            session, ((10**9 + i, f"p:+2658{i:08d} n:x:{i % 7}") for i in range(many)), total=many
+        )
+        setting = session.execute(text("SELECT v FROM member_keys_config WHERE k = 'automerge'")).scalar_one()
+        found = key_index.members_by_key(session, {"p:+265800000042"})
+        session.rollback()
+        return stored, str(setting), len(found)
+
+    stored, automerge, found = officer.run(store_many)
+    assert (stored, automerge, found) == (key_index.MERGE_AFTER, str(key_index.AUTOMERGE), 1)
