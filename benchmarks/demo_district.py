@@ -19,7 +19,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--households", type=int, default=100_000)
     args = parser.parse_args()
-    data = Path(tempfile.mkdtemp()) / "data"
+    # Removed when the benchmark ends: each run writes several hundred megabytes.
+    scratch = tempfile.TemporaryDirectory(prefix="cashdesk-bench-")
+    data = Path(scratch.name) / "data"
     env = dict(os.environ, CASHDESK_HOME=str(data), CASHDESK_PASSWORD="bench-pass-1", CASHDESK_USER="admin")
     cli = [sys.executable, "-m", "cashdesk"]
     subprocess.run(

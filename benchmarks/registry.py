@@ -93,7 +93,9 @@ def main() -> None:
         help="demo households beside the import (15,000 + 100,000 imported ~ 510,000 members)",
     )
     args = parser.parse_args()
-    data = Path(tempfile.mkdtemp()) / "data"
+    # Removed when the benchmark ends: each run writes several hundred megabytes.
+    scratch = tempfile.TemporaryDirectory(prefix="cashdesk-bench-")
+    data = Path(scratch.name) / "data"
     create_scheme(
         data, name="Bench", country="MW", currency="MWK", admin_username="admin", admin_password=PASSWORD
     )

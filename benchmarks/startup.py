@@ -92,7 +92,9 @@ def main() -> None:
     from cashdesk.scheme.create import create_scheme
     from cashdesk.security.auth import open_desk
 
-    data = Path(tempfile.mkdtemp()) / "data"
+    # Removed when the benchmark ends: each run writes several hundred megabytes.
+    scratch = tempfile.TemporaryDirectory(prefix="cashdesk-bench-")
+    data = Path(scratch.name) / "data"
     create_scheme(
         data, name="Benchmark", country="MW", currency="MWK", admin_username="admin", admin_password=PASSWORD
     )
