@@ -79,14 +79,18 @@ def _resolve_location(value: str, ctx: RegistryContext, by_name: dict[str, list[
 
 def _existing_households(session: Session, groups: list[RowGroup]) -> dict[str, uuid.UUID]:
     """household_ref -> household id, for groups with a member_ref already in the registry."""
-    refs = {row.member.source_ref: g.household_ref for g in groups for row in g.rows if row.member.source_ref}
-    found: dict[str, uuid.UUID] = {}
+    refs = [row.member.source_ref for g in groups for row in g.rows if row.member.source_ref]
     cursor = bulk.driver_cursor(session)  # one statement for the file's 450,000 references, not 500
     try:
-        for source_ref, household_id in cursor.execute(_STORED_REFS, (json.dumps(list(refs)),)):
-            found.setdefault(refs[source_ref], uuid.UUID(household_id))
+        stored = cursor.execute(_STORED_REFS, (json.dumps(refs),)).fetchall()
     finally:
         cursor.close()
+    if not stored:  # a new file: no need to know which household each reference is in
+        return {}
+    household_of = {row.member.source_ref: g.household_ref for g in groups for row in g.rows}
+    found: dict[str, uuid.UUID] = {}
+    for source_ref, household_id in stored:
+        found.setdefault(household_of[source_ref], uuid.UUID(household_id))
     return found
 
 
