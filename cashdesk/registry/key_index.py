@@ -80,9 +80,8 @@ def store(
             progress(stored / max(1, total), _("Matching keys of {n:,} people stored").format(n=stored))
     finally:
         cursor.close()
-    if stored >= MERGE_AFTER or large:
-        session.execute(text("INSERT INTO member_keys (member_keys) VALUES ('optimize')"))
     if large:
+        session.execute(text("INSERT INTO member_keys (member_keys) VALUES ('optimize')"))
         session.execute(_AUTOMERGE, {"merge": AUTOMERGE})
     if stored:
         note_changed(session, "member_keys")

@@ -85,10 +85,8 @@ def search_text(  # noqa: PLR0917 - the parts of one row, in the order index_hou
     )
 
 
-def index_households(session: Session, household_ids: Iterable[uuid.UUID], *, new: bool = False) -> None:
-    """Rewrite the search rows of every member of these households (set-based, any number of ids).
-
-    `new`: the households were created in this transaction, so they have no search rows to remove yet."""
+def index_households(session: Session, household_ids: Iterable[uuid.UUID]) -> None:
+    """Rewrite the search rows of every member of these households (set-based, any number of ids)."""
     national = national_start(session)
     session.execute(text("CREATE TEMP TABLE IF NOT EXISTS _index_households (id CHAR(32) PRIMARY KEY)"))
     session.execute(text("DELETE FROM _index_households"))
@@ -99,11 +97,10 @@ def index_households(session: Session, household_ids: Iterable[uuid.UUID], *, ne
         )
         if cursor.rowcount == 0:
             return
-        if not new:
-            cursor.execute(
-                "DELETE FROM member_search WHERE rowid IN (SELECT rowid FROM members "
-                "WHERE household_id IN (SELECT id FROM _index_households))"
-            )
+        cursor.execute(
+            "DELETE FROM member_search WHERE rowid IN (SELECT rowid FROM members "
+            "WHERE household_id IN (SELECT id FROM _index_households))"
+        )
         found = cursor.execute(_INDEX_FIELDS).fetchall()
         cursor.executemany(
             INSERT_SEARCH_ROW,

@@ -272,24 +272,15 @@ def _work() -> None:
     people: list[PersonRecord] = []
     keys: list[set[str]] = []
     households: dict[int, uuid.UUID] = {}  # a household's members share one UUID object
-    dates: dict[int, date] = {}  # people share birthdays: one date object for each
     while (chunk := pickle.load(source)) is not None:  # noqa: S301 - from our parent
         people_sent = marshal.loads(chunk)  # noqa: S302 - from our parent
         for own, household, given, family, other, sex, born, *rest in people_sent:
             household_id = households.get(household)
             if household_id is None:
                 household_id = households[household] = uuid.UUID(int=household)
-            if born is not None and (birthday := dates.get(born)) is None:
-                birthday = dates[born] = date.fromordinal(born)
+            birthday = None if born is None else date.fromordinal(born)
             person = PersonRecord(
-                uuid.UUID(int=own),
-                household_id,
-                given,
-                family,
-                other,
-                sex,
-                birthday if born else None,
-                *rest,
+                uuid.UUID(int=own), household_id, given, family, other, sex, birthday, *rest
             )
             people.append(person)
             keys.append(match_keys(person))  # while the parent is still giving ids to the next ones
