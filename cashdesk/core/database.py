@@ -35,6 +35,17 @@ KEY_BYTES = 32
 UNMAPPED_TABLE_PREFIXES = ("member_search", "member_keys")
 
 
+def _bind_null(value: None) -> None:
+    return value
+
+
+# The driver binds a str, int or float directly, but looks for an adapter for anything else, None
+# included, raising and catching AttributeError twice on the way (~2 us per value). A bulk import binds
+# millions of NULLs; with an adapter registered for None the driver finds it in one dictionary lookup
+# (4 times faster; docs/benchmarks.md). NULL is still stored as NULL.
+sqlcipher3.dbapi2.register_adapter(type(None), _bind_null)
+
+
 def is_mapped_table(name: str | None) -> bool:
     return not (name or "").startswith(UNMAPPED_TABLE_PREFIXES)
 

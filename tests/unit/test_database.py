@@ -114,3 +114,16 @@ def test_pragmas_protect_money_writes(admin: object) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+
+def test_none_is_stored_as_null_through_the_driver_and_the_orm(tmp_path: Path) -> None:
+    # None is bound through an adapter registered for speed (database._bind_null): it must stay NULL.
+    engine = make_engine(tmp_path / "x.db", os.urandom(32))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (a, b)")
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        driver.cursor().executemany("INSERT INTO t VALUES (?, ?)", [(None, 1), ("x", None)])
+        conn.execute(text("INSERT INTO t VALUES (:a, :b)"), {"a": None, "b": None})
+        kinds = conn.exec_driver_sql("SELECT typeof(a), typeof(b) FROM t ORDER BY rowid").all()
+    assert [tuple(k) for k in kinds] == [("null", "integer"), ("text", "null"), ("null", "null")]
