@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 import threading
 import uuid
 from datetime import date
 
 import pytest
+from rapidfuzz.distance import OSA
 
 from cashdesk.core.errors import Cancelled
 from cashdesk.registry.dedup import PersonRecord, find_duplicates, match_keys, score_pair
+from cashdesk.registry.dedup.keys import WINDOWS_FROM, close_id_pairs
+from cashdesk.registry.dedup.scoring import FLOOR, IDENTICAL_NAMES, _evidence, widest_year_gap
 
 VILLAGE, OTHER_VILLAGE, OTHER_DISTRICT = "/R01/D01/V001/", "/R01/D01/V002/", "/R01/D02/V100/"
 
@@ -145,3 +149,66 @@ def test_the_reason_says_whose_birth_is_only_a_year() -> None:
     )
     assert one is not None and "same year of birth (only the year is known for one)" in one.reasons
     assert both is not None and "same year of birth (only the years are known)" in both.reasons
+
+
+def _random_person(rng: random.Random) -> PersonRecord:
+    year = rng.choice((None, *range(1950, 1990)))
+    known_date = year is not None and rng.random() < 0.8
+    return person(
+        given_name=rng.choice(("Chikondi", "Chikonde", "Grace", "Banda")),
+        family_name=rng.choice(("Banda", "Bandah", "Phiri", "Chikondi")),
+        sex=rng.choice("FM"),
+        date_of_birth=date(year, rng.randint(1, 12), rng.randint(1, 12)) if known_date and year else None,
+        birth_year=year,
+        phone=rng.choice((None, "+265881234567", "+265991234567")),
+        id_numbers=tuple(
+            rng.sample(("12345678", "12345679", "1234578", "12345687", "99999999"), rng.randint(0, 2))
+        ),
+        location_path=rng.choice((VILLAGE, OTHER_VILLAGE, OTHER_DISTRICT)),
+    )
+
+
+@pytest.mark.parametrize("at_least", [50.0, 75.0, 90.0])
+def test_pairs_born_further_apart_than_the_widest_gap_could_never_score_enough(at_least: float) -> None:
+    # widest_year_gap lets the scan skip pairs unscored: it must never skip one that could reach the
+    # threshold, whatever the rest of the evidence (checked against the evidence itself, names at best).
+    rng = random.Random(7)
+    skipped = 0
+    for _ in range(20_000):
+        a, b = _random_person(rng), _random_person(rng)
+        if a.birth_year is None or b.birth_year is None:
+            continue
+        if abs(a.birth_year - b.birth_year) > widest_year_gap(at_least, a.sex == b.sex):
+            skipped += 1
+            assert _evidence(a, b)[0] + IDENTICAL_NAMES < max(FLOOR, at_least), (a, b)
+    assert skipped > 1_000  # the test saw the rule at work
+
+
+@pytest.mark.parametrize("block_size", [8, 300])  # compared all with all, and by windows of years
+def test_an_id_block_gives_every_close_pair_within_the_years_that_could_score(block_size: int) -> None:
+    rng = random.Random(3)
+    people = [p for p in (_random_person(rng) for _ in range(block_size * 2)) if p.id_numbers][:block_size]
+    members = list(range(len(people)))
+
+    def widest(same_sex: bool) -> int:
+        return 3 if same_sex else 1
+
+    def could_score(a: PersonRecord, b: PersonRecord) -> bool:
+        if a.birth_year is None or b.birth_year is None:
+            return True
+        return abs(a.birth_year - b.birth_year) <= widest(a.sex == b.sex)
+
+    expected = {
+        (i, j)
+        for i in members
+        for j in members
+        if i < j
+        and could_score(people[i], people[j])
+        and any(OSA.distance(x, y) <= 1 for x in people[i].id_numbers for y in people[j].id_numbers)
+    }
+    given = list(close_id_pairs(people, members, widest_gap=widest))
+    assert all(i < j for i, j in given)
+    assert set(given) == expected
+    assert len(expected) < len(members) * (len(members) - 1) / 2  # some pairs are left out by the years
+    if block_size > WINDOWS_FROM:
+        assert any(people[i].birth_year is None for pair in expected for i in pair)  # unknown years are in

@@ -11,12 +11,13 @@ import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from functools import partial
 
 from cashdesk.core.i18n import _
 from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
 from cashdesk.registry.dedup.keys import close_id_pairs, is_id_key, match_keys
 from cashdesk.registry.dedup.records import Match, PersonRecord
-from cashdesk.registry.dedup.scoring import score_pair
+from cashdesk.registry.dedup.scoring import score_pair, widest_year_gap
 
 MAX_BLOCK = 200
 # ID blocks are filtered in C before any pair is scored (see keys.close_id_pairs), so they can be larger.
@@ -48,6 +49,7 @@ def find_duplicates(
         for key in match_keys(record) if keys is None else keys[index]:
             blocks[key].append(index)
     compared: set[int] = set()
+    widest_gap = partial(widest_year_gap, min_score)
     count = len(records)
     found: dict[tuple[uuid.UUID, uuid.UUID], Match] = {}
     usable = [
@@ -62,7 +64,9 @@ def find_duplicates(
                 0.3 + 0.7 * done / max(1, len(usable)),
                 _("Comparing ({n:,} pairs found)").format(n=len(found)),
             )
-        pairs = close_id_pairs(records, members) if is_id_key(key) else _all_pairs(members)
+        pairs = (
+            close_id_pairs(records, members, widest_gap=widest_gap) if is_id_key(key) else _all_pairs(members)
+        )
         for i, j in pairs:
             pair = i * count + j  # one int per pair: cheaper to hash and keep than a tuple
             if pair in compared:

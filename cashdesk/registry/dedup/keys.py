@@ -19,7 +19,8 @@ them is compared through their name, date and phone keys.
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator, Sequence
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -42,16 +43,73 @@ def ids_close(a: PersonRecord, b: PersonRecord) -> bool:
     return any(OSA.distance(x, y, score_cutoff=1) <= 1 for x in a.id_numbers for y in b.id_numbers)
 
 
-def close_id_pairs(records: Sequence[PersonRecord], members: Sequence[int]) -> Iterator[tuple[int, int]]:
-    """Pairs (i, j), i < j, of the block's members whose ID numbers are at most one mistake apart."""
+# Below this many numbers a block's numbers are compared all with all: windows cost more than they save.
+WINDOWS_FROM = 32
+
+
+def close_id_pairs(
+    records: Sequence[PersonRecord], members: Sequence[int], *, widest_gap: Callable[[bool], int]
+) -> Iterator[tuple[int, int]]:
+    """Pairs (i, j), i < j, of the block's members whose ID numbers are at most one mistake apart, and
+    whose years of birth are at most `widest_gap(same sex)` apart (scoring.widest_year_gap: pairs born
+    further apart could not score enough) or not known.
+
+    Where documents are numbered in sequence, most numbers of a large block are one digit from a dozen
+    others, mostly of people born years apart: there each number is compared only with the numbers of
+    people born close enough (a window of the block sorted by year), which halves an import's in-file scan.
+    """
     owners = [i for i in members for _number in records[i].id_numbers]
     numbers = [number for i in members for number in records[i].id_numbers]
+    if len(numbers) >= WINDOWS_FROM:
+        yield from _close_pairs_by_year(records, owners, numbers, widest_gap)
+        return
     for own, number in zip(owners, numbers, strict=True):
         for _choice, _distance, k in process.extract(
             number, numbers, scorer=OSA.distance, score_cutoff=1, limit=None
         ):
-            if owners[k] > own:
-                yield own, owners[k]
+            other = owners[k]
+            if other > own and _born_close(records[own], records[other], widest_gap):
+                yield own, other
+
+
+def _born_close(a: PersonRecord, b: PersonRecord, widest_gap: Callable[[bool], int]) -> bool:
+    if a.birth_year is None or b.birth_year is None:
+        return True
+    return abs(a.birth_year - b.birth_year) <= widest_gap(a.sex == b.sex)
+
+
+def _close_pairs_by_year(
+    records: Sequence[PersonRecord], owners: list[int], numbers: list[str], widest_gap: Callable[[bool], int]
+) -> Iterator[tuple[int, int]]:
+    entries: dict[str | None, list[tuple[int, int, str]]] = {}  # by sex; None: no year of birth
+    for own, number in zip(owners, numbers, strict=True):
+        year = records[own].birth_year
+        entries.setdefault(None if year is None else records[own].sex, []).append((year or 0, own, number))
+    groups = {sex: _ByYear(group) for sex, group in entries.items()}
+    for sex, group in groups.items():
+        for year, own, number in zip(group.years, group.owners, group.numbers, strict=True):
+            for other_sex, others in groups.items():
+                if sex is None or other_sex is None:  # a year unknown on either side: everybody
+                    start, end = 0, len(others.years)
+                else:
+                    gap = widest_gap(sex == other_sex)
+                    start, end = bisect_left(others.years, year - gap), bisect_right(others.years, year + gap)
+                for _choice, _distance, k in process.extract(
+                    number, others.numbers[start:end], scorer=OSA.distance, score_cutoff=1, limit=None
+                ):
+                    other = others.owners[start + k]
+                    if other > own:
+                        yield own, other
+
+
+class _ByYear:
+    """Some of a block's ID numbers, with their owners and the owners' years of birth, sorted by year."""
+
+    def __init__(self, entries: list[tuple[int, int, str]]) -> None:
+        entries.sort()
+        self.years = [year for year, _owner, _number in entries]
+        self.owners = [owner for _year, owner, _number in entries]
+        self.numbers = [number for _year, _owner, number in entries]
 
 
 def year_buckets(year: int) -> set[int]:

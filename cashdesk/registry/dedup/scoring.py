@@ -29,6 +29,37 @@ from cashdesk.registry.dedup.normalise import simplify
 from cashdesk.registry.dedup.records import Match, PersonRecord
 
 FLOOR = 50.0
+START = 40.0
+SAME_DATE = 30.0
+SAME_ID = 45.0
+ID_ONE_OFF = 30.0
+SAME_PHONE = 15.0
+SEX_DIFFERS = -40.0
+SAME_VILLAGE = 10.0
+NAME_PIVOT, NAME_WEIGHT = 0.85, 200.0  # names add (similarity - NAME_PIVOT) x NAME_WEIGHT
+IDENTICAL_NAMES = (1.0 - NAME_PIVOT) * NAME_WEIGHT
+# The most that the documents, the phone, the place and the names can add to a pair.
+_MOST_FROM_THE_REST = SAME_ID + SAME_PHONE + SAME_VILLAGE + IDENTICAL_NAMES
+
+
+def _years_apart(gap: int) -> float:
+    """The birth points of two years of birth `gap` >= 2 apart (whatever the dates)."""
+    return -30.0 - 5.0 * (gap - 2)
+
+
+@lru_cache(maxsize=64)
+def widest_year_gap(at_least: float, same_sex: bool) -> int:
+    """The most years of birth apart that two people can be and still score `at_least` (1 at the least).
+
+    Born further apart, a pair's birth points alone (with the sex) rule it out whatever else it shares:
+    a scan need not even bring such pairs together, and score_pair turns them down first.
+    """
+    threshold = max(FLOOR, at_least)
+    sex = 0.0 if same_sex else SEX_DIFFERS
+    gap = 1
+    while START + _years_apart(gap + 1) + sex + _MOST_FROM_THE_REST >= threshold:
+        gap += 1
+    return gap
 
 
 def _similar(a: str, b: str) -> float:
@@ -75,13 +106,13 @@ def _evidence(a: PersonRecord, b: PersonRecord) -> tuple[float, str | None, str 
     """40 plus the points of everything but the names: (score, birth reason, document reason, same phone,
     same village). A scan asks this for millions of pairs, so the rules are written out in one function
     (a call per rule was a third of a scan's time)."""
-    score = 40.0
+    score = START
     birth = document = None
     a_year, b_year = a.birth_year, b.birth_year
     if a_year is not None and b_year is not None:
         a_date, b_date = a.date_of_birth, b.date_of_birth
         if a_date is not None and a_date == b_date:
-            score += 30.0
+            score += SAME_DATE
             birth = "same date of birth"
         elif a_date is not None and b_date is not None and _swapped(a_date) == b_date:
             score += 22.0
@@ -98,7 +129,7 @@ def _evidence(a: PersonRecord, b: PersonRecord) -> tuple[float, str | None, str 
         elif abs(a_year - b_year) == 1:
             score -= 10.0
         else:
-            score -= 30.0 + 5.0 * (abs(a_year - b_year) - 2)
+            score += _years_apart(abs(a_year - b_year))
     a_numbers, b_numbers = a.id_numbers, b.id_numbers
     if a_numbers and b_numbers:
         # OSA counts two neighbouring digits swapped as one mistake, as a clerk copying a card makes it.
@@ -107,21 +138,21 @@ def _evidence(a: PersonRecord, b: PersonRecord) -> tuple[float, str | None, str 
         else:
             best = min(OSA.distance(x, y, score_cutoff=2) for x in a_numbers for y in b_numbers)
         if best == 0:
-            score += 45.0
+            score += SAME_ID
             document = "same ID number"
         elif best == 1:
-            score += 30.0
+            score += ID_ONE_OFF
             document = "ID number one digit off"
         else:
             score -= 25.0
     same_phone = bool(a.phone) and a.phone == b.phone
     if same_phone:
-        score += 15.0
+        score += SAME_PHONE
     if a.sex != b.sex:
-        score -= 40.0
+        score += SEX_DIFFERS
     same_village = a.location_path == b.location_path
     if same_village:
-        score += 10.0
+        score += SAME_VILLAGE
     elif _district(a.location_path) != _district(b.location_path):
         score -= 10.0
     return score, birth, document, same_phone, same_village
@@ -136,14 +167,22 @@ def score_pair(a: PersonRecord, b: PersonRecord, *, at_least: float = FLOOR) -> 
     """
     if a.id.int == b.id.int:  # UUID's own == is Python code, and a scan asks millions of times
         return None
-    score, birth, document, same_phone, same_village = _evidence(a, b)
     threshold = max(FLOOR, at_least)
-    if score + 30.0 < threshold:
+    a_year, b_year = a.birth_year, b.birth_year
+    if (
+        a_year is not None
+        and b_year is not None
+        and not -2 < a_year - b_year < 2
+        and abs(a_year - b_year) > widest_year_gap(threshold, a.sex == b.sex)
+    ):
+        return None  # born too far apart: nothing else is worth comparing
+    score, birth, document, same_phone, same_village = _evidence(a, b)
+    if score + IDENTICAL_NAMES < threshold:
         return None
     names, swapped = name_similarity(a, b)
     if a.household_id == b.household_id and _given_similarity(a, b) < 0.92 and not swapped:
         return None  # twins and siblings live together; a household never holds one person twice by name
-    score = max(0.0, min(100.0, score + (names - 0.85) * 200.0))
+    score = max(0.0, min(100.0, score + (names - NAME_PIVOT) * NAME_WEIGHT))
     if score < threshold:
         return None
     reasons = [reason for reason in (birth, document) if reason]
@@ -151,7 +190,7 @@ def score_pair(a: PersonRecord, b: PersonRecord, *, at_least: float = FLOOR) -> 
         reasons.append("same phone number")
     if same_village:
         reasons.append("same village")
-    if names >= 0.85:
+    if names >= NAME_PIVOT:
         reasons.insert(
             0, "given and family names swapped" if swapped else f"similar name ({names * 100:.0f})"
         )
