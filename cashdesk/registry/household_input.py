@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import jsonschema
 
@@ -27,6 +27,7 @@ OLDEST_AGE = 120
 # Kinds of identity document the editor offers first (any other kind may be typed).
 ID_TYPES = ("national_id", "birth_certificate", "voter_card", "passport", "driving_licence", "other")
 ERROR, WARNING = "error", "warning"
+Choice = TypeVar("Choice", bound=enum.StrEnum)
 
 
 @dataclass(slots=True)
@@ -129,12 +130,13 @@ def normalise_id_number(number: str) -> str:
 
 
 @cache
-def _enum_spellings(allowed: type[enum.Enum]) -> dict[str, str]:
-    """Value by accepted spelling (value or name, lower case): an import checks millions of cells."""
-    return {spelling.lower(): str(m.value) for m in allowed for spelling in (m.value, m.name)}
+def _enum_spellings(allowed: type[Choice]) -> dict[str, Choice]:
+    """Choice by accepted spelling (value or name, lower case): an import reads millions of cells."""
+    return {spelling.lower(): m for m in allowed for spelling in (m.value, m.name)}
 
 
-def _enum_value(value: str, allowed: type[enum.Enum]) -> str | None:
+def enum_choice(value: str, allowed: type[Choice]) -> Choice | None:
+    """The choice a typed value means: its value or its name, in any case ("F", "female"), or None."""
     return _enum_spellings(allowed).get(value.strip().lower())
 
 
@@ -162,14 +164,14 @@ def _check_codes(m: MemberInput, add: Any) -> None:
             add(name, _("A name is required."))
         elif len(value.strip()) > 80:
             add(name, _("At most 80 characters."))
-    if _enum_value(m.sex, Sex) is None:
+    if enum_choice(m.sex, Sex) is None:
         add("sex", _("Sex must be F or M."))
-    if _enum_value(m.relation_to_head, Relationship) is None:
+    if enum_choice(m.relation_to_head, Relationship) is None:
         add(
             "relation_to_head",
             _("Relationship must be one of: head, spouse, child, parent, grandchild, other."),
         )
-    if m.recipient_role and _enum_value(m.recipient_role, RecipientRole) is None:
+    if m.recipient_role and enum_choice(m.recipient_role, RecipientRole) is None:
         add("recipient_role", _("Recipient must be primary, secondary or blank."))
     for j, ident in enumerate(m.identifiers):
         if ident.number.strip() and not ident.id_type.strip():
@@ -213,7 +215,7 @@ def _check_custom(schema: Any, values: dict[str, Any], add: Any) -> None:
 
 def _check_roles(members: list[MemberInput], out: list[Problem]) -> None:
     heads = [
-        i for i, m in enumerate(members) if _enum_value(m.relation_to_head, Relationship) == Relationship.HEAD
+        i for i, m in enumerate(members) if enum_choice(m.relation_to_head, Relationship) == Relationship.HEAD
     ]
     if not heads:
         out.append(Problem("members", _("The household has no head: mark one member as head.")))
@@ -227,7 +229,7 @@ def _check_roles(members: list[MemberInput], out: list[Problem]) -> None:
                 members[i].row,
             )
         )
-    roles = [_enum_value(m.recipient_role or "", RecipientRole) for m in members]
+    roles = [enum_choice(m.recipient_role or "", RecipientRole) for m in members]
     primaries = [i for i, r in enumerate(roles) if r == RecipientRole.PRIMARY]
     if not primaries:
         out.append(
@@ -265,7 +267,7 @@ def _check_payment(
             out.append(
                 Problem("pay_point", _("There is no pay point {code}.").format(code=data.pay_point_code))
             )
-    method = _enum_value(data.payment_method or "cash", PaymentMethod)
+    method = enum_choice(data.payment_method or "cash", PaymentMethod)
     account: str | None = data.payment_account.strip() or None
     if method is None:
         out.append(Problem("payment_method", _("Payment method must be cash, mobile_money or bank.")))

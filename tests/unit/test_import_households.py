@@ -141,6 +141,28 @@ def test_import_writes_good_households_and_reports_bad_rows(
     assert batch.status == ImportStatus.COMPLETED and batch.counts["households_created"] == 2
 
 
+def test_choices_spelled_by_name_or_in_any_case_are_stored_as_their_codes(
+    admin_with_pay_point: Desk, tmp_path: Path
+) -> None:
+    # The rules accept "female" for F and "Head" for head: what they accept must be written, not crash.
+    head = ["HH9", "P9", "Head", "Primary", "Mercy", "Banda", "female", "1975-03-02", "", "", "", "V001"]
+    child = ["HH9", "P10", "CHILD", "", "Tamanda", "Banda", "Male", "2012", "", "", "", "V001"]
+    spelled = [[*head, "CASH", "", "PP1"], [*child, "CASH", "", "PP1"]]
+    desk = admin_with_pay_point
+    report = desk.run(import_households, write_csv(tmp_path / "spelled.csv", spelled))
+    assert [p.message for p in report.problems if p.is_error] == []
+    assert (report.households_created, report.members_created) == (1, 2)
+    stored = desk.run(
+        lambda s, a: s.execute(
+            text(
+                "SELECT m.sex, m.relation_to_head, m.recipient_role, h.payment_method FROM members m "
+                "JOIN households h ON h.id = m.household_id ORDER BY m.source_ref DESC"
+            )
+        ).all()
+    )
+    assert [tuple(row) for row in stored] == [("F", "head", "primary", "cash"), ("M", "child", None, "cash")]
+
+
 def test_importing_the_same_file_twice_creates_nothing_new(
     admin_with_pay_point: Desk, tmp_path: Path
 ) -> None:
