@@ -105,6 +105,14 @@ def editor_context(session: Session, actor: Actor) -> RegistryContext:
     return registry_context(session)
 
 
+def sex_code(typed: str) -> str:
+    """The stored code ("F", "M") of a sex as the rules accept it typed ("female", "f"); what was typed,
+    in upper case, when it is no sex at all (a member still being typed). The duplicate checks compare and
+    key people by this code, so it must be the one their saved rows will have."""
+    choice = enum_choice(typed, Sex)
+    return choice.value if choice is not None else typed.strip().upper()
+
+
 def person_values(
     clean: CleanHousehold, household_id: uuid.UUID, member_ids: list[uuid.UUID]
 ) -> list[tuple[Any, ...]]:
@@ -118,7 +126,7 @@ def person_values(
             m.given_name.strip(),
             m.family_name.strip(),
             m.other_names.strip() or None,
-            m.sex.strip().upper(),
+            sex_code(m.sex),
             m.date_of_birth,
             m.date_of_birth.year if m.date_of_birth else m.birth_year,
             phone,
@@ -198,7 +206,7 @@ def check_member_duplicates(
         given_name=member.given_name.strip(),
         family_name=member.family_name.strip(),
         other_names=member.other_names.strip() or None,
-        sex=member.sex.strip().upper(),
+        sex=sex_code(member.sex),
         date_of_birth=member.date_of_birth,
         birth_year=member.date_of_birth.year if member.date_of_birth else member.birth_year,
         phone=phone,

@@ -108,6 +108,15 @@ def test_likely_duplicate_is_shown_before_saving_and_recorded_when_saved_anyway(
     assert candidate.source == DuplicateSource.CAPTURE and "checked her card" in candidate.note
 
 
+def test_a_sex_typed_as_a_word_is_compared_as_its_code(officer: Desk) -> None:
+    # "female" is accepted and saved as F: the duplicate check must compare her as F too (as "FEMALE"
+    # she would lose 40 points for a different sex, and this copy would go unnoticed).
+    first = officer.run(create_household, _banda())
+    typed = member("Chikondi", "Banda", sex="female", born=date(1980, 5, 17))
+    views = officer.run(check_member_duplicates, typed, location_code="V001")
+    assert views and views[0].household_code == first.code
+
+
 def test_edit_swaps_head_and_removes_a_member(officer: Desk) -> None:
     saved = officer.run(create_household, _banda())
     data = officer.run(get_household, saved.id).input
