@@ -434,6 +434,56 @@ def test_a_failing_worker_is_reported_not_hung(admin_with_pay_point: Desk) -> No
     admin_with_pay_point.run(broken_people)
 
 
+def test_an_answer_that_cannot_be_read_stops_the_worker_instead_of_hanging(
+    admin_with_pay_point: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Seen once under a profiler: the answer stream could not be read while the worker was still writing
+    # its keys; the import then waited for ever for a worker blocked on a pipe nobody read.
+    import pickle
+    import threading
+    import uuid
+
+    from cashdesk.registry.importing import duplicate_check
+
+    def unreadable(stream: object) -> object:
+        raise pickle.UnpicklingError("pickle data was truncated")
+
+    monkeypatch.setattr(duplicate_check.pickle, "load", unreadable)  # the reading side only
+    outcome: list[BaseException] = []
+
+    def check(session: object, actor: object) -> None:
+        with duplicate_check.DuplicateCheck(session, 1, in_process_below=0) as running:  # type: ignore[arg-type]
+            people = [
+                (
+                    uuid.uuid4(),
+                    uuid.uuid4(),
+                    "Mercy",
+                    "Banda",
+                    None,
+                    "F",
+                    None,
+                    1980 + k % 30,
+                    None,
+                    (),
+                    "/R01/",
+                )
+                for k in range(20_000)  # keys enough to fill the pipe: the worker blocks writing them
+            ]
+            running.add(people)
+            running.no_more_people()
+            try:
+                running.keys(threading.Event())
+            except ValidationError as exc:
+                outcome.append(exc)
+            assert running._worker is None  # stopped, not left blocked
+
+    waiting = threading.Thread(target=admin_with_pay_point.run, args=(check,), daemon=True)
+    waiting.start()
+    waiting.join(60)
+    assert not waiting.is_alive(), "the import hung waiting for the worker"
+    assert outcome and "could not be read" in str(outcome[0]) and "truncated" in str(outcome[0])
+
+
 def test_imported_search_rows_are_the_ones_an_edit_would_write(
     admin_with_pay_point: Desk, tmp_path: Path
 ) -> None:

@@ -191,16 +191,30 @@ class DuplicateCheck:
                 answer = self._answers.get(timeout=0.2)
             except queue.Empty:
                 continue
-            if answer is _END:  # the worker stopped before answering: say why
-                self._worker.wait()
-                check_abort(abort)  # Ctrl+C on the command line reaches the worker too: that is a cancel
-                self._threads[-1].join(5)  # the rest of what it wrote to stderr
-                lines = b"".join(self._errors).decode(errors="replace").strip().splitlines()
-                reason = lines[-1] if lines else f"exit code {self._worker.returncode}"
-                self.close()
-                raise ValidationError(_("Looking for duplicates failed: {reason}").format(reason=reason))
+            if answer is _END or isinstance(answer, _Unreadable):
+                self._stopped(answer, abort)
             self._received.append(answer)
         return self._received[number]
+
+    def _stopped(self, answer: object, abort: threading.Event) -> None:
+        """The worker's answers ended before the one awaited: stop it if need be, and say why."""
+        assert self._worker is not None
+        try:
+            # Its answers ended (it is failing; let it finish writing why) or could not be read (it may be
+            # blocked writing an answer nobody reads any more: it would never end by itself).
+            self._worker.wait(timeout=0 if isinstance(answer, _Unreadable) else WAIT_FOR_FAILING_WORKER)
+        except subprocess.TimeoutExpired:
+            self._worker.kill()
+            self._worker.wait()
+        check_abort(abort)  # Ctrl+C on the command line reaches the worker too: that is a cancel
+        self._threads[-1].join(5)  # the rest of what it wrote to stderr
+        lines = b"".join(self._errors).decode(errors="replace").strip().splitlines()
+        if isinstance(answer, _Unreadable):
+            reason = _("its answer could not be read ({error})").format(error=answer.error)
+        else:
+            reason = lines[-1] if lines else f"exit code {self._worker.returncode}"
+        self.close()
+        raise ValidationError(_("Looking for duplicates failed: {reason}").format(reason=reason))
 
     def close(self) -> None:
         if self._worker is not None:
@@ -227,6 +241,14 @@ class DuplicateCheck:
 
 
 _END = object()  # what _receive puts after the worker's last answer
+WAIT_FOR_FAILING_WORKER = 10.0  # seconds for a worker whose answers ended to finish writing why
+
+
+class _Unreadable:
+    """What _receive puts when an answer cannot be read."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = f"{type(error).__name__}: {error}"
 
 
 def _send(stream: IO[bytes] | None, outbox: queue.Queue[Any]) -> None:
@@ -246,8 +268,10 @@ def _receive(stream: IO[bytes] | None, answers: queue.Queue[Any]) -> None:
     try:
         while True:
             answers.put(pickle.load(stream))  # noqa: S301 - our own worker's answers, through a pipe
-    except (EOFError, OSError, ValueError, pickle.UnpicklingError):
+    except EOFError:
         answers.put(_END)
+    except (OSError, ValueError, pickle.UnpicklingError) as exc:  # a closed or damaged stream
+        answers.put(_Unreadable(exc))
 
 
 def _drain(stream: IO[bytes] | None, sink: list[bytes]) -> None:
