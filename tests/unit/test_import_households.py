@@ -147,7 +147,7 @@ def test_choices_spelled_by_name_or_in_any_case_are_stored_as_their_codes(
     # The rules accept "female" for F and "Head" for head: what they accept must be written, not crash.
     head = ["HH9", "P9", "Head", "Primary", "Mercy", "Banda", "female", "1975-03-02", "", "", "", "V001"]
     child = ["HH9", "P10", "CHILD", "", "Tamanda", "Banda", "Male", "2012", "", "", "", "V001"]
-    spelled = [[*head, "CASH", "", "PP1"], [*child, "CASH", "", "PP1"]]
+    spelled = [[*head, "CASH", "", "PP1"], [*child, "cash", "", "pp1"]]  # one household, however written
     desk = admin_with_pay_point
     report = desk.run(import_households, write_csv(tmp_path / "spelled.csv", spelled))
     assert [p.message for p in report.problems if p.is_error] == []
@@ -161,6 +161,18 @@ def test_choices_spelled_by_name_or_in_any_case_are_stored_as_their_codes(
         ).all()
     )
     assert [tuple(row) for row in stored] == [("F", "head", "primary", "cash"), ("M", "child", None, "cash")]
+
+
+def test_a_household_in_two_villages_is_refused_with_the_row_that_disagrees(
+    admin_with_pay_point: Desk, tmp_path: Path
+) -> None:
+    head = ["HH7", "P7", "head", "primary", "Ruth", "Phiri", "F", "1970-01-01", "", "", "", "V001"]
+    child = ["HH7", "P8", "child", "", "Yamikani", "Phiri", "M", "2010", "", "", "", "V002"]
+    source = write_csv(tmp_path / "two.csv", [[*head, "cash", "", "PP1"], [*child, "cash", "", "PP1"]])
+    report = admin_with_pay_point.run(import_households, source)
+    assert report.households_created == 0 and report.households_rejected == 1
+    (problem,) = [p for p in report.problems if p.is_error]
+    assert problem.row == 3 and problem.field == "location" and "V001 on an earlier row" in problem.message
 
 
 def test_importing_the_same_file_twice_creates_nothing_new(

@@ -217,7 +217,7 @@ def group_rows(rows: Iterable[ParsedRow]) -> list[RowGroup]:
         for name, value in household.items():
             if value and not group.household.get(name):
                 group.household[name] = value
-            elif value and value != group.household[name]:
+            elif value and value.casefold() != group.household[name].casefold():  # "CASH" is "cash"
                 row.problems.append(
                     Problem(
                         name,
