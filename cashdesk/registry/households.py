@@ -120,21 +120,29 @@ def person_values(
     and to send to another process for the 450,000 people of a large import)."""
     path = clean.location.path
     return [
-        (
-            mid,
-            household_id,
-            m.given_name.strip(),
-            m.family_name.strip(),
-            m.other_names.strip() or None,
-            sex_code(m.sex),
-            m.date_of_birth,
-            m.date_of_birth.year if m.date_of_birth else m.birth_year,
-            phone,
-            tuple(normalise_id_number(i.number) for i in m.identifiers if i.number.strip()),
-            path,
-        )
+        _person(m, mid, household_id, phone, path)
         for m, mid, phone in zip(clean.data.members, member_ids, clean.member_phones, strict=True)
     ]
+
+
+def _person(
+    m: MemberInput, member_id: uuid.UUID, household_id: uuid.UUID, phone: str | None, location_path: str
+) -> tuple[Any, ...]:
+    """One member as the duplicate checks see it, in PersonRecord's field order: the values its saved row
+    will have (member_values), so that a check before saving and one after compare the same things."""
+    return (
+        member_id,
+        household_id,
+        m.given_name.strip(),
+        m.family_name.strip(),
+        m.other_names.strip() or None,
+        sex_code(m.sex),
+        m.date_of_birth,
+        m.date_of_birth.year if m.date_of_birth else m.birth_year,
+        phone,
+        tuple(number for _type, number in identifier_values(m)),
+        location_path,
+    )
 
 
 def person_records(
@@ -201,17 +209,7 @@ def check_member_duplicates(
         with contextlib.suppress(ValidationError):  # a half-typed number is simply not compared yet
             phone = normalise_phone(member.phone, ctx.country)
     person = PersonRecord(
-        id=member.id or uuid.uuid4(),
-        household_id=household_id or uuid.uuid4(),
-        given_name=member.given_name.strip(),
-        family_name=member.family_name.strip(),
-        other_names=member.other_names.strip() or None,
-        sex=sex_code(member.sex),
-        date_of_birth=member.date_of_birth,
-        birth_year=member.date_of_birth.year if member.date_of_birth else member.birth_year,
-        phone=phone,
-        id_numbers=tuple(normalise_id_number(i.number) for i in member.identifiers if i.number.strip()),
-        location_path=location.path,
+        *_person(member, member.id or uuid.uuid4(), household_id or uuid.uuid4(), phone, location.path)
     )
     matches = duplicates.matches_for(session, [person])[0]
     if household_id is not None:
@@ -273,12 +271,15 @@ def member_values(m: MemberInput, phone: str | None) -> dict[str, Any]:
     }
 
 
-def _identifiers(m: MemberInput) -> list[MemberIdentifier]:
+def identifier_values(m: MemberInput) -> list[tuple[str, str]]:
+    """The member's documents as stored: (kind in lower case, number normalised); blank numbers left out."""
     return [
-        MemberIdentifier(id_type=i.id_type.strip().lower(), number=normalise_id_number(i.number))
-        for i in m.identifiers
-        if i.number.strip()
+        (i.id_type.strip().lower(), normalise_id_number(i.number)) for i in m.identifiers if i.number.strip()
     ]
+
+
+def _identifiers(m: MemberInput) -> list[MemberIdentifier]:
+    return [MemberIdentifier(id_type=id_type, number=number) for id_type, number in identifier_values(m)]
 
 
 def household_values(clean: CleanHousehold) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from cashdesk.core.jobs import Progress, check_abort
 from cashdesk.models import DuplicateSource, Location, LocationLevel
 from cashdesk.models.base import utcnow
 from cashdesk.registry import households, search
-from cashdesk.registry.household_input import CleanHousehold, normalise_id_number
+from cashdesk.registry.household_input import CleanHousehold
 from cashdesk.registry.importing.duplicate_check import DuplicateCheck, PersonValues
 from cashdesk.registry.importing.preparing import Prepared
 from cashdesk.security.permissions import Actor
@@ -205,11 +205,7 @@ def _rows_for(
             rowid = next(rowids)
             values = households.member_values(m, phone)
             rows.members.append((rowid, member_id, household_id, *_member_items(values)))
-            numbers = [
-                (i.id_type.strip().lower(), normalise_id_number(i.number))
-                for i in m.identifiers
-                if i.number.strip()
-            ]
+            numbers = households.identifier_values(m)
             rows.identifiers.extend((next(fresh), member_id, id_type, number) for id_type, number in numbers)
             rows.search.append(
                 (
