@@ -3,15 +3,17 @@
 SQLAlchemy's insert() prepares every value of every row in Python, which for a large import costs more
 than SQLite itself. Here each column's bind processor is still SQLAlchemy's own, so values are stored
 exactly as the ORM stores them, but values shared by every row (the batch, the timestamps, the column
-defaults) are converted once, and the rows go to the driver's executemany in chunks.
+defaults) are converted once and written into the statement, and the rows go to the driver's executemany
+in chunks.
 
 Nothing here bypasses the transaction: the rows join the session's open transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import islice, repeat
+import math
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -82,6 +84,47 @@ def _defaults(table: Table, given: set[str]) -> dict[str, Any]:
     return values
 
 
+class RowConverter:
+    """Turns rows of values (UUIDs, enums, dates, flags, documents) for `columns` of a table into what
+    the driver takes, with SQLAlchemy's own bind processors: values are stored exactly as the ORM stores
+    them. Processors of choices, flags and dates are computed once per distinct value."""
+
+    def __init__(
+        self,
+        session: Session,
+        table_name: str,
+        columns: Sequence[str],
+        *,
+        table: Table | None = None,
+        ready: Collection[str] = (),
+    ) -> None:
+        """`ready`: columns whose values the caller gives as the driver takes them (ids it made as hex)."""
+        self.table = table if table is not None else Base.metadata.tables[table_name]
+        self.columns = tuple(columns)
+        self._converters = [
+            (index, proc)
+            for index, name in enumerate(columns)
+            if name not in ready and (proc := _processor(self.table, name, session))
+        ]
+
+    def row(self, values: Sequence[Any]) -> list[Any]:
+        """One row (for callers that make their rows one at a time and keep them ready to insert)."""
+        out = list(values)
+        for index, proc in self._converters:
+            value = out[index]
+            if value is not None:
+                out[index] = proc(value)
+        return out
+
+    def rows(self, chunk: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        """Many rows, converted a column at a time: one loop per column rather than a loop over the
+        converters for every row."""
+        by_column: list[Sequence[Any]] = list(zip(*chunk, strict=True))
+        for index, proc in self._converters:
+            by_column[index] = [None if value is None else proc(value) for value in by_column[index]]
+        return list(zip(*by_column, strict=True))
+
+
 def insert_rows(
     session: Session,
     table_name: str,
@@ -98,36 +141,45 @@ def insert_rows(
     `table`: the table's description, for a table outside the models (a temporary one).
     `done`: called with the number of rows inserted so far after each chunk (for a progress bar).
     """
-    table = table if table is not None else Base.metadata.tables[table_name]
+    converter = RowConverter(session, table_name, columns, table=table)
+    return insert_converted(
+        session,
+        converter,
+        (row for chunk in batched(rows, CHUNK) for row in converter.rows(chunk)),
+        shared=shared,
+        done=done,
+    )
+
+
+def insert_converted(
+    session: Session,
+    converter: RowConverter,
+    rows: Iterable[Sequence[Any]],
+    *,
+    shared: Mapping[str, Any] | None = None,
+    done: Callable[[int], None] | None = None,
+) -> int:
+    """insert_rows for rows already made by `converter` (its `row` or `rows`)."""
+    table = converter.table
     common = dict(shared or {})
-    common |= _defaults(table, set(columns) | set(common))
-    names = [*columns, *common]
-    common_values = [
-        value if value is None or (proc := _processor(table, name, session)) is None else proc(value)
+    common |= _defaults(table, set(converter.columns) | set(common))
+    common_sql = [
+        _sql_literal(
+            value if value is None or (proc := _processor(table, name, session)) is None else proc(value)
+        )
         for name, value in common.items()
     ]
-    converters = [
-        (index, proc) for index, name in enumerate(columns) if (proc := _processor(table, name, session))
-    ]
     quote = session.get_bind().dialect.identifier_preparer.quote
-    # Table and column names come from our own metadata (never from input), quoted; values are bound.
-    column_list = ", ".join(quote(n) for n in names)
-    placeholders = ", ".join("?" for _n in names)
-    sql = f"INSERT INTO {quote(table_name)} ({column_list}) VALUES ({placeholders})"  # noqa: S608
-
-    def prepared(chunk: list[Sequence[Any]]) -> list[tuple[Any, ...]]:
-        """The chunk's rows for the driver, converted a column at a time: one loop per column rather than
-        a loop over the converters for every row (a million values for an import's members)."""
-        by_column: list[Sequence[Any]] = list(zip(*chunk, strict=True))
-        for index, proc in converters:
-            by_column[index] = [None if value is None else proc(value) for value in by_column[index]]
-        # The shared values repeat without end: the rows' own columns decide how many rows there are.
-        return list(zip(*by_column, *(repeat(value) for value in common_values), strict=False))
-
+    # Table and column names come from our own metadata (never from input), quoted. The rows' values are
+    # bound; the values every row shares (our own ids, timestamps and defaults) are written into the
+    # statement once, rather than bound again for each of half a million rows.
+    column_list = ", ".join(quote(n) for n in (*converter.columns, *common))
+    values = ", ".join(["?"] * len(converter.columns) + common_sql)
+    sql = f"INSERT INTO {quote(table.name)} ({column_list}) VALUES ({values})"  # noqa: S608
     cursor = driver_cursor(session)
     inserted = 0
     try:
-        for chunk in map(prepared, batched(rows, CHUNK)):
+        for chunk in batched(rows, CHUNK):
             cursor.executemany(sql, chunk)
             inserted += len(chunk)
             if done is not None:
@@ -135,6 +187,19 @@ def insert_rows(
     finally:
         cursor.close()
     return inserted
+
+
+def _sql_literal(value: Any) -> str:
+    """A value as the driver would bind it, written as an SQL literal (strings quoted as SQL quotes them)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int):
+        return str(int(value))
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    if isinstance(value, str) and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"cannot write {value!r} into a statement")
 
 
 def driver_cursor(session: Session) -> Any:

@@ -40,6 +40,19 @@ def uuid7s(count: int) -> list[uuid.UUID]:
     An import needs a million ids: one clock reading, one call for all the random bits and no per-id
     argument checking make that several times cheaper than a million uuid7() calls.
     """
+    ids = []
+    for value in uuid7_ints(count):
+        # uuid.UUID(int=...) checks its arguments on every call; these values are valid by construction.
+        made = _new_uuid(uuid.UUID)
+        _set_field(made, "int", value)
+        _set_field(made, "is_safe", uuid.SafeUUID.unknown)
+        ids.append(made)
+    return ids
+
+
+def uuid7_ints(count: int) -> list[int]:
+    """The same ids as their 128-bit integers, for callers that only store them (as `f"{i:032x}"`, what
+    SQLAlchemy stores for a UUID on SQLite) or send them to another process: no UUID object is made."""
     global _last_stamp  # noqa: PLW0603 - the monotonic counter is process-wide by design
     with _lock:
         # A new millisecond starts its counter at 0; within the same one (or if the clock stepped back)
@@ -47,17 +60,10 @@ def uuid7s(count: int) -> list[uuid.UUID]:
         first = max((time.time_ns() // 1_000_000) << 12, _last_stamp + 1)
         _last_stamp = first + count - 1
     randoms = array.array("Q", os.urandom(8 * count)).tolist()
-    ids = []
-    for stamp, random_part in zip(range(first, first + count), randoms, strict=True):
-        # uuid.UUID(int=...) checks its arguments on every call; these values are valid by construction.
-        value = (
-            (stamp >> 12) << 80 | (stamp & 0xFFF) << 64 | _VERSION_AND_VARIANT | random_part & _RANDOM_BITS
-        )
-        made = _new_uuid(uuid.UUID)
-        _set_field(made, "int", value)
-        _set_field(made, "is_safe", uuid.SafeUUID.unknown)
-        ids.append(made)
-    return ids
+    return [
+        (stamp >> 12) << 80 | (stamp & 0xFFF) << 64 | _VERSION_AND_VARIANT | random_part & _RANDOM_BITS
+        for stamp, random_part in zip(range(first, first + count), randoms, strict=True)
+    ]
 
 
 def new_device_code() -> str:

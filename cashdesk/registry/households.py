@@ -105,50 +105,40 @@ def editor_context(session: Session, actor: Actor) -> RegistryContext:
     return registry_context(session)
 
 
-def sex_code(typed: str) -> str:
-    """The stored code ("F", "M") of a sex as the rules accept it typed ("female", "f"); what was typed,
-    in upper case, when it is no sex at all (a member still being typed). The duplicate checks compare and
-    key people by this code, so it must be the one their saved rows will have."""
-    choice = enum_choice(typed, Sex)
-    return choice.value if choice is not None else typed.strip().upper()
-
-
-def person_values(
-    clean: CleanHousehold, household_id: uuid.UUID, member_ids: list[uuid.UUID]
-) -> list[tuple[Any, ...]]:
-    """What the duplicate checks compare, in PersonRecord's field order (plain tuples are cheap to make
-    and to send to another process for the 450,000 people of a large import)."""
-    path = clean.location.path
-    return [
-        _person(m, mid, household_id, phone, path)
-        for m, mid, phone in zip(clean.data.members, member_ids, clean.member_phones, strict=True)
-    ]
-
-
 def _person(
     m: MemberInput, member_id: uuid.UUID, household_id: uuid.UUID, phone: str | None, location_path: str
 ) -> tuple[Any, ...]:
-    """One member as the duplicate checks see it, in PersonRecord's field order: the values its saved row
-    will have (member_values), so that a check before saving and one after compare the same things."""
+    """One member as the duplicate checks see it, in PersonRecord's field order."""
+    numbers = tuple(number for _type, number in identifier_values(m))
+    return (member_id, household_id, *person_fields(member_row(m, phone), numbers, m.sex), location_path)
+
+
+def person_fields(row: tuple[Any, ...], id_numbers: tuple[str, ...], typed_sex: str) -> tuple[Any, ...]:
+    """PersonRecord's fields from given_name to id_numbers, taken from the member's row (member_row), so
+    that a check before saving and one after compare the same things. A sex that is no sex yet (a member
+    still being typed) is compared as typed, in upper case."""
+    given, family, other, sex, born, birth_year, _estimated, _relation, _role, phone, *_rest = row
     return (
-        member_id,
-        household_id,
-        m.given_name.strip(),
-        m.family_name.strip(),
-        m.other_names.strip() or None,
-        sex_code(m.sex),
-        m.date_of_birth,
-        m.date_of_birth.year if m.date_of_birth else m.birth_year,
+        given,
+        family,
+        other,
+        sex.value if sex is not None else typed_sex.strip().upper(),
+        born,
+        birth_year,
         phone,
-        tuple(number for _type, number in identifier_values(m)),
-        location_path,
+        id_numbers,
     )
 
 
 def person_records(
     clean: CleanHousehold, household_id: uuid.UUID, member_ids: list[uuid.UUID]
 ) -> list[PersonRecord]:
-    return [PersonRecord(*values) for values in person_values(clean, household_id, member_ids)]
+    """A household's members as the duplicate checks see them."""
+    path = clean.location.path
+    return [
+        PersonRecord(*_person(m, mid, household_id, phone, path))
+        for m, mid, phone in zip(clean.data.members, member_ids, clean.member_phones, strict=True)
+    ]
 
 
 def _validated(session: Session, actor: Actor, data: HouseholdInput) -> tuple[CleanHousehold, list[Problem]]:
@@ -251,24 +241,31 @@ HOUSEHOLD_VALUE_COLUMNS = (
 
 
 def member_values(m: MemberInput, phone: str | None) -> dict[str, Any]:
-    """Column values of a member, for the ORM here and for bulk inserts in the import."""
-    return {
-        "given_name": m.given_name.strip(),
-        "family_name": m.family_name.strip(),
-        "other_names": m.other_names.strip() or None,
-        "sex": enum_choice(m.sex, Sex),
-        "date_of_birth": m.date_of_birth,
-        "birth_year": m.date_of_birth.year if m.date_of_birth else m.birth_year,
-        "birth_date_estimated": m.date_of_birth is None,
+    """Column values of a member, by name, for the ORM."""
+    return dict(zip(MEMBER_VALUE_COLUMNS, member_row(m, phone), strict=True))
+
+
+def member_row(m: MemberInput, phone: str | None) -> tuple[Any, ...]:
+    """Column values of a member in MEMBER_VALUE_COLUMNS order: the one definition, for the ORM
+    (member_values), the import's bulk rows and the duplicate checks (_person_fields)."""
+    born = m.date_of_birth
+    return (
+        m.given_name.strip(),
+        m.family_name.strip(),
+        m.other_names.strip() or None,
         # The spellings the rules accept ("female", "Head"): a dictionary look-up, 15 times cheaper than
         # calling the Enum, for the million choices of a large import.
-        "relation_to_head": enum_choice(m.relation_to_head, Relationship),
-        "recipient_role": enum_choice(m.recipient_role, RecipientRole) if m.recipient_role else None,
-        "phone": phone,
-        "disability": m.disability,
-        "custom_fields": dict(m.custom_fields),
-        "source_ref": m.source_ref,
-    }
+        enum_choice(m.sex, Sex),
+        born,
+        born.year if born else m.birth_year,
+        born is None,
+        enum_choice(m.relation_to_head, Relationship),
+        enum_choice(m.recipient_role, RecipientRole) if m.recipient_role else None,
+        phone,
+        m.disability,
+        dict(m.custom_fields),
+        m.source_ref,
+    )
 
 
 def identifier_values(m: MemberInput) -> list[tuple[str, str]]:

@@ -4,7 +4,15 @@ import itertools
 import random
 import uuid
 
-from cashdesk.core.ids import CODE_ALPHABET, check_character, format_code, is_valid_code, uuid7, uuid7s
+from cashdesk.core.ids import (
+    CODE_ALPHABET,
+    check_character,
+    format_code,
+    is_valid_code,
+    uuid7,
+    uuid7_ints,
+    uuid7s,
+)
 
 
 def test_uuid7_is_version_7_and_increases_within_a_process() -> None:
@@ -52,3 +60,14 @@ def test_ids_made_in_bulk_are_distinct_and_keep_increasing_with_single_ones() ->
     assert len(set(together)) == len(together)
     assert all(u.version == 7 and u.variant == uuid.RFC_4122 for u in together)
     assert uuid7s(0) == []
+
+
+def test_ids_made_as_integers_are_uuid7s_in_order_with_the_others() -> None:
+    before = uuid7()
+    numbers = uuid7_ints(5_000)
+    after = uuid7()
+    made = [uuid.UUID(int=n) for n in numbers]
+    assert [before, *made, after] == sorted([before, *made, after])
+    assert len(set(numbers)) == len(numbers)
+    assert all(u.version == 7 and u.variant == uuid.RFC_4122 for u in made)
+    assert f"{numbers[0]:032x}" == made[0].hex  # the form the import stores them in

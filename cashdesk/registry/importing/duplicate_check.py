@@ -47,8 +47,40 @@ from cashdesk.registry.dedup import Match, PersonRecord, find_duplicates, match_
 # Below this many people the whole check takes a few seconds at most: not worth a process.
 IN_PROCESS_BELOW = 50_000
 
-# A person as plain values in PersonRecord's field order (see households.person_values).
-PersonValues = tuple[Any, ...]
+# A person as the import sends it to the check (see `packed`): plain values marshal can write.
+PackedPerson = tuple[Any, ...]
+
+
+def packed(member: int, household: int, fields: Sequence[Any], location_path: str) -> PackedPerson:
+    """A person in PersonRecord's field order, with the ids as their integers and the date of birth as its
+    ordinal. `fields`: PersonRecord's fields from given_name to id_numbers (households.person_fields)."""
+    given, family, other, sex, born, *rest = fields
+    return (
+        member,
+        household,
+        given,
+        family,
+        other,
+        sex,
+        born.toordinal() if born else None,
+        *rest,
+        location_path,
+    )
+
+
+def _unpacked(people: Sequence[PackedPerson]) -> list[PersonRecord]:
+    """The people as PersonRecords again; a household's members share one UUID object."""
+    households: dict[int, uuid.UUID] = {}
+    records = []
+    for own, household, given, family, other, sex, born, *rest in people:
+        household_id = households.get(household)
+        if household_id is None:
+            household_id = households[household] = uuid.UUID(int=household)
+        birthday = None if born is None else date.fromordinal(born)
+        records.append(
+            PersonRecord(uuid.UUID(int=own), household_id, given, family, other, sex, birthday, *rest)
+        )
+    return records
 
 
 def check_people(
@@ -97,7 +129,7 @@ class DuplicateCheck:
         in_process_below: int | None = None,
     ) -> None:
         self._session = session
-        self._people: list[PersonValues] = []  # kept here only when the check runs in this process
+        self._people: list[PackedPerson] = []  # kept here only when the check runs in this process
         self._records: list[PersonRecord] | None = None
         self._own_keys: list[set[str]] = []
         self._excluded_pairs = excluded_pairs
@@ -132,11 +164,11 @@ class DuplicateCheck:
     def in_background(self) -> bool:
         return self._worker is not None
 
-    def add(self, people: Sequence[PersonValues]) -> None:
+    def add(self, people: list[PackedPerson]) -> None:
         if self._worker is not None:
             # marshal, not pickle, for the bulk of the messages: several times faster for plain values,
             # and this runs beside the writing, holding Python's lock.
-            self._outbox.put(marshal.dumps([_packed(person) for person in people]))
+            self._outbox.put(marshal.dumps(people))
         else:
             self._people.extend(people)
 
@@ -154,7 +186,7 @@ class DuplicateCheck:
     def _in_process(self) -> tuple[list[PersonRecord], list[set[str]]]:
         """The people and their keys, made once for both result() and keys()."""
         if self._records is None:
-            self._records = [PersonRecord(*values) for values in self._people]
+            self._records = _unpacked(self._people)
             self._own_keys = [match_keys(person) for person in self._records]
         return self._records, self._own_keys
 
@@ -281,12 +313,6 @@ def _drain(stream: IO[bytes] | None, sink: list[bytes]) -> None:
             sink.append(chunk)
 
 
-def _packed(values: PersonValues) -> PersonValues:
-    """A person in values marshal can write: UUIDs as their integers, the date of birth as its ordinal."""
-    own, household, given, family, other, sex, born, *rest = values
-    return (own.int, household.int, given, family, other, sex, born.toordinal() if born else None, *rest)
-
-
 def _work() -> None:
     # This process lives for one check and its objects live until the end: the collector would only
     # walk them again and again (see cashdesk.core.collector).
@@ -295,19 +321,10 @@ def _work() -> None:
     excluded_pairs, min_score, path, key = pickle.load(source)  # noqa: S301 - from our parent
     people: list[PersonRecord] = []
     keys: list[set[str]] = []
-    households: dict[int, uuid.UUID] = {}  # a household's members share one UUID object
     while (chunk := pickle.load(source)) is not None:  # noqa: S301 - from our parent
-        people_sent = marshal.loads(chunk)  # noqa: S302 - from our parent
-        for own, household, given, family, other, sex, born, *rest in people_sent:
-            household_id = households.get(household)
-            if household_id is None:
-                household_id = households[household] = uuid.UUID(int=household)
-            birthday = None if born is None else date.fromordinal(born)
-            person = PersonRecord(
-                uuid.UUID(int=own), household_id, given, family, other, sex, birthday, *rest
-            )
-            people.append(person)
-            keys.append(match_keys(person))  # while the parent is still giving ids to the next ones
+        arrived = _unpacked(marshal.loads(chunk))  # noqa: S302 - from our parent
+        people.extend(arrived)
+        keys.extend(map(match_keys, arrived))  # while the parent is still giving ids to the next ones
     pickle.dump([" ".join(own) for own in keys], answers, protocol=pickle.HIGHEST_PROTOCOL)
     answers.flush()  # the parent stores the keys while the checks go on
     engine = make_engine(Path(path), key, reader=True)

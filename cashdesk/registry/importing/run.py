@@ -26,7 +26,7 @@ from cashdesk.registry.importing.options import REPORT, UPDATE, ImportOptions, I
 from cashdesk.registry.importing.preparing import Prepared, file_hash, prepare, rejected_rows
 from cashdesk.registry.importing.writing import (
     NewHouseholdPlan,
-    NewHouseholds,
+    NewRows,
     insert_new,
     update_existing,
     write_locations,
@@ -136,9 +136,10 @@ def _import(  # noqa: PLR0917 - import_households' arguments, passed on
     return report
 
 
-def _store_keys(session: Session, new: NewHouseholds, keys: list[str], *, progress: Progress) -> None:
-    """The blocking keys of the file's new people (separated by spaces), so that later checks find them."""
-    rowids = range(new.first_rowid, new.first_rowid + len(new.member_ids))
+def _store_keys(session: Session, new: NewRows, keys: list[str], *, progress: Progress) -> None:
+    """The blocking keys of the file's new people (separated by spaces), so that later checks find them.
+    They come in the order the people were given to the check, which is the order of their rowids."""
+    rowids = range(new.first_rowid, new.first_rowid + new.members_written)
     key_index.store(session, zip(rowids, keys, strict=True), total=len(keys), progress=progress)
 
 

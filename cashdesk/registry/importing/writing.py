@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import count
 from operator import itemgetter
 from typing import Any
 
@@ -14,24 +13,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cashdesk.core import bulk
-from cashdesk.core.codes import HOUSEHOLD, reserve_codes
+from cashdesk.core.codes import HOUSEHOLD, CodeIssuer
 from cashdesk.core.database import note_changed
 from cashdesk.core.i18n import _
-from cashdesk.core.ids import uuid7s
+from cashdesk.core.ids import uuid7_ints
 from cashdesk.core.jobs import Progress, check_abort
 from cashdesk.models import DuplicateSource, Location, LocationLevel
 from cashdesk.models.base import utcnow
 from cashdesk.registry import households, search
 from cashdesk.registry.household_input import CleanHousehold
-from cashdesk.registry.importing.duplicate_check import DuplicateCheck, PersonValues
+from cashdesk.registry.importing.duplicate_check import DuplicateCheck, PackedPerson, packed
 from cashdesk.registry.importing.preparing import Prepared
 from cashdesk.security.permissions import Actor
 
 HOUSEHOLD_COLUMNS = households.HOUSEHOLD_VALUE_COLUMNS
 MEMBER_COLUMNS = households.MEMBER_VALUE_COLUMNS
 _household_items = itemgetter(*HOUSEHOLD_COLUMNS)
-_member_items = itemgetter(*MEMBER_COLUMNS)
-WRITE_CHUNK = 5_000  # households per bulk insert
 PEOPLE_PER_MESSAGE = 20_000  # people sent to the duplicate check at a time
 IDS_AT_A_TIME = 10_000
 
@@ -55,48 +52,98 @@ def write_locations(session: Session, prepared: Prepared) -> None:
 
 
 @dataclass
-class NewHouseholds:
-    """The households an import creates, with their ids given before anything is written, so that the
-    duplicate checks can start on their people while the rows are being inserted."""
+class NewRows:
+    """The rows of the households an import creates, ready for the driver. They are made once, as each
+    household passes the file's checks (NewHouseholdPlan), so that its people can go to the duplicate
+    check at once, and written after the checks (insert_new)."""
 
-    refs: list[str]
-    ids: list[tuple[uuid.UUID, list[uuid.UUID]]]  # (household id, member ids) by ref
-    member_ids: list[uuid.UUID]  # all of them, in the order their people were given to the checks
-    first_rowid: int = 0  # the members' rowids follow on from it in that order (given by insert_new)
+    first_rowid: int  # the members' rowids follow on from it, in the order of `members`
+    codes: CodeIssuer
+    refs: list[str] = field(default_factory=list)  # the households' references in the file
+    households: list[list[Any]] = field(default_factory=list)  # id, code, *HOUSEHOLD_COLUMNS
+    members: list[list[Any]] = field(default_factory=list)  # rowid, id, household_id, *MEMBER_COLUMNS
+    identifiers: list[tuple[str, str, str, str]] = field(default_factory=list)  # id, member_id, type, number
+    search: list[tuple[int, str]] = field(default_factory=list)  # member_search's rows
+    members_written: int = 0  # by insert_new, which empties the lists as it writes them
 
 
 class NewHouseholdPlan:
-    """Gives each new household and its members their ids as soon as the household passes the checks of
-    `prepare`, and sends its people to the duplicate check a chunk at a time: the check (in a second
-    process for a large file) starts while the rest of the file is still being checked."""
+    """Gives each new household and its members their ids, code and rowids as soon as the household
+    passes the checks of `prepare`, makes its rows, and sends its people to the duplicate check a chunk at
+    a time: the check (in a second process for a large file) starts while the rest of the file is still
+    being checked.
+
+    The import holds the database's write lock from its first statement (BEGIN IMMEDIATE), so nobody else
+    can take these codes or rowids meanwhile; insert_new makes sure of it before writing."""
 
     def __init__(self, session: Session, excluded_pairs: frozenset[tuple[uuid.UUID, uuid.UUID]]) -> None:
         self._session = session
         self._excluded_pairs = excluded_pairs
         self._check: DuplicateCheck | None = None
-        self._new = NewHouseholds([], [], [])
-        self._people: list[PersonValues] = []  # not yet sent
-        self._ids: list[uuid.UUID] = []  # made in advance; those from _unused on are not given yet
+        self._rows: NewRows | None = None
+        self._people: list[PackedPerson] = []  # not yet sent
+        self._ids: list[int] = []  # made in advance; those from _unused on are not given yet
         self._unused = 0
 
     def start(self, rows: int) -> None:
         """The file has `rows` rows (about one person each): the check starts, in a worker if large."""
-        self._check = DuplicateCheck(self._session, rows, excluded_pairs=self._excluded_pairs)
+        session = self._session
+        self._check = DuplicateCheck(session, rows, excluded_pairs=self._excluded_pairs)
+        self._rows = NewRows(_next_member_rowid(session), CodeIssuer(session, HOUSEHOLD))
+        self._national = search.national_start(session)
+        self._household_row = bulk.RowConverter(
+            session, "households", HOUSEHOLD_ROW, ready=("id", "code")
+        ).row
+        self._member_row = bulk.RowConverter(session, "members", MEMBER_ROW, ready=("id", "household_id")).row
 
     def add(self, ref: str, clean: CleanHousehold) -> None:
-        household_id, *members = self._take_ids(1 + len(clean.data.members))
-        self._new.refs.append(ref)
-        self._new.ids.append((household_id, members))
-        self._new.member_ids.extend(members)
-        self._people.extend(households.person_values(clean, household_id, members))
+        new = self.rows
+        household, *members = self._take_ids(1 + len(clean.data.members))
+        household_id = f"{household:032x}"  # how SQLAlchemy stores a UUID on SQLite (bulk.RowConverter)
+        code = new.codes.next()
+        new.refs.append(ref)
+        new.households.append(
+            self._household_row((household_id, code, *_household_items(households.household_values(clean))))
+        )
+        path = clean.location.path
+        rowid = new.first_rowid + len(new.members)
+        for m, phone, member in zip(clean.data.members, clean.member_phones, members, strict=True):
+            row = households.member_row(m, phone)
+            member_id = f"{member:032x}"
+            new.members.append(self._member_row((rowid, member_id, household_id, *row)))
+            documents = households.identifier_values(m)
+            if documents:
+                new.identifiers.extend(
+                    (f"{document:032x}", member_id, id_type, number)
+                    for document, (id_type, number) in zip(
+                        self._take_ids(len(documents)), documents, strict=True
+                    )
+                )
+            numbers = tuple(number for _type, number in documents)
+            fields = households.person_fields(row, numbers, m.sex)
+            self._people.append(packed(member, household, fields, path))
+            given, family, other = row[:3]
+            text = search.search_text(
+                given,
+                family,
+                other,
+                code,
+                phone,
+                m.source_ref,
+                ref,
+                " ".join(numbers),
+                national=self._national,
+            )
+            new.search.append((rowid, text))
+            rowid += 1
         if len(self._people) >= PEOPLE_PER_MESSAGE:
             self.check.add(self._people)
             self._people = []
 
-    def _take_ids(self, count: int) -> list[uuid.UUID]:
-        """`count` fresh ids; they are made in bulk, thousands at a time (see uuid7s)."""
+    def _take_ids(self, count: int) -> list[int]:
+        """`count` fresh ids as integers; they are made in bulk, thousands at a time (see uuid7_ints)."""
         if self._unused + count > len(self._ids):
-            self._ids, self._unused = uuid7s(max(count, IDS_AT_A_TIME)), 0
+            self._ids, self._unused = uuid7_ints(max(count, IDS_AT_A_TIME)), 0
         taken = self._ids[self._unused : self._unused + count]
         self._unused += count
         return taken
@@ -107,16 +154,37 @@ class NewHouseholdPlan:
             raise RuntimeError("NewHouseholdPlan.start was not called")
         return self._check
 
-    def finish(self) -> NewHouseholds:
+    @property
+    def rows(self) -> NewRows:
+        if self._rows is None:
+            raise RuntimeError("NewHouseholdPlan.start was not called")
+        return self._rows
+
+    def finish(self) -> NewRows:
         """All households are checked: the last people go to the check, which can then finish."""
         self.check.add(self._people)
         self._people = []
         self.check.no_more_people()
-        return self._new
+        return self.rows
 
     def close(self) -> None:
         if self._check is not None:
             self._check.close()
+
+
+HOUSEHOLD_ROW = ("id", "code", *HOUSEHOLD_COLUMNS)
+MEMBER_ROW = ("rowid", "id", "household_id", *MEMBER_COLUMNS)
+IDENTIFIER_ROW = ("id", "member_id", "id_type", "number")
+
+
+def _next_member_rowid(session: Session) -> int:
+    # Members are never deleted for good, so no search row or key is left behind under a rowid above the
+    # last member's.
+    cursor = bulk.driver_cursor(session)
+    try:
+        return int(cursor.execute("SELECT coalesce(max(rowid), 0) + 1 FROM members").fetchone()[0])
+    finally:
+        cursor.close()
 
 
 def insert_new(
@@ -124,106 +192,77 @@ def insert_new(
     actor: Actor,
     prepared: Prepared,
     batch_id: uuid.UUID,
-    new: NewHouseholds,
+    new: NewRows,
     *,
     progress: Progress,
     abort: threading.Event,
 ) -> None:
-    """Bulk-insert the new households, WRITE_CHUNK at a time, each dropped from memory once written.
-
-    Members are given their rowids here (after the registry's last, in the order of `new.member_ids`),
-    so that their search rows are written with them, and their keys later, without looking them up."""
-    refs = new.refs
-    codes = reserve_codes(session, HOUSEHOLD, len(refs))
+    """Write the new households' rows, table by table, each list dropped from memory once written."""
+    if _next_member_rowid(session) != new.first_rowid:
+        raise RuntimeError("members were written during the import's checks: their rowids are taken")
+    new.codes.close()  # refuses if codes were taken meanwhile
+    for ref in new.refs:
+        prepared.clean.pop(ref)  # the rows are made: the checked households are no longer needed
+    prepared.report.households_created = len(new.households)
+    prepared.report.members_created = new.members_written = len(new.members)
     now = utcnow()
     shared = {"import_batch_id": batch_id, "created_at": now, "updated_at": now}
-    national = search.national_start(session)
-    # The import holds the database's write lock since its batch row was written: no other writer can
-    # take these rowids meanwhile. Members are never deleted for good, so no search row or key is left
-    # behind under a rowid above the last member's.
-    new.first_rowid = (
-        bulk.driver_cursor(session).execute("SELECT coalesce(max(rowid), 0) + 1 FROM members").fetchone()[0]
+    writing = _WritingProgress(
+        len(new.households) + len(new.members) + len(new.identifiers) + len(new.search), progress, abort
     )
-    rowids = count(new.first_rowid)
-    members_created = 0
-    for start in range(0, len(refs), WRITE_CHUNK):
-        check_abort(abort)
-        progress(
-            0.62 + 0.18 * start / len(refs),
-            _("Writing household {i:,} of {n:,}").format(i=start + 1, n=len(refs)),
-        )
-        end = start + WRITE_CHUNK
-        chunk = [
-            (code, prepared.clean.pop(ref), ids)
-            for code, ref, ids in zip(codes[start:end], refs[start:end], new.ids[start:end], strict=True)
-        ]
-        rows = _rows_for(chunk, rowids, national)
-        bulk.insert_rows(
-            session,
+    for table, columns, rows, common, what in (
+        (
             "households",
-            ("id", "code", *HOUSEHOLD_COLUMNS),
-            rows.households,
-            shared=shared | {"registered_by_id": actor.user_id},
-        )
-        bulk.insert_rows(
-            session, "members", ("rowid", "id", "household_id", *MEMBER_COLUMNS), rows.members, shared=shared
-        )
-        bulk.insert_rows(
-            session, "member_identifiers", ("id", "member_id", "id_type", "number"), rows.identifiers
-        )
-        cursor = bulk.driver_cursor(session)
-        try:
-            cursor.executemany(search.INSERT_SEARCH_ROW, rows.search)
-        finally:
-            cursor.close()
-        members_created += len(rows.members)
+            HOUSEHOLD_ROW,
+            new.households,
+            shared | {"registered_by_id": actor.user_id},
+            _("households"),
+        ),
+        ("members", MEMBER_ROW, new.members, shared, _("members")),
+        ("member_identifiers", IDENTIFIER_ROW, new.identifiers, {}, _("ID documents")),
+    ):
+        converter = bulk.RowConverter(session, table, columns, ready=columns)  # made by NewHouseholdPlan
+        bulk.insert_converted(session, converter, rows, shared=common, done=writing.of(what))
+        writing.finished(len(rows))
+        rows.clear()
+    cursor = bulk.driver_cursor(session)
+    done = writing.of(_("search rows"))
+    try:
+        for start in range(0, len(new.search), bulk.CHUNK):
+            chunk = new.search[start : start + bulk.CHUNK]
+            cursor.executemany(search.INSERT_SEARCH_ROW, chunk)
+            done(start + len(chunk))
+    finally:
+        cursor.close()
+    new.search.clear()
     note_changed(session, "households", "members", "member_identifiers")
-    prepared.report.households_created = len(refs)
-    prepared.report.members_created = members_created
 
 
-@dataclass
-class _Rows:
-    households: list[tuple[Any, ...]] = field(default_factory=list)
-    members: list[tuple[Any, ...]] = field(default_factory=list)
-    identifiers: list[tuple[Any, ...]] = field(default_factory=list)
-    search: list[tuple[int, str]] = field(default_factory=list)  # member_search's rows
+class _WritingProgress:
+    """The writing's share of the import's progress bar (62 % to 80 %), by rows written of all tables;
+    each report is also a point where a cancel takes effect."""
 
+    def __init__(self, total: int, progress: Progress, abort: threading.Event) -> None:
+        self._total = max(1, total)
+        self._written = 0
+        self._progress = progress
+        self._abort = abort
 
-def _rows_for(
-    chunk: list[tuple[str, CleanHousehold, tuple[uuid.UUID, list[uuid.UUID]]]],
-    rowids: Iterator[int],
-    national: int,
-) -> _Rows:
-    """Household, member, identifier and search rows for bulk insertion."""
-    rows = _Rows()
-    fresh = iter(uuid7s(sum(len(m.identifiers) for _c, clean, _i in chunk for m in clean.data.members)))
-    for code, clean, (household_id, member_ids) in chunk:
-        rows.households.append((household_id, code, *_household_items(households.household_values(clean))))
-        household_ref = clean.data.source_ref
-        for m, phone, member_id in zip(clean.data.members, clean.member_phones, member_ids, strict=True):
-            rowid = next(rowids)
-            values = households.member_values(m, phone)
-            rows.members.append((rowid, member_id, household_id, *_member_items(values)))
-            numbers = households.identifier_values(m)
-            rows.identifiers.extend((next(fresh), member_id, id_type, number) for id_type, number in numbers)
-            rows.search.append(
-                (
-                    rowid,
-                    search.search_text(
-                        values["given_name"],
-                        values["family_name"],
-                        values["other_names"],
-                        code,
-                        phone,
-                        values["source_ref"],
-                        household_ref,
-                        " ".join(number for _type, number in numbers),
-                        national=national,
-                    ),
-                )
+    def of(self, what: str) -> Callable[[int], None]:
+        """The report for the rows of one table: called with the number of them written so far."""
+
+        def done(rows: int) -> None:
+            check_abort(self._abort)
+            written = self._written + rows
+            self._progress(
+                0.62 + 0.18 * written / self._total,
+                _("Writing {what}: {n:,} rows of {total:,}").format(what=what, n=written, total=self._total),
             )
-    return rows
+
+        return done
+
+    def finished(self, rows: int) -> None:
+        self._written += rows
 
 
 def update_existing(
