@@ -30,6 +30,23 @@ def _all_pairs(members: list[int]) -> Iterator[tuple[int, int]]:
             yield (i, j) if i < j else (j, i)
 
 
+class Blocks:
+    """The people of each blocking key, by their index in the records; filled as their keys are known
+    (an import's worker does it while the rest of the people are still arriving)."""
+
+    def __init__(self) -> None:
+        self.members: defaultdict[str, list[int]] = defaultdict(list)
+        self.people = 0
+
+    def add(self, keys: Iterable[Iterable[str]]) -> None:
+        """The keys of the next people, in the order of the records."""
+        members = self.members
+        for index, own in enumerate(keys, start=self.people):
+            for key in own:
+                members[key].append(index)
+            self.people = index + 1
+
+
 def find_duplicates(
     records: Sequence[PersonRecord],
     *,
@@ -38,16 +55,25 @@ def find_duplicates(
     abort: threading.Event | None = None,
     excluded_pairs: frozenset[tuple[uuid.UUID, uuid.UUID]] = frozenset(),
     keys: Sequence[Iterable[str]] | None = None,
+    grouped: Blocks | None = None,
 ) -> list[Match]:
-    """Pairs scoring at least `min_score`, best first. `keys`: each record's match_keys, if known already."""
+    """Pairs scoring at least `min_score`, best first. `keys`: each record's match_keys, if known already;
+    `grouped`: the records already grouped by those keys."""
     abort = abort or never_abort()
-    blocks: defaultdict[str, list[int]] = defaultdict(list)
-    for index, record in enumerate(records):
-        if index % 20_000 == 0:
+    if grouped is None:
+        grouped = Blocks()
+        for start in range(0, len(records), 20_000):
             check_abort(abort)
-            progress(0.3 * index / max(1, len(records)), _("Grouping people ({n:,})").format(n=index))
-        for key in match_keys(record) if keys is None else keys[index]:
-            blocks[key].append(index)
+            progress(0.3 * start / max(1, len(records)), _("Grouping people ({n:,})").format(n=start))
+            chunk = range(start, min(len(records), start + 20_000))
+            grouped.add(
+                map(match_keys, map(records.__getitem__, chunk))
+                if keys is None
+                else map(keys.__getitem__, chunk)
+            )
+    if grouped.people != len(records):
+        raise ValueError("the blocks were made for other records")
+    blocks = grouped.members
     compared: set[int] = set()
     widest_gap = partial(widest_year_gap, min_score)
     count = len(records)

@@ -42,7 +42,7 @@ from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
 from cashdesk.core.jobs import Progress, check_abort, no_progress
 from cashdesk.registry import duplicates
-from cashdesk.registry.dedup import Match, PersonRecord, find_duplicates, match_keys
+from cashdesk.registry.dedup import Blocks, Match, PersonRecord, find_duplicates, match_keys
 
 # Below this many people the whole check takes a few seconds at most: not worth a process.
 IN_PROCESS_BELOW = 50_000
@@ -90,11 +90,13 @@ def check_people(
     excluded_pairs: frozenset[tuple[uuid.UUID, uuid.UUID]],
     min_score: float,
     keys: Sequence[set[str]] | None = None,
+    grouped: Blocks | None = None,
     progress: Progress = no_progress,
 ) -> list[Match]:
     """Pairs with people registered before (as `session` sees the registry), then pairs in the file.
 
-    `keys`: each person's match_keys, when the caller computed them already."""
+    `keys`: each person's match_keys, when the caller computed them already; `grouped`: the people
+    already grouped by them."""
     keys = keys if keys is not None else [match_keys(person) for person in people]
     new_ids = {person.id for person in people}
     earlier = [
@@ -108,6 +110,7 @@ def check_people(
     in_file = find_duplicates(
         people,
         keys=keys,
+        grouped=grouped,
         excluded_pairs=excluded_pairs,
         min_score=min_score,
         progress=lambda f, m: progress(0.5 + 0.5 * f, m),
@@ -321,17 +324,26 @@ def _work() -> None:
     excluded_pairs, min_score, path, key = pickle.load(source)  # noqa: S301 - from our parent
     people: list[PersonRecord] = []
     keys: list[set[str]] = []
+    grouped = Blocks()
+    # Keys and blocks are made as the people arrive, while the parent is still checking the next ones.
     while (chunk := pickle.load(source)) is not None:  # noqa: S301 - from our parent
         arrived = _unpacked(marshal.loads(chunk))  # noqa: S302 - from our parent
         people.extend(arrived)
-        keys.extend(map(match_keys, arrived))  # while the parent is still giving ids to the next ones
+        arrived_keys = list(map(match_keys, arrived))
+        keys.extend(arrived_keys)
+        grouped.add(arrived_keys)
     pickle.dump([" ".join(own) for own in keys], answers, protocol=pickle.HIGHEST_PROTOCOL)
     answers.flush()  # the parent stores the keys while the checks go on
     engine = make_engine(Path(path), key, reader=True)
     try:
         with Session(engine) as session:
             found = check_people(
-                session, people, keys=keys, excluded_pairs=excluded_pairs, min_score=min_score
+                session,
+                people,
+                keys=keys,
+                grouped=grouped,
+                excluded_pairs=excluded_pairs,
+                min_score=min_score,
             )
     finally:
         engine.dispose()
