@@ -105,7 +105,8 @@ class Member(Synced, Base):
     phone: Mapped[str | None] = mapped_column(String(20))  # E.164
     disability: Mapped[bool] = mapped_column(default=False)
     custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    import_batch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    # Not indexed: undoing an import finds its members through its households (migration 0006).
+    import_batch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("import_batches.id"))
 
     household: Mapped[Household] = relationship(back_populates="members")
     identifiers: Mapped[list[MemberIdentifier]] = relationship(

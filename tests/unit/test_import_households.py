@@ -262,10 +262,35 @@ def test_cancel_leaves_nothing(admin_with_pay_point: Desk, tmp_path: Path) -> No
 
 
 def test_undo_removes_the_batch(admin_with_pay_point: Desk, tmp_path: Path) -> None:
+    from datetime import date
+
+    from cashdesk.registry.households import create_household, get_household, update_household
+    from tests.unit.registry_helpers import household, member
+
+    kept = admin_with_pay_point.run(create_household, household(member("Agness", "Kamanga")))
     report = admin_with_pay_point.run(import_households, write_csv(tmp_path / "r.csv", GOOD))
+    # A baby added by hand to an imported household since: undoing the import removes the household, so
+    # the baby too (its members are found through the batch's households).
+    hh1 = admin_with_pay_point.run(
+        lambda s, a: s.execute(select(Household.id).where(Household.source_ref == "HH1")).scalar_one()
+    )
+    data = admin_with_pay_point.run(get_household, hh1).input
+    data.members.append(member("Baby", "Phiri", born=date(2026, 10, 1), relation="child", recipient=None))
+    admin_with_pay_point.run(update_household, data)
+    assert _count(admin_with_pay_point, Member) == 5
+
     assert admin_with_pay_point.run(undo_import, report.batch_id) == 2
-    assert _count(admin_with_pay_point, Household) == 0
+    assert _count(admin_with_pay_point, Household) == 1  # the one registered by hand stays, with its member
+    live = admin_with_pay_point.run(
+        lambda s, a: list(s.execute(select(Member.household_id).where(Member.deleted_at.is_(None))).scalars())
+    )
+    assert live == [kept.id]
     assert admin_with_pay_point.run(list_households, HouseholdQuery(text="mercy")) == []
+    assert admin_with_pay_point.run(list_households, HouseholdQuery(text="baby")) == []
+    keys_left = admin_with_pay_point.run(
+        lambda s, a: s.execute(text("SELECT count(*) FROM member_keys")).scalar_one()
+    )
+    assert keys_left == 1  # only the kept member can still be matched as a duplicate
     with pytest.raises(ValidationError):
         admin_with_pay_point.run(undo_import, report.batch_id)
 

@@ -53,13 +53,16 @@ def undo_import(session: Session, actor: Actor, batch_id: uuid.UUID) -> int:
         .values(deleted_at=now, updated_at=now, dirty=True, version=Household.version + 1)
     )
     assert isinstance(removed, CursorResult)
+    # The members of the batch's households, found through them (members.household_id is indexed), so
+    # also those added to such a household by hand since: the household is gone, so are they. A batch that
+    # updated households already registered is refused above, so no other member came from it.
     session.execute(
         update(Member)
-        .where(Member.import_batch_id == batch_id, Member.deleted_at.is_(None))
+        .where(Member.household_id.in_(created), Member.deleted_at.is_(None))
         .values(deleted_at=now, updated_at=now, dirty=True, version=Member.version + 1)
     )
     key_index.drop(
-        session, list(session.execute(select(Member.id).where(Member.import_batch_id == batch_id)).scalars())
+        session, list(session.execute(select(Member.id).where(Member.household_id.in_(created))).scalars())
     )
     search.index_households(session, list(session.execute(created).scalars()))
     batch.status = ImportStatus.UNDONE
