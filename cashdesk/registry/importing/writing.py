@@ -84,17 +84,19 @@ class NewHouseholdPlan:
         self._people: list[PackedPerson] = []  # not yet sent
         self._ids: list[int] = []  # made in advance; those from _unused on are not given yet
         self._unused = 0
+        self._national = search.national_start(session)
+        # The plan gives ids and codes as text already; every other value goes through SQLAlchemy's own
+        # conversion, so that rows are stored as the ORM stores them.
+        self._household_row = bulk.RowConverter(
+            session, "households", HOUSEHOLD_ROW, ready=("id", "code")
+        ).row
+        self._member_row = bulk.RowConverter(session, "members", MEMBER_ROW, ready=("id", "household_id")).row
 
     def start(self, rows: int) -> None:
         """The file has `rows` rows (about one person each): the check starts, in a worker if large."""
         session = self._session
         self._check = DuplicateCheck(session, rows, excluded_pairs=self._excluded_pairs)
         self._rows = NewRows(_next_member_rowid(session), CodeIssuer(session, HOUSEHOLD))
-        self._national = search.national_start(session)
-        self._household_row = bulk.RowConverter(
-            session, "households", HOUSEHOLD_ROW, ready=("id", "code")
-        ).row
-        self._member_row = bulk.RowConverter(session, "members", MEMBER_ROW, ready=("id", "household_id")).row
 
     def add(self, ref: str, clean: CleanHousehold) -> None:
         new = self.rows
