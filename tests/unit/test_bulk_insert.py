@@ -39,7 +39,8 @@ def test_a_member_inserted_in_bulk_reads_back_like_one_saved_by_the_orm(
             "members",
             ("id", "household_id", *MEMBER_VALUE_COLUMNS),
             [(new_id, saved.id, *(values[c] for c in MEMBER_VALUE_COLUMNS))],
-            shared={"created_at": now, "updated_at": now},
+            # Shared values are written into the statement: a quote in one must stay a quote.
+            shared={"created_at": now, "updated_at": now, "server_version": "v'1"},
         )
 
     assert officer.run(insert) == 1
@@ -50,7 +51,8 @@ def test_a_member_inserted_in_bulk_reads_back_like_one_saved_by_the_orm(
             select(Member).where(Member.household_id == saved.id, Member.id != new_id)
         ).scalar_one()
         raw = session.execute(
-            text("SELECT sex, created_at, dirty, version FROM members WHERE id = :id"), {"id": new_id.hex}
+            text("SELECT sex, created_at, dirty, version, server_version FROM members WHERE id = :id"),
+            {"id": new_id.hex},
         ).one()
         return stored, head, tuple(raw)
 
@@ -66,4 +68,5 @@ def test_a_member_inserted_in_bulk_reads_back_like_one_saved_by_the_orm(
     assert (stored.version, stored.dirty, stored.deleted_at) == (1, True, None)  # model defaults
     # Stored in the same shapes as the ORM's own row: enum values, ISO timestamps.
     assert raw[0] == "F" and isinstance(raw[1], str) and raw[1].startswith(str(now.year))
+    assert raw[4] == "v'1"
     assert head.created_at.tzinfo is not None
