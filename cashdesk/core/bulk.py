@@ -144,27 +144,24 @@ def insert_rows(
     `done`: called with the number of rows inserted so far after each chunk (for a progress bar).
     """
     converter = RowConverter(session, table_name, columns, table=table)
-    return insert_converted(
-        session,
-        converter,
-        (row for chunk in batched(rows, CHUNK) for row in converter.rows(chunk)),
-        shared=shared,
-        done=done,
-    )
+    converted = (row for chunk in batched(rows, CHUNK) for row in converter.rows(chunk))
+    return insert_converted(session, table_name, columns, converted, shared=shared, table=table, done=done)
 
 
 def insert_converted(
     session: Session,
-    converter: RowConverter,
+    table_name: str,
+    columns: Sequence[str],
     rows: Iterable[Sequence[Any]],
     *,
     shared: Mapping[str, Any] | None = None,
+    table: Table | None = None,
     done: Callable[[int], None] | None = None,
 ) -> int:
-    """insert_rows for rows already made by `converter` (its `row` or `rows`)."""
-    table = converter.table
+    """insert_rows for rows already as the driver takes them (made by a RowConverter)."""
+    table = table if table is not None else Base.metadata.tables[table_name]
     common = dict(shared or {})
-    common |= _defaults(table, set(converter.columns) | set(common))
+    common |= _defaults(table, set(columns) | set(common))
     common_sql = [
         _sql_literal(
             value if value is None or (proc := _processor(table, name, session)) is None else proc(value)
@@ -175,20 +172,28 @@ def insert_converted(
     # Table and column names come from our own metadata (never from input), quoted. The rows' values are
     # bound; the values every row shares (our own ids, timestamps and defaults) are written into the
     # statement once, rather than bound again for each of half a million rows.
-    column_list = ", ".join(quote(n) for n in (*converter.columns, *common))
-    values = ", ".join(["?"] * len(converter.columns) + common_sql)
-    sql = f"INSERT INTO {quote(table.name)} ({column_list}) VALUES ({values})"  # noqa: S608
+    column_list = ", ".join(quote(n) for n in (*columns, *common))
+    values = ", ".join(["?"] * len(columns) + common_sql)
+    sql = f"INSERT INTO {quote(table_name)} ({column_list}) VALUES ({values})"  # noqa: S608
+    return executemany_in_chunks(session, sql, rows, done=done)
+
+
+def executemany_in_chunks(
+    session: Session, sql: str, rows: Iterable[Sequence[Any]], *, done: Callable[[int], None] | None = None
+) -> int:
+    """`sql` run through the driver for each of `rows`, CHUNK rows a call; `done` is told the number of
+    rows so far after each call. Returns the number of rows."""
     cursor = driver_cursor(session)
-    inserted = 0
+    executed = 0
     try:
         for chunk in batched(rows, CHUNK):
             cursor.executemany(sql, chunk)
-            inserted += len(chunk)
+            executed += len(chunk)
             if done is not None:
-                done(inserted)
+                done(executed)
     finally:
         cursor.close()
-    return inserted
+    return executed
 
 
 def _sql_literal(value: Any) -> str:

@@ -18,25 +18,17 @@ def reserve_codes(session: Session, kind: str, count: int) -> list[str]:
 
     If the transaction rolls back, the numbers are given back too; no code is ever issued twice.
     """
-    device = session.execute(select(Scheme.device_code)).scalar_one()
-    session.execute(insert(CodeSequence).values(kind=kind, next_value=1).on_conflict_do_nothing())
-    first = (
-        session.execute(
-            update(CodeSequence)
-            .where(CodeSequence.kind == kind)
-            .values(next_value=CodeSequence.next_value + count)
-            .returning(CodeSequence.next_value)
-        ).scalar_one()
-        - count
-    )
-    return [format_code(device, kind, first + i) for i in range(count)]
+    issuer = CodeIssuer(session, kind)
+    codes = [issuer.next() for _ in range(count)]
+    issuer.close()
+    return codes
 
 
 class CodeIssuer:
-    """Codes of one kind given one at a time within the caller's transaction, for a bulk writer that holds
-    the database's write lock from the start (an import gives a code to each household as it passes the
-    file's checks, before it knows how many will). The sequence is read once and moved on once, by
-    `close`, which refuses if anything else took codes of this kind meanwhile."""
+    """Codes of one kind given one at a time within the caller's transaction (which, like every CashDesk
+    write, holds the database's write lock from its start): an import gives a code to each household as it
+    passes the file's checks, before it knows how many will. The sequence is read once and moved on once,
+    by `close`, which refuses if anything else took codes of this kind meanwhile."""
 
     def __init__(self, session: Session, kind: str) -> None:
         self._session = session

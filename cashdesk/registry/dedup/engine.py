@@ -41,10 +41,12 @@ class Blocks:
     def add(self, keys: Iterable[Iterable[str]]) -> None:
         """The keys of the next people, in the order of the records."""
         members = self.members
-        for index, own in enumerate(keys, start=self.people):
+        index = self.people
+        for own in keys:
             for key in own:
                 members[key].append(index)
-            self.people = index + 1
+            index += 1
+        self.people = index
 
 
 def find_duplicates(
@@ -65,12 +67,8 @@ def find_duplicates(
         for start in range(0, len(records), 20_000):
             check_abort(abort)
             progress(0.3 * start / max(1, len(records)), _("Grouping people ({n:,})").format(n=start))
-            chunk = range(start, min(len(records), start + 20_000))
-            grouped.add(
-                map(match_keys, map(records.__getitem__, chunk))
-                if keys is None
-                else map(keys.__getitem__, chunk)
-            )
+            end = start + 20_000
+            grouped.add(map(match_keys, records[start:end]) if keys is None else keys[start:end])
     if grouped.people != len(records):
         raise ValueError("the blocks were made for other records")
     blocks = grouped.members

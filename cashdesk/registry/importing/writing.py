@@ -223,19 +223,12 @@ def insert_new(
         ("members", MEMBER_ROW, new.members, shared, _("members")),
         ("member_identifiers", IDENTIFIER_ROW, new.identifiers, {}, _("ID documents")),
     ):
-        converter = bulk.RowConverter(session, table, columns, ready=columns)  # made by NewHouseholdPlan
-        bulk.insert_converted(session, converter, rows, shared=common, done=writing.of(what))
+        bulk.insert_converted(session, table, columns, rows, shared=common, done=writing.of(what))
         writing.finished(len(rows))
         rows.clear()
-    cursor = bulk.driver_cursor(session)
-    done = writing.of(_("search rows"))
-    try:
-        for start in range(0, len(new.search), bulk.CHUNK):
-            chunk = new.search[start : start + bulk.CHUNK]
-            cursor.executemany(search.INSERT_SEARCH_ROW, chunk)
-            done(start + len(chunk))
-    finally:
-        cursor.close()
+    bulk.executemany_in_chunks(
+        session, search.INSERT_SEARCH_ROW, new.search, done=writing.of(_("search rows"))
+    )
     new.search.clear()
     note_changed(session, "households", "members", "member_identifiers")
 
