@@ -2,8 +2,9 @@
 
 - `store_keys` keeps the blocking keys index (cashdesk.registry.key_index) in step with members, in the
   same transaction.
-- `matches_for` finds look-alikes of people being typed or imported: one lookup of their blocking keys
-  in the index, then scoring of the few hundred members found (fast enough to run while typing).
+- `matches_for` (and `Lookalikes`, which an import's worker asks a chunk at a time) finds look-alikes of
+  people being typed or imported: one lookup of their blocking keys in the index, then scoring of the few
+  hundred members found (fast enough to run while typing).
 - `record_candidates` turns matches into DuplicateCandidate rows for the supervisor's review queue,
   never twice for a pair, never for a pair already decided "not the same".
 """
@@ -130,29 +131,62 @@ def matches_for(
     keys: Sequence[set[str]] | None = None,
     progress: Progress = no_progress,
 ) -> list[list[Match]]:
-    """For each person, the stored members that may be the same person, best first.
+    """For each person, the stored members that may be the same person, best first (see Lookalikes)."""
+    return Lookalikes(session, min_score=min_score).matches(people, keys=keys, progress=progress)
 
-    The people's own stored rows (same id) are never matched with themselves. `keys`: each person's
-    match_keys, when the caller computed them already. `progress` goes from 0 to 1 (an import checks
-    hundreds of thousands of people; the few of the editor need none).
+
+class Lookalikes:
+    """Finds, for people being typed or imported, the stored members that may be the same person.
+
+    The editor asks once about a few people: their keys are looked up in the index. An import's worker
+    asks about the file a chunk at a time, as its people arrive, so that this part of the check is done
+    before the file's last row is read: it reads the whole index once first (`whole_index`). Each stored
+    look-alike is loaded once, however many of the people it resembles. The people's own stored rows
+    (same id) are never matched with themselves.
     """
-    keys_of = keys if keys is not None else [match_keys(p) for p in people]
-    # One lookup for everybody: for an import that is one pass over the index, not one per person.
-    # Members by their UUID's integer: UUID's own hashing and == are Python code, run here millions of times.
-    members_by_key = {
-        key: [member.int for member in ids]
-        for key, ids in key_index.members_by_key(session, set().union(*keys_of) if keys_of else set()).items()
-        if len(ids) <= MAX_CANDIDATES_PER_KEY
-    }
-    # Each stored look-alike is loaded once, however many of the people it resembles.
-    wanted = {mid for own in keys_of for key in own for mid in members_by_key.get(key, ())}
-    stored = {r.id.int: r for r in load_people(session, [uuid.UUID(int=mid) for mid in wanted])}
-    results: list[list[Match]] = []
-    for start in range(0, len(people), SCORING_CHUNK):
-        progress(start / len(people), _("Looking for people already registered"))
-        chunk = range(start, min(len(people), start + SCORING_CHUNK))
-        results.extend(_scored(people[i], keys_of[i], members_by_key, stored, min_score) for i in chunk)
-    return results
+
+    def __init__(self, session: Session, *, min_score: float = 75.0, whole_index: bool = False) -> None:
+        self._session = session
+        self._min_score = min_score
+        self._whole_index = _usable(key_index.members_by_key(session, None)) if whole_index else None
+        self._stored: dict[int, PersonRecord] = {}  # by their UUID's integer, like the index gives them
+        self._asked: set[int] = set()  # loaded, or asked for and gone (deleted since their keys were read)
+
+    def matches(
+        self,
+        people: Sequence[PersonRecord],
+        *,
+        keys: Sequence[set[str]] | None = None,
+        progress: Progress = no_progress,
+    ) -> list[list[Match]]:
+        """For each person, the matches found, best first. `keys`: each person's match_keys, when the
+        caller computed them already. `progress` goes from 0 to 1 (an import checks hundreds of thousands
+        of people; the few of the editor need none)."""
+        keys_of = keys if keys is not None else [match_keys(p) for p in people]
+        members_by_key = self._whole_index
+        if members_by_key is None:
+            # One lookup for everybody: for a large file that is one pass over the index, not one per person.
+            members_by_key = _usable(
+                key_index.members_by_key(self._session, set().union(*keys_of) if keys_of else set())
+            )
+        wanted = {mid for own in keys_of for key in own for mid in members_by_key.get(key, ())} - self._asked
+        if wanted:
+            self._asked |= wanted
+            found = load_people(self._session, [uuid.UUID(int=mid) for mid in wanted])
+            self._stored.update((r.id.int, r) for r in found)
+        results: list[list[Match]] = []
+        for start in range(0, len(people), SCORING_CHUNK):
+            progress(start / len(people), _("Looking for people already registered"))
+            chunk = range(start, min(len(people), start + SCORING_CHUNK))
+            results.extend(
+                _scored(people[i], keys_of[i], members_by_key, self._stored, self._min_score) for i in chunk
+            )
+        return results
+
+
+def _usable(members_by_key: dict[str, list[int]]) -> dict[str, list[int]]:
+    """The keys that say something: one shared by very many members would only make the check slow."""
+    return {key: ids for key, ids in members_by_key.items() if len(ids) <= MAX_CANDIDATES_PER_KEY}
 
 
 def _scored(

@@ -101,14 +101,16 @@ def drop_all(session: Session) -> None:
 
 
 def members_by_key(
-    session: Session, keys: set[str], *, whole_pass: bool | None = None
-) -> dict[str, list[uuid.UUID]]:
-    """The members holding each of these keys (keys nobody holds are left out).
+    session: Session, keys: set[str] | None, *, whole_pass: bool | None = None
+) -> dict[str, list[int]]:
+    """The members holding each of these keys (keys nobody holds are left out), each member by its UUID's
+    integer: the callers compare members millions of times, and UUID's own hashing and == are Python code.
 
-    The keys are looked up one by one, or found in one pass over the whole index, whichever is cheaper
-    (`whole_pass` forces the choice, for tests).
+    `keys` None: every key in the index, read in one pass (an import's worker reads them all before the
+    file's people arrive). Otherwise the keys are looked up one by one, or found in one pass over the
+    whole index, whichever is cheaper (`whole_pass` forces the choice, for tests).
     """
-    if not keys:
+    if keys is not None and not keys:
         return {}
     cursor = bulk.driver_cursor(session)
     try:
@@ -117,8 +119,8 @@ def members_by_key(
         stored_pairs = last_rowid * KEYS_PER_MEMBER
         docs_by_key: dict[str, list[int]] = {}
         if whole_pass is None:
-            whole_pass = len(keys) * LOOKUP_COST_IN_PAIRS >= stored_pairs
-        if not whole_pass:
+            whole_pass = keys is None or len(keys) * LOOKUP_COST_IN_PAIRS >= stored_pairs
+        if keys is not None and not whole_pass:
             # CROSS JOIN keeps SQLite walking the wanted keys and looking each up, not the other way.
             found = cursor.execute(
                 "SELECT v.term, v.doc FROM json_each(?) AS w CROSS JOIN temp.member_key_terms AS v "
@@ -129,16 +131,16 @@ def members_by_key(
                 docs_by_key.setdefault(key, []).append(doc)
         else:
             for key, doc in cursor.execute("SELECT term, doc FROM temp.member_key_terms"):
-                if key in keys:
+                if keys is None or key in keys:
                     docs_by_key.setdefault(key, []).append(doc)
         docs = sorted({doc for found_docs in docs_by_key.values() for doc in found_docs})
-        member_of: dict[int, uuid.UUID] = {}
+        member_of: dict[int, int] = {}
         for chunk in bulk.batched(docs, 100_000):
             rows = cursor.execute(
                 "SELECT m.rowid, m.id FROM json_each(?) AS j JOIN members AS m ON m.rowid = j.value",
                 (json.dumps(chunk),),
             )
-            member_of.update((rowid, uuid.UUID(hex=member_hex)) for rowid, member_hex in rows)
+            member_of.update((rowid, int(member_hex, 16)) for rowid, member_hex in rows)
     finally:
         cursor.close()
     return {

@@ -348,6 +348,25 @@ def test_people_registered_before_the_file_are_found_but_not_the_files_own_rows(
     assert third.duplicate_candidates == 2
 
 
+def test_a_worker_given_the_file_a_household_at_a_time_finds_every_look_alike(
+    admin_with_pay_point: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cashdesk.registry.importing import writing
+
+    admin_with_pay_point.run(import_households, write_csv(tmp_path / "first.csv", GOOD))
+    _checks_in_a_worker(monkeypatch)
+    # Each household reaches the worker on its own, and is compared with the registry as it arrives: the
+    # registered Mercy Phiri, loaded for the first, must be found again for the third, after John Mwale
+    # was loaded for the second.
+    monkeypatch.setattr(writing, "PEOPLE_PER_MESSAGE", 1)
+    john = ["HH11", "P11", "head", "primary", "John", "Mwalle", "M", "1960-04-03", "national_id"]
+    john += ["30000002", "", "V001", "cash", "", "PP1"]
+    second = [TWIN, john, ["HH10", "P10", *TWIN[2:]]]
+    report = admin_with_pay_point.run(import_households, write_csv(tmp_path / "second.csv", second))
+    # Both Mercys with the registered one and with each other; John with the registered John.
+    assert report.duplicate_candidates == 4
+
+
 def test_cancelling_stops_the_worker(
     admin_with_pay_point: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,7 +4,8 @@ The check compares the file's people with the people registered before the impor
 and gives their blocking keys (which the import stores). None of this needs the rows being written, so on
 a two-core laptop it runs in a second process while the import writes on the first (threads would share
 Python's one interpreter lock and gain nothing). The people are sent to the worker as soon as their ids
-are given, a few thousand at a time, and the worker computes their keys as they arrive; it sends the keys
+are given, a few thousand at a time, and the worker computes their keys and compares them with the
+people registered before as they arrive, while the import is still reading the file; it sends the keys
 back first, then the pairs. It opens the database itself as a reader: it sees the registry as last
 committed, which is exactly "the people registered before this file", whatever the import has written
 since in its transaction.
@@ -29,7 +30,7 @@ import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from types import TracebackType
@@ -89,33 +90,31 @@ def check_people(
     *,
     excluded_pairs: frozenset[tuple[uuid.UUID, uuid.UUID]],
     min_score: float,
-    keys: Sequence[set[str]] | None = None,
-    grouped: Blocks | None = None,
+    keys: Sequence[set[str]],
     progress: Progress = no_progress,
 ) -> list[Match]:
-    """Pairs with people registered before (as `session` sees the registry), then pairs in the file.
-
-    `keys`: each person's match_keys, when the caller computed them already; `grouped`: the people
-    already grouped by them."""
-    keys = keys if keys is not None else [match_keys(person) for person in people]
-    new_ids = {person.id for person in people}
-    earlier = [
-        match
-        for matches in duplicates.matches_for(
-            session, people, keys=keys, min_score=min_score, progress=lambda f, m: progress(0.5 * f, m)
-        )
-        for match in matches
-        if not {match.left_id, match.right_id} <= new_ids  # in-file pairs come from the scan below
-    ]
+    """All at once, in this process (a small file): pairs with people registered before (as `session`
+    sees the registry), then pairs in the file. `keys`: each person's match_keys."""
+    registered = duplicates.Lookalikes(session, min_score=min_score).matches(
+        people, keys=keys, progress=lambda f, m: progress(0.5 * f, m)
+    )
     in_file = find_duplicates(
         people,
         keys=keys,
-        grouped=grouped,
         excluded_pairs=excluded_pairs,
         min_score=min_score,
         progress=lambda f, m: progress(0.5 + 0.5 * f, m),
     )
-    return earlier + in_file
+    return _with_registered(registered, people) + in_file
+
+
+def _with_registered(per_person: Iterable[list[Match]], people: Sequence[PersonRecord]) -> list[Match]:
+    """The pairs of the file's people with people registered before. In-file pairs come from the file's
+    own scan (find_duplicates), which also leaves out the pairs decided "not the same"."""
+    new_ids = {person.id for person in people}
+    return [
+        match for matches in per_person for match in matches if not {match.left_id, match.right_id} <= new_ids
+    ]
 
 
 class DuplicateCheck:
@@ -322,32 +321,43 @@ def _work() -> None:
     gc.disable()
     source, answers = sys.stdin.buffer, sys.stdout.buffer
     excluded_pairs, min_score, path, key = pickle.load(source)  # noqa: S301 - from our parent
-    people: list[PersonRecord] = []
-    keys: list[set[str]] = []
-    grouped = Blocks()
-    # Keys and blocks are made as the people arrive, while the parent is still checking the next ones.
-    while (chunk := pickle.load(source)) is not None:  # noqa: S301 - from our parent
-        arrived = _unpacked(marshal.loads(chunk))  # noqa: S302 - from our parent
-        people.extend(arrived)
-        arrived_keys = list(map(match_keys, arrived))
-        keys.extend(arrived_keys)
-        grouped.add(arrived_keys)
-    pickle.dump([" ".join(own) for own in keys], answers, protocol=pickle.HIGHEST_PROTOCOL)
-    answers.flush()  # the parent stores the keys while the checks go on
     engine = make_engine(Path(path), key, reader=True)
     try:
         with Session(engine) as session:
-            found = check_people(
-                session,
-                people,
-                keys=keys,
-                grouped=grouped,
-                excluded_pairs=excluded_pairs,
-                min_score=min_score,
-            )
+            found = _check_as_people_arrive(session, source, answers, excluded_pairs, min_score)
     finally:
         engine.dispose()
     pickle.dump(found, answers, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _check_as_people_arrive(
+    session: Session,
+    source: IO[bytes],
+    answers: IO[bytes],
+    excluded_pairs: frozenset[tuple[uuid.UUID, uuid.UUID]],
+    min_score: float,
+) -> list[Match]:
+    """While the parent is still checking the file, each chunk of people gets its keys, its place in the
+    blocks and its pairs with people registered before; once all have come, the keys go back first (the
+    parent stores them meanwhile) and the file's own pairs are found."""
+    registry = duplicates.Lookalikes(session, min_score=min_score, whole_index=True)
+    people: list[PersonRecord] = []
+    keys: list[set[str]] = []
+    grouped = Blocks()
+    registered: list[list[Match]] = []
+    while (chunk := pickle.load(source)) is not None:  # noqa: S301 - from our parent
+        arrived = _unpacked(marshal.loads(chunk))  # noqa: S302 - from our parent
+        arrived_keys = list(map(match_keys, arrived))
+        people.extend(arrived)
+        keys.extend(arrived_keys)
+        grouped.add(arrived_keys)
+        registered.extend(registry.matches(arrived, keys=arrived_keys))
+    pickle.dump([" ".join(own) for own in keys], answers, protocol=pickle.HIGHEST_PROTOCOL)
+    answers.flush()
+    in_file = find_duplicates(
+        people, keys=keys, grouped=grouped, excluded_pairs=excluded_pairs, min_score=min_score
+    )
+    return _with_registered(registered, people) + in_file
 
 
 if __name__ == "__main__":
