@@ -13,7 +13,7 @@ def normalise_phone(raw: str, country_code: str, *, field: str = "phone") -> str
     Raises ValidationError when the number is not a mobile number of the scheme's country.
     """
     country: Country = COUNTRIES[country_code]
-    digits = "".join(ch for ch in raw if ch.isdigit())
+    digits = "".join(filter(str.isdigit, raw))
     text = raw.strip()
     if text.startswith("+") or text.startswith("00"):
         digits = digits[2:] if text.startswith("00") else digits

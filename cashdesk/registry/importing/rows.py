@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from operator import itemgetter
 
 from cashdesk.core.i18n import _
 from cashdesk.registry.household_input import ERROR, WARNING, IdentifierInput, MemberInput, Problem
@@ -99,7 +100,7 @@ class RowParser:
             if f"id_number_{k}" in at
         ]
         self._custom = [(name[7:], index) for name, index in at.items() if name.startswith("custom.")]
-        self._household = [(name, at.get(name, blank)) for name in HOUSEHOLD_FIELDS]
+        self._household = itemgetter(*(at.get(name, blank) for name in HOUSEHOLD_FIELDS))
 
     def parse(self, number: int, values: tuple[str, ...]) -> ParsedRow:
         # Cut to the mapped columns (a cell of a column nobody mapped must not be read as the blank one).
@@ -145,7 +146,9 @@ class RowParser:
             phone=values[phone_at],
             disability=bool(disability),
             identifiers=identifiers,
-            custom_fields={name: value for name, index in self._custom if (value := values[index])},
+            custom_fields={name: value for name, index in self._custom if (value := values[index])}
+            if self._custom
+            else {},
             source_ref=values[member_ref_at] or None,
             row=number,
         )
@@ -168,7 +171,7 @@ class RowParser:
                     row=number,
                 )
             )
-        household = {name: values[index] for name, index in self._household}
+        household = dict(zip(HOUSEHOLD_FIELDS, self._household(values), strict=True))
         return ParsedRow(number, ref, member, household, problems)
 
 
@@ -207,13 +210,17 @@ def group_rows(rows: Iterable[ParsedRow]) -> list[RowGroup]:
     error on that row (a household cannot be in two villages).
     """
     groups: dict[str, RowGroup] = {}
+    first_values: dict[str, dict[str, str]] = {}  # the household's cells on its first row
     seen_members: dict[str, int] = {}
     for row in rows:
         group = groups.get(row.household_ref)
+        household, row.household = row.household, {}  # the group keeps the household's values
         if group is None:
             group = groups[row.household_ref] = RowGroup(row.household_ref, [], {})
+            first_values[row.household_ref] = household
+        elif household == first_values[row.household_ref]:
+            household = {}  # the usual case: each row repeats the household's cells, nothing to merge
         group.rows.append(row)
-        household, row.household = row.household, {}  # the group keeps the household's values
         for name, value in household.items():
             if value and not group.household.get(name):
                 group.household[name] = value

@@ -17,7 +17,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
@@ -32,8 +32,7 @@ class TableError(ValidationError):
     """The file cannot be read as a table; the message says why and what to do."""
 
 
-@dataclass(frozen=True)
-class TableRow:
+class TableRow(NamedTuple):  # a tuple, not a frozen dataclass: one is made for every row of the file
     number: int  # as the user's spreadsheet program numbers it (the header is row 1 in a plain CSV)
     values: tuple[str, ...]  # stripped, one per header (missing cells are "")
 
@@ -194,22 +193,23 @@ def _iter_csv(
     width = len(info.headers)
     longer = 0
     first_longer = 0
+    header_row, size = info.header_row, max(1, info.size_bytes)
     try:
         for count, (line, record) in enumerate(reader):
-            if line <= info.header_row:
-                continue
             if count % 5000 == 0:
                 check_abort(abort)
-                progress(reader.position() / max(1, info.size_bytes), _("Reading line {n:,}").format(n=line))
-            cells = [cell.strip() for cell in record]  # one pass: this runs for every row of the file
+                progress(reader.position() / size, _("Reading line {n:,}").format(n=line))
+            if line <= header_row:
+                continue
+            cells = list(map(str.strip, record))  # one pass in C: this runs for every row of the file
             if not any(cells):
                 continue
-            if len(cells) > width:
+            if len(cells) != width:  # ragged: cut or pad to the header's width
                 if any(cells[width:]):
                     longer += 1
                     first_longer = first_longer or line
                 del cells[width:]
-            cells.extend([""] * (width - len(cells)))
+                cells.extend([""] * (width - len(cells)))
             yield TableRow(line, tuple(cells))
     finally:
         reader.close()
