@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -106,8 +107,8 @@ def members_by_key(
     """The members holding each of these keys (keys nobody holds are left out), each member by its UUID's
     integer: the callers compare members millions of times, and UUID's own hashing and == are Python code.
 
-    `keys` None: every key in the index, read in one pass (an import's worker reads them all before the
-    file's people arrive). Otherwise the keys are looked up one by one, or found in one pass over the
+    `keys` None: every key in the index, read in one pass (an import's worker may read them all before
+    the file's people arrive). Otherwise the keys are looked up one by one, or found in one pass over the
     whole index, whichever is cheaper (`whole_pass` forces the choice, for tests).
     """
     if keys is not None and not keys:
@@ -115,12 +116,14 @@ def members_by_key(
     cursor = bulk.driver_cursor(session)
     try:
         cursor.execute(_VOCABULARY)
+        if keys is None:
+            return _every_key(cursor)
         (last_rowid,) = cursor.execute("SELECT coalesce(max(rowid), 0) FROM members").fetchone()
         stored_pairs = last_rowid * KEYS_PER_MEMBER
         docs_by_key: dict[str, list[int]] = {}
         if whole_pass is None:
-            whole_pass = keys is None or len(keys) * LOOKUP_COST_IN_PAIRS >= stored_pairs
-        if keys is not None and not whole_pass:
+            whole_pass = len(keys) * LOOKUP_COST_IN_PAIRS >= stored_pairs
+        if not whole_pass:
             # CROSS JOIN keeps SQLite walking the wanted keys and looking each up, not the other way.
             found = cursor.execute(
                 "SELECT v.term, v.doc FROM json_each(?) AS w CROSS JOIN temp.member_key_terms AS v "
@@ -131,7 +134,7 @@ def members_by_key(
                 docs_by_key.setdefault(key, []).append(doc)
         else:
             for key, doc in cursor.execute("SELECT term, doc FROM temp.member_key_terms"):
-                if keys is None or key in keys:
+                if key in keys:
                     docs_by_key.setdefault(key, []).append(doc)
         docs = sorted({doc for found_docs in docs_by_key.values() for doc in found_docs})
         member_of: dict[int, int] = {}
@@ -147,3 +150,16 @@ def members_by_key(
         key: [member_of[doc] for doc in dict.fromkeys(found_docs) if doc in member_of]
         for key, found_docs in docs_by_key.items()
     }
+
+
+def _every_key(cursor: Any) -> dict[str, list[int]]:
+    """members_by_key for every key: each member's id is read once, before the pass over the index."""
+    member_of = {
+        rowid: int(member_hex, 16) for rowid, member_hex in cursor.execute("SELECT rowid, id FROM members")
+    }
+    members: dict[str, list[int]] = {}
+    for key, doc in cursor.execute("SELECT term, doc FROM temp.member_key_terms"):
+        member = member_of.get(doc)
+        if member is not None:
+            members.setdefault(key, []).append(member)
+    return members

@@ -348,16 +348,18 @@ def test_people_registered_before_the_file_are_found_but_not_the_files_own_rows(
     assert third.duplicate_candidates == 2
 
 
+@pytest.mark.parametrize("index_first", [True, False], ids=["as they arrive", "after the last"])
 def test_a_worker_given_the_file_a_household_at_a_time_finds_every_look_alike(
-    admin_with_pay_point: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    admin_with_pay_point: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, index_first: bool
 ) -> None:
-    from cashdesk.registry.importing import writing
+    from cashdesk.registry.importing import duplicate_check, writing
 
     admin_with_pay_point.run(import_households, write_csv(tmp_path / "first.csv", GOOD))
     _checks_in_a_worker(monkeypatch)
-    # Each household reaches the worker on its own, and is compared with the registry as it arrives: the
-    # registered Mercy Phiri, loaded for the first, must be found again for the third, after John Mwale
-    # was loaded for the second.
+    # The registry (3 people) is compared with the file's 3 people as they arrive, or after the last one.
+    monkeypatch.setattr(duplicate_check, "INDEX_FIRST_UP_TO", 1.0 if index_first else 0.5)
+    # Each household reaches the worker on its own. As they arrive: the registered Mercy Phiri, loaded
+    # for the first, must be found again for the third, after John Mwale was loaded for the second.
     monkeypatch.setattr(writing, "PEOPLE_PER_MESSAGE", 1)
     john = ["HH11", "P11", "head", "primary", "John", "Mwalle", "M", "1960-04-03", "national_id"]
     john += ["30000002", "", "V001", "cash", "", "PP1"]

@@ -4,9 +4,10 @@ The check compares the file's people with the people registered before the impor
 and gives their blocking keys (which the import stores). None of this needs the rows being written, so on
 a two-core laptop it runs in a second process while the import writes on the first (threads would share
 Python's one interpreter lock and gain nothing). The people are sent to the worker as soon as their ids
-are given, a few thousand at a time, and the worker computes their keys and compares them with the
-people registered before as they arrive, while the import is still reading the file; it sends the keys
-back first, then the pairs. It opens the database itself as a reader: it sees the registry as last
+are given, a few thousand at a time, and the worker computes their keys as they arrive, while the
+import is still reading the file, and compares them with the people registered before (as they arrive
+too, when the registry is no larger than the file: INDEX_FIRST_UP_TO); it sends the keys back first,
+then the pairs. It opens the database itself as a reader: it sees the registry as last
 committed, which is exactly "the people registered before this file", whatever the import has written
 since in its transaction.
 
@@ -47,6 +48,12 @@ from cashdesk.registry.dedup import Blocks, Match, PersonRecord, find_duplicates
 
 # Below this many people the whole check takes a few seconds at most: not worth a process.
 IN_PROCESS_BELOW = 50_000
+# The worker reads the registry's whole key index before the people arrive, and compares each chunk with
+# the registry as it comes, when the registry has at most this many members per person in the file: the
+# index then costs the worker about what the file's own people do (a registry of 509,225 members: about
+# 5 s and 370 MB). A larger registry is compared once the last chunk is in, with one pass over the index
+# that keeps only the keys the file's people hold.
+INDEX_FIRST_UP_TO = 1.0
 
 # A person as the import sends it to the check (see `packed`): plain values marshal can write.
 PackedPerson = tuple[Any, ...]
@@ -159,8 +166,9 @@ class DuplicateCheck:
             ):
                 self._threads.append(threading.Thread(target=target, args=(stream, box), daemon=True))
                 self._threads[-1].start()
+            index_first = duplicates.registry_size(session) <= INDEX_FIRST_UP_TO * people_expected
             # The database key goes through the pipe to our own child process, never to a file.
-            self._outbox.put((excluded_pairs, min_score, str(path), key))
+            self._outbox.put((excluded_pairs, min_score, str(path), key, index_first))
 
     @property
     def in_background(self) -> bool:
@@ -320,27 +328,31 @@ def _work() -> None:
     # walk them again and again (see cashdesk.core.collector).
     gc.disable()
     source, answers = sys.stdin.buffer, sys.stdout.buffer
-    excluded_pairs, min_score, path, key = pickle.load(source)  # noqa: S301 - from our parent
+    excluded_pairs, min_score, path, key, index_first = pickle.load(source)  # noqa: S301 - from our parent
     engine = make_engine(Path(path), key, reader=True)
     try:
         with Session(engine) as session:
-            found = _check_as_people_arrive(session, source, answers, excluded_pairs, min_score)
+            registry = duplicates.Lookalikes(session, min_score=min_score, whole_index=index_first)
+            found = _check_as_people_arrive(
+                registry, source, answers, excluded_pairs, min_score, index_first=index_first
+            )
     finally:
         engine.dispose()
     pickle.dump(found, answers, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _check_as_people_arrive(
-    session: Session,
+    registry: duplicates.Lookalikes,
     source: IO[bytes],
     answers: IO[bytes],
     excluded_pairs: frozenset[tuple[uuid.UUID, uuid.UUID]],
     min_score: float,
+    *,
+    index_first: bool,
 ) -> list[Match]:
     """While the parent is still checking the file, each chunk of people gets its keys, its place in the
-    blocks and its pairs with people registered before; once all have come, the keys go back first (the
-    parent stores them meanwhile) and the file's own pairs are found."""
-    registry = duplicates.Lookalikes(session, min_score=min_score, whole_index=True)
+    blocks and (`index_first`) its pairs with people registered before; once all have come, the keys go
+    back first (the parent stores them meanwhile), then the rest of the pairs are found."""
     people: list[PersonRecord] = []
     keys: list[set[str]] = []
     grouped = Blocks()
@@ -351,9 +363,12 @@ def _check_as_people_arrive(
         people.extend(arrived)
         keys.extend(arrived_keys)
         grouped.add(arrived_keys)
-        registered.extend(registry.matches(arrived, keys=arrived_keys))
+        if index_first:
+            registered.extend(registry.matches(arrived, keys=arrived_keys))
     pickle.dump([" ".join(own) for own in keys], answers, protocol=pickle.HIGHEST_PROTOCOL)
     answers.flush()
+    if not index_first:
+        registered = registry.matches(people, keys=keys)
     in_file = find_duplicates(
         people, keys=keys, grouped=grouped, excluded_pairs=excluded_pairs, min_score=min_score
     )
