@@ -92,60 +92,24 @@ class RowConverter:
     them. Processors of choices, flags and dates are computed once per distinct value."""
 
     def __init__(
-        self,
-        session: Session,
-        table_name: str,
-        columns: Sequence[str],
-        *,
-        table: Table | None = None,
-        ready: Collection[str] = (),
+        self, session: Session, table_name: str, columns: Sequence[str], *, ready: Collection[str] = ()
     ) -> None:
         """`ready`: columns whose values the caller gives as the driver takes them (ids it made as hex)."""
-        self.table = table if table is not None else Base.metadata.tables[table_name]
-        self.columns = tuple(columns)
+        table = Base.metadata.tables[table_name]
         self._converters = [
             (index, proc)
             for index, name in enumerate(columns)
-            if name not in ready and (proc := _processor(self.table, name, session))
+            if name not in ready and (proc := _processor(table, name, session))
         ]
 
     def row(self, values: Sequence[Any]) -> list[Any]:
-        """One row (for callers that make their rows one at a time and keep them ready to insert)."""
+        """One row, ready to insert (callers make their rows one at a time and keep them until written)."""
         out = list(values)
         for index, proc in self._converters:
             value = out[index]
             if value is not None:
                 out[index] = proc(value)
         return out
-
-    def rows(self, chunk: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
-        """Many rows, converted a column at a time: one loop per column rather than a loop over the
-        converters for every row."""
-        by_column: list[Sequence[Any]] = list(zip(*chunk, strict=True))
-        for index, proc in self._converters:
-            by_column[index] = [None if value is None else proc(value) for value in by_column[index]]
-        return list(zip(*by_column, strict=True))
-
-
-def insert_rows(
-    session: Session,
-    table_name: str,
-    columns: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    *,
-    shared: Mapping[str, Any] | None = None,
-    table: Table | None = None,
-    done: Callable[[int], None] | None = None,
-) -> int:
-    """Insert `rows` (values in the order of `columns`) plus the `shared` values common to all rows.
-
-    Columns given neither way get their model default (evaluated once). Returns the rows inserted.
-    `table`: the table's description, for a table outside the models (a temporary one).
-    `done`: called with the number of rows inserted so far after each chunk (for a progress bar).
-    """
-    converter = RowConverter(session, table_name, columns, table=table)
-    converted = (row for chunk in batched(rows, CHUNK) for row in converter.rows(chunk))
-    return insert_converted(session, table_name, columns, converted, shared=shared, table=table, done=done)
 
 
 def insert_converted(
@@ -155,11 +119,15 @@ def insert_converted(
     rows: Iterable[Sequence[Any]],
     *,
     shared: Mapping[str, Any] | None = None,
-    table: Table | None = None,
     done: Callable[[int], None] | None = None,
 ) -> int:
-    """insert_rows for rows already as the driver takes them (made by a RowConverter)."""
-    table = table if table is not None else Base.metadata.tables[table_name]
+    """Insert `rows` (values in the order of `columns`, as a RowConverter made them) plus the `shared`
+    values common to all rows.
+
+    Columns given neither way get their model default (evaluated once). Returns the rows inserted.
+    `done`: called with the number of rows inserted so far after each chunk (for a progress bar).
+    """
+    table = Base.metadata.tables[table_name]
     common = dict(shared or {})
     common |= _defaults(table, set(columns) | set(common))
     common_sql = [

@@ -34,11 +34,13 @@ def test_a_member_inserted_in_bulk_reads_back_like_one_saved_by_the_orm(
     now = utcnow()
 
     def insert(session: Session, actor: Actor) -> int:
-        return bulk.insert_rows(
+        columns = ("id", "household_id", *MEMBER_VALUE_COLUMNS)
+        converted = bulk.RowConverter(session, "members", columns)
+        return bulk.insert_converted(
             session,
             "members",
-            ("id", "household_id", *MEMBER_VALUE_COLUMNS),
-            [(new_id, saved.id, *(values[c] for c in MEMBER_VALUE_COLUMNS))],
+            columns,
+            [converted.row((new_id, saved.id, *(values[c] for c in MEMBER_VALUE_COLUMNS)))],
             # Shared values are written into the statement: a quote in one must stay a quote.
             shared={"created_at": now, "updated_at": now, "server_version": "v'1"},
         )
