@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import String, column, func, insert, or_, select, text, tuple_
+from sqlalchemy import String, column, func, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from cashdesk.core.database import note_changed
@@ -123,11 +123,6 @@ def load_people(session: Session, member_ids: Iterable[uuid.UUID] | None = None)
     ]
 
 
-def registry_size(session: Session) -> int:
-    """About how many members the registry holds (those deleted since included): instant, unlike a count."""
-    return int(session.execute(text("SELECT coalesce(max(rowid), 0) FROM members")).scalar_one())
-
-
 def matches_for(
     session: Session,
     people: Sequence[PersonRecord],
@@ -153,7 +148,8 @@ class Lookalikes:
     def __init__(self, session: Session, *, min_score: float = 75.0, whole_index: bool = False) -> None:
         self._session = session
         self._min_score = min_score
-        self._whole_index = _usable(key_index.members_by_key(session, None)) if whole_index else None
+        self.whole_index = whole_index
+        self._every_key = _usable(key_index.members_by_key(session, None)) if whole_index else None
         self._stored: dict[int, PersonRecord] = {}  # by their UUID's integer, like the index gives them
         self._asked: set[int] = set()  # loaded, or asked for and gone (deleted since their keys were read)
 
@@ -168,7 +164,7 @@ class Lookalikes:
         caller computed them already. `progress` goes from 0 to 1 (an import checks hundreds of thousands
         of people; the few of the editor need none)."""
         keys_of = keys if keys is not None else [match_keys(p) for p in people]
-        members_by_key = self._whole_index
+        members_by_key = self._every_key
         if members_by_key is None:
             # One lookup for everybody: for a large file that is one pass over the index, not one per person.
             members_by_key = _usable(

@@ -247,7 +247,7 @@ def member_values(m: MemberInput, phone: str | None) -> dict[str, Any]:
 
 def member_row(m: MemberInput, phone: str | None) -> tuple[Any, ...]:
     """Column values of a member in MEMBER_VALUE_COLUMNS order: the one definition, for the ORM
-    (member_values), the import's bulk rows and the duplicate checks (_person_fields)."""
+    (member_values), the import's bulk rows and the duplicate checks (person_fields)."""
     born = m.date_of_birth
     return (
         m.given_name.strip(),

@@ -89,6 +89,13 @@ def store(
     return stored
 
 
+def last_member_rowid(session: Session) -> int:
+    """The highest rowid a member has (0 for none), instantly: about how many members the registry holds.
+    Members are never deleted for good, so no search row or key is left behind under a rowid above it:
+    those above it are free for new members."""
+    return int(session.execute(text("SELECT coalesce(max(rowid), 0) FROM members")).scalar_one())
+
+
 def drop(session: Session, member_ids: Sequence[uuid.UUID]) -> None:
     """Remove these members' keys (before storing new ones, or when the members are gone)."""
     if member_ids:
@@ -118,8 +125,7 @@ def members_by_key(
         cursor.execute(_VOCABULARY)
         if keys is None:
             return _every_key(cursor)
-        (last_rowid,) = cursor.execute("SELECT coalesce(max(rowid), 0) FROM members").fetchone()
-        stored_pairs = last_rowid * KEYS_PER_MEMBER
+        stored_pairs = last_member_rowid(session) * KEYS_PER_MEMBER
         docs_by_key: dict[str, list[int]] = {}
         if whole_pass is None:
             whole_pass = len(keys) * LOOKUP_COST_IN_PAIRS >= stored_pairs

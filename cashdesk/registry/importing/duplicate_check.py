@@ -43,7 +43,7 @@ from cashdesk.core.database import engine_file_and_key, make_engine
 from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
 from cashdesk.core.jobs import Progress, check_abort, no_progress
-from cashdesk.registry import duplicates
+from cashdesk.registry import duplicates, key_index
 from cashdesk.registry.dedup import Blocks, Match, PersonRecord, find_duplicates, match_keys
 
 # Below this many people the whole check takes a few seconds at most: not worth a process.
@@ -166,7 +166,7 @@ class DuplicateCheck:
             ):
                 self._threads.append(threading.Thread(target=target, args=(stream, box), daemon=True))
                 self._threads[-1].start()
-            index_first = duplicates.registry_size(session) <= INDEX_FIRST_UP_TO * people_expected
+            index_first = key_index.last_member_rowid(session) <= INDEX_FIRST_UP_TO * people_expected
             # The database key goes through the pipe to our own child process, never to a file.
             self._outbox.put((excluded_pairs, min_score, str(path), key, index_first))
 
@@ -333,9 +333,7 @@ def _work() -> None:
     try:
         with Session(engine) as session:
             registry = duplicates.Lookalikes(session, min_score=min_score, whole_index=index_first)
-            found = _check_as_people_arrive(
-                registry, source, answers, excluded_pairs, min_score, index_first=index_first
-            )
+            found = _check_as_people_arrive(registry, source, answers, excluded_pairs, min_score)
     finally:
         engine.dispose()
     pickle.dump(found, answers, protocol=pickle.HIGHEST_PROTOCOL)
@@ -347,11 +345,9 @@ def _check_as_people_arrive(
     answers: IO[bytes],
     excluded_pairs: frozenset[tuple[uuid.UUID, uuid.UUID]],
     min_score: float,
-    *,
-    index_first: bool,
 ) -> list[Match]:
     """While the parent is still checking the file, each chunk of people gets its keys, its place in the
-    blocks and (`index_first`) its pairs with people registered before; once all have come, the keys go
+    blocks and (when the registry's whole index was read first) its pairs with people registered before; once all have come, the keys go
     back first (the parent stores them meanwhile), then the rest of the pairs are found."""
     people: list[PersonRecord] = []
     keys: list[set[str]] = []
@@ -363,11 +359,11 @@ def _check_as_people_arrive(
         people.extend(arrived)
         keys.extend(arrived_keys)
         grouped.add(arrived_keys)
-        if index_first:
+        if registry.whole_index:
             registered.extend(registry.matches(arrived, keys=arrived_keys))
     pickle.dump([" ".join(own) for own in keys], answers, protocol=pickle.HIGHEST_PROTOCOL)
     answers.flush()
-    if not index_first:
+    if not registry.whole_index:
         registered = registry.matches(people, keys=keys)
     in_file = find_duplicates(
         people, keys=keys, grouped=grouped, excluded_pairs=excluded_pairs, min_score=min_score

@@ -20,7 +20,7 @@ from cashdesk.core.ids import uuid7_ints
 from cashdesk.core.jobs import Progress, check_abort
 from cashdesk.models import DuplicateSource, Location, LocationLevel
 from cashdesk.models.base import utcnow
-from cashdesk.registry import households, search
+from cashdesk.registry import households, key_index, search
 from cashdesk.registry.household_input import CleanHousehold
 from cashdesk.registry.importing.duplicate_check import DuplicateCheck, PackedPerson, packed
 from cashdesk.registry.importing.preparing import Prepared
@@ -96,7 +96,7 @@ class NewHouseholdPlan:
         """The file has `rows` rows (about one person each): the check starts, in a worker if large."""
         session = self._session
         self._check = DuplicateCheck(session, rows, excluded_pairs=self._excluded_pairs)
-        self._rows = NewRows(_next_member_rowid(session), CodeIssuer(session, HOUSEHOLD))
+        self._rows = NewRows(key_index.last_member_rowid(session) + 1, CodeIssuer(session, HOUSEHOLD))
 
     def add(self, ref: str, clean: CleanHousehold) -> None:
         new = self.rows
@@ -179,16 +179,6 @@ MEMBER_ROW = ("rowid", "id", "household_id", *MEMBER_COLUMNS)
 IDENTIFIER_ROW = ("id", "member_id", "id_type", "number")
 
 
-def _next_member_rowid(session: Session) -> int:
-    # Members are never deleted for good, so no search row or key is left behind under a rowid above the
-    # last member's.
-    cursor = bulk.driver_cursor(session)
-    try:
-        return int(cursor.execute("SELECT coalesce(max(rowid), 0) + 1 FROM members").fetchone()[0])
-    finally:
-        cursor.close()
-
-
 def insert_new(
     session: Session,
     actor: Actor,
@@ -200,7 +190,7 @@ def insert_new(
     abort: threading.Event,
 ) -> None:
     """Write the new households' rows, table by table, each list dropped from memory once written."""
-    if _next_member_rowid(session) != new.first_rowid:
+    if key_index.last_member_rowid(session) + 1 != new.first_rowid:
         raise RuntimeError("members were written during the import's checks: their rowids are taken")
     new.codes.close()  # refuses if codes were taken meanwhile
     for ref in new.refs:
