@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlcipher3
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
@@ -127,3 +128,50 @@ def test_none_is_stored_as_null_through_the_driver_and_the_orm(tmp_path: Path) -
         conn.execute(text("INSERT INTO t VALUES (:a, :b)"), {"a": None, "b": None})
         kinds = conn.exec_driver_sql("SELECT typeof(a), typeof(b) FROM t ORDER BY rowid").all()
     assert [tuple(k) for k in kinds] == [("null", "integer"), ("text", "null"), ("null", "null")]
+
+
+def _pages_readable_with(path: Path, key: bytes, page_hmac: str | None) -> bool:
+    """Whether SQLCipher reads the file with this page HMAC (None: SQLCipher's own default, SHA-512)."""
+    connection = sqlcipher3.dbapi2.connect(str(path))
+    try:
+        connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        if page_hmac:
+            connection.execute(f"PRAGMA cipher_hmac_algorithm = {page_hmac}")
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.dbapi2.DatabaseError:
+        return False
+    finally:
+        connection.close()
+    return True
+
+
+def test_new_databases_check_pages_with_sha256_and_older_ones_still_open(empty_dir: Path) -> None:
+    desk = open_desk(empty_dir, ADMIN, ADMIN_PASSWORD)
+    path, key = database.engine_file_and_key(desk.engine)
+    desk.close()
+    assert _pages_readable_with(path, key, "HMAC_SHA256")
+    assert not _pages_readable_with(path, key, None)
+
+    # A database written before the change, with SQLCipher's default page HMAC (SHA-512).
+    older = path.with_name("older.db")
+    connection = sqlcipher3.dbapi2.connect(str(path))
+    connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    connection.execute("PRAGMA cipher_hmac_algorithm = HMAC_SHA256")
+    connection.execute(f"ATTACH DATABASE '{older}' AS older KEY \"x'{key.hex()}'\"")
+    connection.execute("PRAGMA older.cipher_hmac_algorithm = HMAC_SHA512")
+    connection.execute("SELECT sqlcipher_export('older')")
+    connection.execute("DETACH DATABASE older")
+    connection.close()
+    for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    older.replace(path)
+    assert _pages_readable_with(path, key, None)
+
+    desk = open_desk(empty_dir, ADMIN, ADMIN_PASSWORD)  # found, opened and written as SHA-512
+    desk.run(load_demo_district, households=20, seed=1)
+    desk.close()
+    assert _pages_readable_with(path, key, None)
+    reader = make_engine(path, key, reader=True)  # the import's duplicate-check worker opens it so
+    with reader.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Household)).scalar() == 20
+    reader.dispose()
