@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cache
-from typing import Any, TypeVar
+from functools import cache, lru_cache
+from typing import Any, Protocol, TypeVar
 
 import jsonschema
 
@@ -135,9 +135,18 @@ def _enum_spellings(allowed: type[Choice]) -> dict[str, Choice]:
     return {spelling.lower(): m for m in allowed for spelling in (m.value, m.name)}
 
 
-def enum_choice(value: str, allowed: type[Choice]) -> Choice | None:
-    """The choice a typed value means: its value or its name, in any case ("F", "female"), or None."""
+def _enum_choice(value: str, allowed: type[Choice]) -> Choice | None:
     return _enum_spellings(allowed).get(value.strip().lower())
+
+
+class _ChoiceOf(Protocol):
+    def __call__(self, value: str, allowed: type[Choice]) -> Choice | None: ...
+
+
+# The choice a typed value means: its value or its name, in any case ("F", "female"), or None.
+# Remembered per (text, choices) in C: an import asks seven times per person, for a handful of spellings.
+# Bounded, so that a file full of odd spellings cannot make it grow without end.
+enum_choice: _ChoiceOf = lru_cache(maxsize=4096)(_enum_choice)
 
 
 def _check_birth(m: MemberInput, ctx: RegistryContext, add: Any) -> None:

@@ -113,6 +113,10 @@ def _person(
     return (member_id, household_id, *person_fields(member_row(m, phone), numbers, m.sex), location_path)
 
 
+# A plain "F" or "M" (Enum's .value is a Python-level property, asked for each person of an import).
+_SEX_TEXT = {sex: sex.value for sex in Sex}
+
+
 def person_fields(row: tuple[Any, ...], id_numbers: tuple[str, ...], typed_sex: str) -> tuple[Any, ...]:
     """PersonRecord's fields from given_name to id_numbers, taken from the member's row (member_row), so
     that a check before saving and one after compare the same things. A sex that is no sex yet (a member
@@ -122,7 +126,7 @@ def person_fields(row: tuple[Any, ...], id_numbers: tuple[str, ...], typed_sex: 
         given,
         family,
         other,
-        sex.value if sex is not None else typed_sex.strip().upper(),
+        _SEX_TEXT[sex] if sex is not None else typed_sex.strip().upper(),
         born,
         birth_year,
         phone,

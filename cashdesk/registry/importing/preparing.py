@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -163,6 +165,7 @@ def prepare(
             by_name.setdefault(normalise_header(ref.name), []).append(ref)
     prepared = Prepared(info, mapping, groups, {}, _existing_households(session, groups), report, actor=actor)
     districts = [ref for ref in ctx.locations.values() if ref.level == LocationLevel.DISTRICT.value]
+    covers = functools.cache(actor.covers_location)  # asked for each household, of a few hundred villages
     for i, group in enumerate(groups):
         if i % 2000 == 0:
             check_abort(abort)
@@ -170,7 +173,15 @@ def prepare(
                 0.45 + 0.15 * i / len(groups),
                 _("Checking household {i:,} of {n:,}").format(i=i, n=len(groups)),
             )
-        _check_group(group, ctx=ctx, by_name=by_name, options=options, districts=districts, prepared=prepared)
+        _check_group(
+            group,
+            ctx=ctx,
+            by_name=by_name,
+            options=options,
+            districts=districts,
+            covers=covers,
+            prepared=prepared,
+        )
         if new_households is not None and group.household_ref not in prepared.existing:
             passed = prepared.clean.get(group.household_ref)
             if passed is not None:
@@ -185,6 +196,7 @@ def _check_group(
     by_name: dict[str, list[LocationRef]],
     options: ImportOptions,
     districts: list[LocationRef],
+    covers: Callable[[str], bool],
     prepared: Prepared,
 ) -> None:
     location_text = group.household.get("location", "")
@@ -205,11 +217,7 @@ def _check_group(
         )
         group.problems.append(Problem("location", message, row=group.rows[0].number))
     location = ctx.locations.get(code) if code else None
-    if (
-        location is not None
-        and prepared.actor is not None
-        and not prepared.actor.covers_location(location.path)
-    ):
+    if location is not None and not covers(location.path):
         group.problems.append(
             Problem(
                 "location",

@@ -26,7 +26,7 @@ class ParsedRow:
     number: int
     household_ref: str
     member: MemberInput
-    household: dict[str, str]
+    household: tuple[str, ...]  # the row's cells of HOUSEHOLD_FIELDS, in that order
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -125,7 +125,7 @@ class RowParser:
         if message:
             problems.append(Problem("date_of_birth", message, severity, row=number))
         disability_text = values[disability_at]
-        disability = _boolean(disability_text)
+        disability = _boolean(disability_text) if disability_text else None  # mostly a blank column
         if disability is None and disability_text:
             problems.append(Problem("disability", _("Disability must be yes or no."), ERROR, row=number))
         identifiers = []
@@ -171,8 +171,7 @@ class RowParser:
                     row=number,
                 )
             )
-        household = dict(zip(HOUSEHOLD_FIELDS, self._household(values), strict=True))
-        return ParsedRow(number, ref, member, household, problems)
+        return ParsedRow(number, ref, member, self._household(values), problems)
 
 
 # The member's fields in the order RowParser.parse unpacks their positions.
@@ -210,18 +209,18 @@ def group_rows(rows: Iterable[ParsedRow]) -> list[RowGroup]:
     error on that row (a household cannot be in two villages).
     """
     groups: dict[str, RowGroup] = {}
-    first_values: dict[str, dict[str, str]] = {}  # the household's cells on its first row
+    first_values: dict[str, tuple[str, ...]] = {}  # the household's cells on its first row
     seen_members: dict[str, int] = {}
     for row in rows:
         group = groups.get(row.household_ref)
-        household, row.household = row.household, {}  # the group keeps the household's values
+        cells, row.household = row.household, ()  # the group keeps the household's values
         if group is None:
             group = groups[row.household_ref] = RowGroup(row.household_ref, [], {})
-            first_values[row.household_ref] = household
-        elif household == first_values[row.household_ref]:
-            household = {}  # the usual case: each row repeats the household's cells, nothing to merge
+            first_values[row.household_ref] = cells
+        elif cells == first_values[row.household_ref]:
+            cells = ()  # the usual case: each row repeats the household's cells, nothing to merge
         group.rows.append(row)
-        for name, value in household.items():
+        for name, value in zip(HOUSEHOLD_FIELDS, cells):
             if value and not group.household.get(name):
                 group.household[name] = value
             elif value and value.casefold() != group.household[name].casefold():  # "CASH" is "cash"

@@ -201,16 +201,15 @@ def _iter_csv(
                 progress(reader.position() / size, _("Reading line {n:,}").format(n=line))
             if line <= header_row:
                 continue
-            cells = list(map(str.strip, record))  # one pass in C: this runs for every row of the file
+            cells = tuple(map(str.strip, record))  # one pass in C: this runs for every row of the file
             if not any(cells):
                 continue
             if len(cells) != width:  # ragged: cut or pad to the header's width
                 if any(cells[width:]):
                     longer += 1
                     first_longer = first_longer or line
-                del cells[width:]
-                cells.extend([""] * (width - len(cells)))
-            yield TableRow(line, tuple(cells))
+                cells = cells[:width] + ("",) * (width - len(cells))
+            yield TableRow(line, cells)
     finally:
         reader.close()
     if longer:
@@ -372,9 +371,9 @@ def iter_rows(
     abort: threading.Event | None = None,
     warnings: list[str] | None = None,
 ) -> Iterator[TableRow]:
-    """Data rows after the header, blank rows skipped. Warnings found while reading go to `warnings`."""
+    """Data rows after the header, blank rows skipped. Warnings found while reading go to `warnings`.
+    (The reader's own generator, not one around it: each level costs every row of the file.)"""
     late = warnings if warnings is not None else []
     if info.kind == "xlsx":
-        yield from _iter_xlsx(info, progress, abort or never_abort())
-    else:
-        yield from _iter_csv(info, progress, abort or never_abort(), late)
+        return _iter_xlsx(info, progress, abort or never_abort())
+    return _iter_csv(info, progress, abort or never_abort(), late)

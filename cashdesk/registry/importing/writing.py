@@ -100,7 +100,10 @@ class NewHouseholdPlan:
 
     def add(self, ref: str, clean: CleanHousehold) -> None:
         new = self.rows
-        household, *members = self._take_ids(1 + len(clean.data.members))
+        documents_of = [households.identifier_values(m) for m in clean.data.members]
+        count = len(documents_of)
+        household, *ids = self._take_ids(1 + count + sum(map(len, documents_of)))
+        members, document_ids = ids[:count], iter(ids[count:])
         household_id = f"{household:032x}"  # how SQLAlchemy stores a UUID on SQLite (bulk.RowConverter)
         code = new.codes.next()
         new.refs.append(ref)
@@ -109,17 +112,15 @@ class NewHouseholdPlan:
         )
         path = clean.location.path
         rowid = new.first_rowid + len(new.members)
-        for m, phone, member in zip(clean.data.members, clean.member_phones, members, strict=True):
+        for m, phone, member, documents in zip(
+            clean.data.members, clean.member_phones, members, documents_of, strict=True
+        ):
             row = households.member_row(m, phone)
             member_id = f"{member:032x}"
             new.members.append(self._member_row((rowid, member_id, household_id, *row)))
-            documents = households.identifier_values(m)
             if documents:
                 new.identifiers.extend(
-                    (f"{document:032x}", member_id, id_type, number)
-                    for document, (id_type, number) in zip(
-                        self._take_ids(len(documents)), documents, strict=True
-                    )
+                    (f"{next(document_ids):032x}", member_id, id_type, number) for id_type, number in documents
                 )
             numbers = tuple(number for _type, number in documents)
             fields = households.person_fields(row, numbers, m.sex)
