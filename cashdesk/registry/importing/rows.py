@@ -220,7 +220,7 @@ def group_rows(rows: Iterable[ParsedRow]) -> list[RowGroup]:
         elif cells == first_values[row.household_ref]:
             cells = ()  # the usual case: each row repeats the household's cells, nothing to merge
         group.rows.append(row)
-        for name, value in zip(HOUSEHOLD_FIELDS, cells):
+        for name, value in zip(HOUSEHOLD_FIELDS, cells, strict=False):  # no cells: nothing to merge
             if value and not group.household.get(name):
                 group.household[name] = value
             elif value and value.casefold() != group.household[name].casefold():  # "CASH" is "cash"

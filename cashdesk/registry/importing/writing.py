@@ -120,7 +120,8 @@ class NewHouseholdPlan:
             new.members.append(self._member_row((rowid, member_id, household_id, *row)))
             if documents:
                 new.identifiers.extend(
-                    (f"{next(document_ids):032x}", member_id, id_type, number) for id_type, number in documents
+                    (f"{next(document_ids):032x}", member_id, id_type, number)
+                    for id_type, number in documents
                 )
             numbers = tuple(number for _type, number in documents)
             fields = households.person_fields(row, numbers, m.sex)
