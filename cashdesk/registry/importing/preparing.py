@@ -59,7 +59,6 @@ class Prepared:
     clean: dict[str, CleanHousehold]  # by household_ref, valid households only
     existing: dict[str, uuid.UUID]  # household_ref -> stored household id (its members' refs are known)
     report: ImportReport
-    actor: Actor | None = None
     new_locations: list[LocationRef] = field(default_factory=list)  # villages to create (--create-locations)
 
 
@@ -163,7 +162,7 @@ def prepare(
     for ref in ctx.locations.values():
         if ref.level == LocationLevel.VILLAGE.value:
             by_name.setdefault(normalise_header(ref.name), []).append(ref)
-    prepared = Prepared(info, mapping, groups, {}, _existing_households(session, groups), report, actor=actor)
+    prepared = Prepared(info, mapping, groups, {}, _existing_households(session, groups), report)
     districts = [ref for ref in ctx.locations.values() if ref.level == LocationLevel.DISTRICT.value]
     covers = functools.cache(actor.covers_location)  # asked for each household, of a few hundred villages
     for i, group in enumerate(groups):
