@@ -15,6 +15,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from cashdesk.core import checkpoints
 from cashdesk.core.database import translate_errors
 from cashdesk.core.paths import DATABASE_FILE
 from cashdesk.security.keystore import Vault
@@ -59,4 +60,5 @@ class Desk:
         return verify_password(self, password)
 
     def close(self) -> None:
+        checkpoints.wait_for_checkpoint(self.engine)  # a large write's log being copied into the file
         self.engine.dispose()

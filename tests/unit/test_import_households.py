@@ -8,10 +8,12 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from cashdesk.core import checkpoints
 from cashdesk.core.errors import Cancelled, ValidationError
 from cashdesk.desk import Desk
 from cashdesk.models import DuplicateCandidate, Household, ImportBatch, ImportStatus, Member
 from cashdesk.registry.export import COLUMNS, export_households
+from cashdesk.registry.importing import run
 from cashdesk.registry.importing.batches import undo_import
 from cashdesk.registry.importing.run import REPORT, ImportOptions, import_households
 from cashdesk.registry.search import HouseholdQuery, index_households, list_households
@@ -642,3 +644,22 @@ def test_codes_given_during_an_import_follow_on_and_are_never_given_twice(admin:
             issuer.close()
 
     admin.run(taken_meanwhile)
+
+
+def test_a_large_import_leaves_the_copy_of_its_log_to_a_thread(
+    admin_with_pay_point: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(run, "CHECKPOINT_AFTER_FROM", 1)  # the two-household file counts as large here
+    desk = admin_with_pay_point
+    csv_file = write_csv(tmp_path / "r.csv", GOOD)
+    with desk.engine.connect() as conn:  # the registry so far copied into the file (outside a transaction)
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        driver.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    before = desk.database_path.read_bytes()
+    report = desk.run(import_households, csv_file)
+    assert report.households_created == 2
+    checkpoints.wait_for_checkpoint(desk.engine)
+    # The import's pages were copied into the file itself. A commit of fewer than 1,000 pages leaves them
+    # in the log only: without the thread the file would be unchanged.
+    assert desk.database_path.read_bytes() != before

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cashdesk.core import checkpoints
 from cashdesk.core.collector import collector_paused
 from cashdesk.core.i18n import _
 from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
@@ -35,6 +36,10 @@ from cashdesk.security import audit
 from cashdesk.security.permissions import Actor, Permission
 
 __all__ = ["REPORT", "UPDATE", "ImportOptions", "ImportReport", "import_households"]
+
+# From this many new people, the import's log is copied into the database file after its commit, by a
+# thread, rather than in the commit (cashdesk.core.checkpoints): about 20 MB of log and more.
+CHECKPOINT_AFTER_FROM = 20_000
 
 
 # A large file makes millions of objects that live until the end: the collector's walks over them would
@@ -102,6 +107,8 @@ def _import(  # noqa: PLR0917 - import_households' arguments, passed on
     # The file's people are being checked for duplicates (on the other core for a large file) since they
     # passed the file's checks; their rows are written meanwhile.
     new = plan.finish()
+    if len(new.members) >= CHECKPOINT_AFTER_FROM:
+        checkpoints.checkpoint_after_commit(session)
     with plan.check as check:
         insert_new(session, actor, prepared, batch.id, new, progress=progress, abort=abort)
         update_existing(session, actor, prepared, refs=updated, note=note)
