@@ -80,9 +80,10 @@ def write_registry_csv(path: Path, households: int, villages: list[str], seed: i
 
 def machine_speed() -> tuple[float, float]:
     """This shared machine's speed varies two to three times within an hour, so each figure is read beside
-    the speed it was taken at: seconds for a fixed Python loop (0.11 s when the machine is fast), and for
-    two million random reads from a 160 MB array. The import is memory-heavy, and on 2026-12-02 it ran
-    slow (50 s) while the loop ran fast (0.14 s) and the random reads were slow (0.84-1.06 s)."""
+    the speed it was taken at: seconds for a fixed Python loop, and for two million random reads from a
+    160 MB array. The import is memory-heavy: on 2026-12-02 it ran slow while the loop ran fast and the
+    random reads were slow. (Figures so far are in docs/benchmarks.md; Debian's Python runs the loop about
+    twice as fast as pyenv's build.)"""
     loop = reads = float("inf")
     table = array.array("q", range(20_000_000))
     places = array.array("q", random.Random(1).sample(range(len(table)), 2_000_000))
