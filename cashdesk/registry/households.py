@@ -78,6 +78,7 @@ class SavedHousehold:
     code: str
     warnings: tuple[Problem, ...]
     duplicates_recorded: int
+    changed: bool = True  # False when an update found every value already as given
 
 
 def registry_context(session: Session) -> RegistryContext:
@@ -313,6 +314,25 @@ def _snapshot(household: Household) -> dict[str, Any]:
     }
 
 
+def _differs(household: Household, clean: CleanHousehold) -> bool:
+    """Would saving `clean` change anything stored: a value, a document, a member added or removed?"""
+    if any(getattr(household, name) != value for name, value in household_values(clean).items()):
+        return True
+    stored = {m.id: m for m in household.members if m.deleted_at is None}
+    wanted = clean.data.members
+    if len(wanted) != len(stored):
+        return True
+    for m, phone in zip(wanted, clean.member_phones, strict=True):
+        member = stored.get(m.id) if m.id else None
+        if member is None:
+            return True
+        if any(getattr(member, name) != value for name, value in member_values(m, phone).items()):
+            return True
+        if sorted(identifier_values(m)) != sorted((i.id_type, i.number) for i in member.identifiers):
+            return True
+    return False
+
+
 def _finish(
     session: Session,
     actor: Actor,
@@ -395,6 +415,8 @@ def update_household(
         select(Location.path).where(Location.id == household.location_id)
     ).scalar_one()
     actor.require_location(location_path)  # the household's current village, as well as the new one
+    if not _differs(household, clean):
+        return SavedHousehold(household.id, household.code, tuple(warnings), 0, changed=False)
     before = _snapshot(household)
     for name, value in household_values(clean).items():
         setattr(household, name, value)

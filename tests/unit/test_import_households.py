@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session
 from cashdesk.core import checkpoints
 from cashdesk.core.errors import Cancelled, ValidationError
 from cashdesk.desk import Desk
-from cashdesk.models import DuplicateCandidate, Household, ImportBatch, ImportStatus, Member
+from cashdesk.models import AuditEntry, DuplicateCandidate, Household, ImportBatch, ImportStatus, Member
 from cashdesk.registry.export import COLUMNS, export_households
+from cashdesk.registry.households import create_household
 from cashdesk.registry.importing import run
 from cashdesk.registry.importing.batches import undo_import
 from cashdesk.registry.importing.run import REPORT, ImportOptions, import_households
 from cashdesk.registry.search import HouseholdQuery, index_households, list_households
-from tests.unit.registry_helpers import add_pay_point
+from tests.unit.registry_helpers import add_pay_point, household, member
 
 # The import format without the optional other_names and address columns.
 HEADER = [c for c in COLUMNS if c not in ("other_names", "address")]
@@ -108,6 +109,10 @@ def admin_with_pay_point(admin: Desk, desk_for: Callable[[str], Desk]) -> Desk:
     return desk_for("dora")
 
 
+def _audit_actions(desk: Desk) -> list[str]:
+    return desk.run(lambda s, a: list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.seq))))
+
+
 def _count(desk: Desk, model: type) -> int:
     return desk.run(
         lambda s, a: s.execute(
@@ -183,8 +188,11 @@ def test_importing_the_same_file_twice_creates_nothing_new(
     desk = admin_with_pay_point
     source = write_csv(tmp_path / "registry.csv", GOOD)
     desk.run(import_households, source)
+    audit_entries = _audit_actions(desk)
     again = desk.run(import_households, source)
-    assert (again.households_created, again.households_updated) == (0, 2)
+    # Nothing differs: nothing is updated, and the audit trail only records the import itself.
+    assert (again.households_created, again.households_updated, again.households_unchanged) == (0, 0, 2)
+    assert _audit_actions(desk) == [*audit_entries, "import.households"]
     reported = desk.run(import_households, source, options=ImportOptions(on_existing=REPORT))
     assert reported.households_created == 0 and reported.rows_already_present == 3
     assert _count(desk, Household) == 2 and _count(desk, Member) == 3
@@ -267,7 +275,6 @@ def test_undo_removes_the_batch(admin_with_pay_point: Desk, tmp_path: Path) -> N
     from datetime import date
 
     from cashdesk.registry.households import create_household, get_household, update_household
-    from tests.unit.registry_helpers import household, member
 
     kept = admin_with_pay_point.run(create_household, household(member("Agness", "Kamanga")))
     report = admin_with_pay_point.run(import_households, write_csv(tmp_path / "r.csv", GOOD))
@@ -400,8 +407,58 @@ def test_export_then_import_round_trips(
         out = tmp_path / f"export{suffix}"
         assert desk.run(export_households, out) == 3
         again = desk.run(import_households, out)
-        assert again.households_created == 0 and again.households_updated == 2 and again.rows_rejected == 0
+        assert (again.households_created, again.households_unchanged, again.rows_rejected) == (0, 2, 0)
     assert _count(desk, Household) == 2
+
+
+def test_households_registered_in_cashdesk_round_trip_under_their_own_ids(
+    admin_with_pay_point: Desk, tmp_path: Path
+) -> None:
+    desk = admin_with_pay_point
+    desk.run(
+        create_household,
+        household(member("Mercy", "Phiri"), member("Tionge", "Phiri", relation="child", recipient=None)),
+    )
+    out = tmp_path / "export.csv"
+    desk.run(export_households, out)
+    again = desk.run(import_households, out)
+    assert (again.households_created, again.households_unchanged, again.rows_rejected) == (0, 1, 0)
+    # A change in the file updates the registered member; the file's references do not become source ids.
+    with out.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    rows[2][rows[0].index("given_name")] = "Tiyamike"
+    write_csv(out, rows[1:], header=rows[0])
+    changed = desk.run(import_households, out)
+    assert (changed.households_created, changed.households_updated) == (0, 1)
+    names = desk.run(
+        lambda s, a: sorted(
+            s.execute(select(Member.given_name, Member.source_ref).where(Member.deleted_at.is_(None)))
+        )
+    )
+    assert names == [("Mercy", None), ("Tiyamike", None)]
+    assert _count(desk, Household) == 1
+
+
+def test_a_member_registered_in_another_household_is_not_copied(
+    admin_with_pay_point: Desk, tmp_path: Path
+) -> None:
+    desk = admin_with_pay_point
+    desk.run(import_households, write_csv(tmp_path / "r.csv", GOOD))
+    moved = [GOOD[0], GOOD[2], ["HH2", *GOOD[1][1:]]]  # P2 now in HH2
+    report = desk.run(import_households, write_csv(tmp_path / "moved.csv", moved))
+    assert report.households_rejected == 1
+    (problem,) = [p for p in report.problems if p.is_error and p.field == "member_ref"]
+    assert problem.row == 4 and "registered in another household" in problem.message
+    assert _count(desk, Member) == 3
+
+
+def test_a_new_member_joins_the_registered_household_and_the_others_are_kept(admin_with_pay_point: Desk, tmp_path: Path) -> None:
+    desk = admin_with_pay_point
+    desk.run(import_households, write_csv(tmp_path / "r.csv", GOOD))
+    baby = ["HH1", "P9", "child", "", "Chisomo", "Phiri", "M", "2024", "", "", "", "V001", "cash", "", "PP1"]
+    report = desk.run(import_households, write_csv(tmp_path / "baby.csv", [GOOD[0], baby]))
+    assert (report.households_created, report.households_updated) == (0, 1)
+    assert _count(desk, Household) == 2 and _count(desk, Member) == 4
 
 
 def test_officers_import_only_into_their_areas(desk_for: Callable[[str], Desk], tmp_path: Path) -> None:
@@ -434,7 +491,7 @@ def test_further_id_documents_import_and_export(admin_with_pay_point: Desk, tmp_
         exported = list(csv.DictReader(handle))
     assert [(r["id_type_2"], r["id_number_2"]) for r in exported] == [("voter_card", "VC7781"), ("", "")]
     again = desk.run(import_households, out)
-    assert again.rows_rejected == 0 and again.households_updated == 1
+    assert again.rows_rejected == 0 and again.households_unchanged == 1
 
 
 def test_a_file_over_the_row_limit_is_refused_whole(
@@ -605,8 +662,8 @@ def test_imported_rows_are_stored_as_the_editor_stores_them(
             session: Session, actor: object, imported: object = imported_id, edited: object = saved.id
         ) -> object:
             pair = []
-            for household in (imported, edited):
-                hex_id = household.hex  # type: ignore[attr-defined]
+            for household_id in (imported, edited):
+                hex_id = household_id.hex  # type: ignore[attr-defined]
                 members = raw(session, "members", "household_id", hex_id)
                 documents = session.execute(
                     text(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import threading
 import uuid
 from collections.abc import Callable
@@ -14,7 +13,6 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from cashdesk.core import bulk
 from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
 from cashdesk.core.ids import uuid7
@@ -30,6 +28,7 @@ from cashdesk.registry.household_input import (
     check_household,
 )
 from cashdesk.registry.importing.errors_file import column_name
+from cashdesk.registry.importing.existing import find_existing
 from cashdesk.registry.importing.fields import normalise_header
 from cashdesk.registry.importing.mapping import resolve_mapping
 from cashdesk.registry.importing.options import ImportOptions, ImportReport
@@ -76,29 +75,6 @@ def _resolve_location(value: str, ctx: RegistryContext, by_name: dict[str, list[
         return value.strip().upper()
     found = by_name.get(normalise_header(value), [])
     return found[0].code.upper() if len(found) == 1 else None
-
-
-def _existing_households(session: Session, groups: list[RowGroup]) -> dict[str, uuid.UUID]:
-    """household_ref -> household id, for groups with a member_ref already in the registry."""
-    refs = [row.member.source_ref for g in groups for row in g.rows if row.member.source_ref]
-    cursor = bulk.driver_cursor(session)  # one statement for the file's 450,000 references, not 500
-    try:
-        stored = cursor.execute(_STORED_REFS, (json.dumps(refs),)).fetchall()
-    finally:
-        cursor.close()
-    if not stored:  # a new file: no need to know which household each reference is in
-        return {}
-    household_of = {row.member.source_ref: g.household_ref for g in groups for row in g.rows}
-    found: dict[str, uuid.UUID] = {}
-    for source_ref, household_id in stored:
-        found.setdefault(household_of[source_ref], uuid.UUID(household_id))
-    return found
-
-
-_STORED_REFS = (
-    "SELECT m.source_ref, m.household_id FROM json_each(?) AS j "
-    "JOIN members AS m ON m.source_ref = j.value WHERE m.deleted_at IS NULL"
-)
 
 
 def _too_many_rows(path: Path, rows: int, *, about: bool) -> ValidationError:
@@ -162,7 +138,7 @@ def prepare(
     for ref in ctx.locations.values():
         if ref.level == LocationLevel.VILLAGE.value:
             by_name.setdefault(normalise_header(ref.name), []).append(ref)
-    prepared = Prepared(info, mapping, groups, {}, _existing_households(session, groups), report)
+    prepared = Prepared(info, mapping, groups, {}, find_existing(session, groups), report)
     districts = [ref for ref in ctx.locations.values() if ref.level == LocationLevel.DISTRICT.value]
     covers = functools.cache(actor.covers_location)  # asked for each household, of a few hundred villages
     for i, group in enumerate(groups):

@@ -255,20 +255,31 @@ class _WritingProgress:
 def update_existing(
     session: Session, actor: Actor, prepared: Prepared, *, refs: list[str], note: str
 ) -> None:
-    """Apply the file's values to households already imported; members not in the file are kept."""
+    """Apply the file's values to households already registered; members not in the file are kept.
+    A household whose values are already those of the file is left alone (no change, no audit entry)."""
     for ref in refs:
         clean = prepared.clean[ref]
         stored = households.get_household(session, actor, prepared.existing[ref])
-        by_source = {m.source_ref: m for m in stored.input.members if m.source_ref}
+        # Records registered in CashDesk were exported under their own ids (see existing.py): they are
+        # matched by them and keep no source id.
+        by_ref = {m.source_ref or m.id.hex: m for m in stored.input.members if m.id}
         merged = []
         for m in clean.data.members:
-            previous = by_source.pop(m.source_ref, None) if m.source_ref else None
-            m.id = previous.id if previous else None
+            ref_in_file = m.source_ref or ""
+            previous = by_ref.pop(ref_in_file, None) or by_ref.pop(ref_in_file.lower(), None)
+            if previous is not None:
+                m.id, m.source_ref = previous.id, previous.source_ref
             merged.append(m)
-        merged.extend(by_source.values())
-        merged.extend(m for m in stored.input.members if not m.source_ref)
+        merged.extend(by_ref.values())
         data = clean.data
         data.id, data.members = stored.id, merged
-        households.update_household(session, actor, data, duplicate_note=note, source=DuplicateSource.IMPORT)
-        prepared.report.households_updated += 1
-        prepared.report.members_updated += len(clean.data.members)
+        if stored.input.source_ref is None and ref.upper() == stored.code:
+            data.source_ref = None
+        saved = households.update_household(
+            session, actor, data, duplicate_note=note, source=DuplicateSource.IMPORT
+        )
+        if saved.changed:
+            prepared.report.households_updated += 1
+            prepared.report.members_updated += len(clean.data.members)
+        else:
+            prepared.report.households_unchanged += 1

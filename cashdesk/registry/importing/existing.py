@@ -1,0 +1,107 @@
+"""Which households of a file are already in the registry, found by their references.
+
+A household is found by its household_ref, or else by a member_ref already registered. References are the
+source system's ids for records that came from an import, and CashDesk's own for the others (household
+code, member id), as `export households` writes them: an exported file imported again changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+from sqlalchemy.orm import Session
+
+from cashdesk.core import bulk
+from cashdesk.core.i18n import _
+from cashdesk.registry.household_input import ERROR, Problem
+from cashdesk.registry.importing.rows import RowGroup
+
+# One statement for each kind of reference, whatever the file's size (450,000 references, not 500 queries).
+_MEMBERS_BY_SOURCE = (
+    "SELECT j.value, m.household_id FROM json_each(?) AS j "
+    "JOIN members AS m ON m.source_ref = j.value WHERE m.deleted_at IS NULL"
+)
+# A member registered in CashDesk (no source id) is exported under its own id, 32 hexadecimal digits.
+_MEMBERS_BY_ID = (
+    "SELECT j.value, m.household_id FROM json_each(?) AS j "
+    "JOIN members AS m ON m.id = lower(j.value) WHERE m.deleted_at IS NULL AND m.source_ref IS NULL"
+)
+_HOUSEHOLDS_BY_SOURCE = (
+    "SELECT j.value, h.id FROM json_each(?) AS j "
+    "JOIN households AS h ON h.source_ref = j.value WHERE h.deleted_at IS NULL"
+)
+_HOUSEHOLDS_BY_CODE = (
+    "SELECT j.value, h.id FROM json_each(?) AS j "
+    "JOIN households AS h ON h.code = upper(j.value) WHERE h.deleted_at IS NULL AND h.source_ref IS NULL"
+)
+_CODES = "SELECT h.id, h.code FROM json_each(?) AS j JOIN households AS h ON h.id = j.value"
+_OWN_ID = re.compile(r"[0-9a-fA-F]{32}")
+
+
+def find_existing(session: Session, groups: list[RowGroup]) -> dict[str, uuid.UUID]:
+    """household_ref -> the stored household each group updates, for the groups already registered.
+
+    A row whose member is registered in another household than the one its group updates gets an error:
+    moving a person between households is done in the household editor, where both are seen.
+    """
+    member_refs = [row.member.source_ref for g in groups for row in g.rows if row.member.source_ref]
+    member_home = _ids(_lookup(session, _MEMBERS_BY_SOURCE, member_refs))
+    own_ids = [ref for ref in member_refs if ref not in member_home and _OWN_ID.fullmatch(ref)]
+    member_home |= _ids(_lookup(session, _MEMBERS_BY_ID, own_ids))
+    household_refs = [g.household_ref for g in groups]
+    found = _ids(_lookup(session, _HOUSEHOLDS_BY_SOURCE, household_refs))
+    found |= _ids(_lookup(session, _HOUSEHOLDS_BY_CODE, [ref for ref in household_refs if ref not in found]))
+    if not member_home:
+        return found
+    moved: list[tuple[RowGroup, int, uuid.UUID]] = []
+    for group in groups:
+        homes = [
+            (i, member_home[ref])
+            for i, row in enumerate(group.rows)
+            if (ref := row.member.source_ref) in member_home
+        ]
+        if not homes:
+            continue
+        home = found.setdefault(group.household_ref, homes[0][1])
+        moved.extend((group, i, elsewhere) for i, elsewhere in homes if elsewhere != home)
+    if moved:
+        _report_moves(session, moved)
+    return found
+
+
+def _report_moves(session: Session, moved: list[tuple[RowGroup, int, uuid.UUID]]) -> None:
+    codes = _lookup(session, _CODES, [elsewhere.hex for _group, _i, elsewhere in moved])
+    for group, i, elsewhere in moved:
+        row = group.rows[i]
+        row.problems.append(
+            Problem(
+                "member_ref",
+                _(
+                    "{ref} is registered in another household ({code}), not in {household}. To move a person "
+                    "to another household, use the household editor."
+                ).format(
+                    ref=row.member.source_ref,
+                    code=codes.get(elsewhere.hex, "?"),
+                    household=group.household_ref,
+                ),
+                ERROR,
+                row=row.number,
+            )
+        )
+
+
+def _lookup(session: Session, statement: str, values: list[str]) -> dict[str, str]:
+    """The statement's (key, value) rows for the given references, as a dictionary."""
+    if not values:
+        return {}
+    cursor = bulk.driver_cursor(session)
+    try:
+        return dict(cursor.execute(statement, (json.dumps(values),)).fetchall())
+    finally:
+        cursor.close()
+
+
+def _ids(found: dict[str, str]) -> dict[str, uuid.UUID]:
+    return {ref: uuid.UUID(stored_id) for ref, stored_id in found.items()}
