@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session
 from cashdesk.core import checkpoints
 from cashdesk.core.errors import Cancelled, ValidationError
 from cashdesk.desk import Desk
-from cashdesk.models import AuditEntry, DuplicateCandidate, Household, ImportBatch, ImportStatus, Member
+from cashdesk.models import (
+    AuditEntry,
+    DuplicateCandidate,
+    Household,
+    ImportBatch,
+    ImportStatus,
+    Location,
+    Member,
+)
 from cashdesk.registry.export import COLUMNS, export_households
 from cashdesk.registry.households import create_household
 from cashdesk.registry.importing import run
@@ -259,6 +267,69 @@ def test_unknown_location_is_an_error_unless_created(admin_with_pay_point: Desk,
         import_households, source, options=ImportOptions(create_locations=True)
     )
     assert created.households_created == 1 and created.locations_created == 1
+    # A value that looks like a code is the new village's code; a name gets one made up.
+    coded = [["HH9", "P9", *GOOD[2][2:11], "V104", *GOOD[2][12:]]]
+    admin_with_pay_point.run(
+        import_households, write_csv(tmp_path / "c.csv", coded), options=ImportOptions(create_locations=True)
+    )
+    villages = admin_with_pay_point.run(
+        lambda s, a: {
+            code: name
+            for code, name in s.execute(
+                select(Location.code, Location.name).where(Location.name.in_(["V104", "Nsanje Boma"]))
+            )
+        }
+    )
+    assert villages == {"V104": "V104", "D01-V001": "Nsanje Boma"}
+
+
+def test_a_household_without_a_village_is_told_so(admin_with_pay_point: Desk, tmp_path: Path) -> None:
+    rows = [GOOD[0][:]]
+    rows[0][11] = ""
+    report = admin_with_pay_point.run(import_households, write_csv(tmp_path / "r.csv", rows))
+    (problem,) = [p for p in report.problems if p.is_error]
+    assert (problem.row, problem.field) == (2, "location") and "village is missing" in problem.message
+
+
+def test_the_schemes_own_fields_are_read_as_their_types(
+    admin: Desk, admin_with_pay_point: Desk, tmp_path: Path
+) -> None:
+    from cashdesk.scheme.settings import set_custom_fields
+
+    schema = {
+        "household": {
+            "type": "object",
+            "properties": {
+                "dwelling": {"type": "string", "enum": ["brick", "mud"]},
+                "rooms": {"type": "integer", "minimum": 1},
+            },
+        },
+        "member": {
+            "type": "object",
+            "properties": {"school_grade": {"type": "integer", "maximum": 12}, "orphan": {"type": "boolean"}},
+        },
+    }
+    admin.run(set_custom_fields, schema=schema)
+    header = [*HEADER, "dwelling", "rooms", "school_grade", "orphan"]
+    rows = [
+        [*GOOD[0], "brick", "3", "", "no"],
+        [*GOOD[1], "brick", "3.0", "5", "yes"],
+        [*GOOD[2], "palace", "two", "", ""],  # not one of the choices; not a number
+    ]
+    report = admin_with_pay_point.run(import_households, write_csv(tmp_path / "r.csv", rows, header))
+    assert report.households_created == 1
+    problems = {(p.row, p.field) for p in report.problems if p.is_error}
+    assert problems == {(4, "custom.rooms"), (4, "custom.dwelling")}
+    stored = admin_with_pay_point.run(
+        lambda s, a: (
+            s.execute(select(Household.custom_fields).where(Household.source_ref == "HH1")).scalar_one(),
+            sorted(s.execute(select(Member.source_ref, Member.custom_fields))),
+        )
+    )
+    assert stored == (
+        {"dwelling": "brick", "rooms": 3},
+        [("P1", {"orphan": False}), ("P2", {"school_grade": 5, "orphan": True})],
+    )
 
 
 def test_cancel_leaves_nothing(admin_with_pay_point: Desk, tmp_path: Path) -> None:
@@ -452,7 +523,9 @@ def test_a_member_registered_in_another_household_is_not_copied(
     assert _count(desk, Member) == 3
 
 
-def test_a_new_member_joins_the_registered_household_and_the_others_are_kept(admin_with_pay_point: Desk, tmp_path: Path) -> None:
+def test_a_new_member_joins_the_registered_household_and_the_others_are_kept(
+    admin_with_pay_point: Desk, tmp_path: Path
+) -> None:
     desk = admin_with_pay_point
     desk.run(import_households, write_csv(tmp_path / "r.csv", GOOD))
     baby = ["HH1", "P9", "child", "", "Chisomo", "Phiri", "M", "2024", "", "", "", "V001", "cash", "", "PP1"]

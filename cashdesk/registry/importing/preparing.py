@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from cashdesk.registry.household_input import (
     RegistryContext,
     check_household,
 )
+from cashdesk.registry.importing.custom_values import CustomFields
 from cashdesk.registry.importing.errors_file import column_name
 from cashdesk.registry.importing.existing import find_existing
 from cashdesk.registry.importing.fields import normalise_header
@@ -40,6 +42,7 @@ from cashdesk.security.permissions import Actor
 # peak (1.1 GB for 450,000 rows, docs/benchmarks.md). Beyond this a 4 GB laptop runs out of memory, so a
 # larger file is refused with a message instead (whole districts are imported in parts).
 MAX_ROWS = 600_000
+_LOOKS_LIKE_A_CODE = re.compile(r"(?=[A-Z0-9_-]*[0-9])[A-Z0-9][A-Z0-9_-]{0,23}")
 
 
 class NewHouseholdSink(Protocol):
@@ -141,6 +144,7 @@ def prepare(
     prepared = Prepared(info, mapping, groups, {}, find_existing(session, groups), report)
     districts = [ref for ref in ctx.locations.values() if ref.level == LocationLevel.DISTRICT.value]
     covers = functools.cache(actor.covers_location)  # asked for each household, of a few hundred villages
+    custom_fields = CustomFields(ctx.custom_fields_schema)
     for i, group in enumerate(groups):
         if i % 2000 == 0:
             check_abort(abort)
@@ -155,6 +159,7 @@ def prepare(
             options=options,
             districts=districts,
             covers=covers,
+            custom_fields=custom_fields,
             prepared=prepared,
         )
         if new_households is not None and group.household_ref not in prepared.existing:
@@ -172,9 +177,18 @@ def _check_group(
     options: ImportOptions,
     districts: list[LocationRef],
     covers: Callable[[str], bool],
+    custom_fields: CustomFields,
     prepared: Prepared,
 ) -> None:
     location_text = group.household.get("location", "")
+    if not location_text:
+        group.problems.append(
+            Problem(
+                "location",
+                _("The village is missing: give its code or its name in the location column."),
+                row=group.rows[0].number,
+            )
+        )
     code = _resolve_location(location_text, ctx, by_name) if location_text else None
     if code is None and location_text and options.create_locations and len(districts) == 1:
         code = _new_village(location_text, districts[0], ctx, by_name, prepared)
@@ -207,6 +221,7 @@ def _check_group(
         pay_point_code=group.household.get("pay_point", ""),
         payment_method=group.household.get("payment_method", "") or "cash",
         payment_account=group.household.get("account_number", ""),
+        custom_fields=custom_fields.apply(group) if custom_fields else {},
         source_ref=group.household_ref,
     )
     problems, clean = check_household(data, ctx)
@@ -218,7 +233,7 @@ def _check_group(
             continue
         if problem.member_index is not None or problem.row is not None:
             group.problems.append(problem)
-        elif problem.field != "location" or code:  # our own location message is clearer
+        elif problem.field != "location" or code:  # our own location messages are clearer
             group.problems.append(Problem(problem.field, problem.message, problem.severity, row=first_row))
     if (
         clean is not None
@@ -235,12 +250,15 @@ def _new_village(
     by_name: dict[str, list[LocationRef]],
     prepared: Prepared,
 ) -> str:
-    """With --create-locations, an unknown village is created in the scheme's only district."""
-    number = len(prepared.new_locations) + 1
-    code = f"{district.code}-V{number:03d}"
-    while code.upper() in ctx.locations:
-        number += 1
+    """With --create-locations, an unknown village is created in the scheme's only district. A value that
+    looks like a code (one word with a digit, "V104") becomes the village's code; a name gets a new one."""
+    code = name.strip().upper()
+    if not _LOOKS_LIKE_A_CODE.fullmatch(code):
+        number = len(prepared.new_locations) + 1
         code = f"{district.code}-V{number:03d}"
+        while code.upper() in ctx.locations:
+            number += 1
+            code = f"{district.code}-V{number:03d}"
     ref = LocationRef(uuid7(), code, name.strip(), LocationLevel.VILLAGE.value, f"{district.path}{code}/")
     ctx.locations[code.upper()] = ref
     by_name.setdefault(normalise_header(name), []).append(ref)
