@@ -314,6 +314,14 @@ def _snapshot(household: Household) -> dict[str, Any]:
     }
 
 
+def would_change(session: Session, actor: Actor, data: HouseholdInput) -> bool:
+    """Would update_household(data) change anything? (An import's dry run tells updates from no-ops.)"""
+    if data.id is None:
+        return True
+    clean, _warnings = _validated(session, actor, data)
+    return _differs(_load(session, data.id), clean)
+
+
 def _differs(household: Household, clean: CleanHousehold) -> bool:
     """Would saving `clean` change anything stored: a value, a document, a member added or removed?"""
     if any(getattr(household, name) != value for name, value in household_values(clean).items()):

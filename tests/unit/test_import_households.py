@@ -208,9 +208,25 @@ def test_importing_the_same_file_twice_creates_nothing_new(
 
 
 def test_dry_run_writes_nothing(admin_with_pay_point: Desk, tmp_path: Path) -> None:
-    report = admin_with_pay_point.run(import_households, write_csv(tmp_path / "r.csv", GOOD), dry_run=True)
+    from cashdesk.registry.importing.mapping import list_profiles
+
+    desk = admin_with_pay_point
+    source = write_csv(tmp_path / "r.csv", GOOD)
+    report = desk.run(import_households, source, dry_run=True, options=ImportOptions(save_profile="mine"))
     assert report.households_created == 2
-    assert _count(admin_with_pay_point, Household) == 0
+    assert _count(desk, Household) == 0 and desk.run(list_profiles) == []
+
+
+def test_dry_run_tells_updates_from_households_already_as_the_file_says(
+    admin_with_pay_point: Desk, tmp_path: Path
+) -> None:
+    desk = admin_with_pay_point
+    desk.run(import_households, write_csv(tmp_path / "r.csv", GOOD))
+    changed = [GOOD[0], GOOD[1], [*GOOD[2][:4], "Johnny", *GOOD[2][5:]]]
+    report = desk.run(import_households, write_csv(tmp_path / "c.csv", changed), dry_run=True)
+    assert (report.households_updated, report.members_updated, report.households_unchanged) == (1, 1, 1)
+    real = desk.run(import_households, write_csv(tmp_path / "c.csv", changed))
+    assert (real.households_updated, real.members_updated, real.households_unchanged) == (1, 1, 1)
 
 
 def test_headers_map_automatically_and_by_hand(admin_with_pay_point: Desk, tmp_path: Path) -> None:
@@ -339,6 +355,24 @@ def test_cancel_leaves_nothing(admin_with_pay_point: Desk, tmp_path: Path) -> No
     abort.set()
     with pytest.raises(Cancelled):
         admin_with_pay_point.run(import_households, write_csv(tmp_path / "r.csv", GOOD), abort=abort)
+    assert _count(admin_with_pay_point, Household) == 0
+
+
+def test_a_cancel_during_the_last_step_still_leaves_nothing(
+    admin_with_pay_point: Desk, tmp_path: Path
+) -> None:
+    import threading
+
+    abort = threading.Event()
+
+    def progress(fraction: float, message: str) -> None:
+        if fraction >= 0.99:  # the user presses Cancel as the bar reaches its end
+            abort.set()
+
+    with pytest.raises(Cancelled):
+        admin_with_pay_point.run(
+            import_households, write_csv(tmp_path / "r.csv", GOOD), progress=progress, abort=abort
+        )
     assert _count(admin_with_pay_point, Household) == 0
 
 

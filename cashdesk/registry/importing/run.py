@@ -19,7 +19,7 @@ from cashdesk.core.collector import collector_paused
 from cashdesk.core.i18n import _
 from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
 from cashdesk.models import DuplicateSource, ImportBatch, ImportKind, ImportStatus
-from cashdesk.registry import duplicates, key_index
+from cashdesk.registry import duplicates, households, key_index
 from cashdesk.registry.household_input import Problem
 from cashdesk.registry.importing.errors_file import write_errors_file
 from cashdesk.registry.importing.mapping import save_profile
@@ -29,6 +29,7 @@ from cashdesk.registry.importing.writing import (
     NewHouseholdPlan,
     NewRows,
     insert_new,
+    merged_with_stored,
     update_existing,
     write_locations,
 )
@@ -83,11 +84,11 @@ def _import(  # noqa: PLR0917 - import_households' arguments, passed on
     rejected = _summarise(prepared, options)
     if errors_path is not None:
         write_errors_file(errors_path, prepared.info, rejected, abort=abort)
+    if plan is None:  # a dry run: what a real run would do, so the user can decide before writing anything
+        _predict(session, actor, prepared)
+        return report
     if options.save_profile:
         save_profile(session, options.save_profile, prepared.mapping)
-    if plan is None:  # a dry run: what a real run would do, so the user can decide before writing anything
-        _predict(prepared)
-        return report
 
     batch = ImportBatch(
         kind=ImportKind.HOUSEHOLDS,
@@ -137,6 +138,7 @@ def _import(  # noqa: PLR0917 - import_households' arguments, passed on
         summary=path.name,
         after=batch.counts,
     )
+    check_abort(abort)  # the last moment a cancel takes effect: after this the caller commits
     progress(
         1.0, _("Imported {n:,} households").format(n=report.households_created + report.households_updated)
     )
@@ -187,16 +189,20 @@ def _summarise(prepared: Prepared, options: ImportOptions) -> dict[int, str]:
     return rejected
 
 
-def _predict(prepared: Prepared) -> None:
-    """A dry run's counts: what a real run would create and update."""
+def _predict(session: Session, actor: Actor, prepared: Prepared) -> None:
+    """A dry run's counts: what a real run would create, update, leave as it is, and add as villages."""
     report = prepared.report
     new_refs = [ref for ref in prepared.clean if ref not in prepared.existing]
     report.households_created = len(new_refs)
     report.members_created = sum(len(prepared.clean[ref].data.members) for ref in new_refs)
-    report.households_updated = len(prepared.clean) - len(new_refs)
-    report.members_updated = sum(
-        len(prepared.clean[ref].data.members) for ref in prepared.existing if ref in prepared.clean
-    )
+    report.locations_created = len(prepared.new_locations)
+    for ref in [ref for ref in prepared.clean if ref in prepared.existing]:
+        in_file = len(prepared.clean[ref].data.members)
+        if households.would_change(session, actor, merged_with_stored(session, actor, prepared, ref)):
+            report.households_updated += 1
+            report.members_updated += in_file
+        else:
+            report.households_unchanged += 1
 
 
 def _counts(report: ImportReport) -> dict[str, Any]:
@@ -208,6 +214,7 @@ def _counts(report: ImportReport) -> dict[str, Any]:
             "members_created",
             "households_updated",
             "members_updated",
+            "households_unchanged",
             "households_rejected",
             "rows_rejected",
             "rows_already_present",

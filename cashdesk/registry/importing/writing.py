@@ -21,7 +21,7 @@ from cashdesk.core.jobs import Progress, check_abort
 from cashdesk.models import DuplicateSource, Location, LocationLevel
 from cashdesk.models.base import utcnow
 from cashdesk.registry import households, key_index, search
-from cashdesk.registry.household_input import CleanHousehold
+from cashdesk.registry.household_input import CleanHousehold, HouseholdInput
 from cashdesk.registry.importing.duplicate_check import DuplicateCheck, PackedPerson, packed
 from cashdesk.registry.importing.preparing import Prepared
 from cashdesk.security.permissions import Actor
@@ -258,28 +258,36 @@ def update_existing(
     """Apply the file's values to households already registered; members not in the file are kept.
     A household whose values are already those of the file is left alone (no change, no audit entry)."""
     for ref in refs:
-        clean = prepared.clean[ref]
-        stored = households.get_household(session, actor, prepared.existing[ref])
-        # Records registered in CashDesk were exported under their own ids (see existing.py): they are
-        # matched by them and keep no source id.
-        by_ref = {m.source_ref or m.id.hex: m for m in stored.input.members if m.id}
-        merged = []
-        for m in clean.data.members:
-            ref_in_file = m.source_ref or ""
-            previous = by_ref.pop(ref_in_file, None) or by_ref.pop(ref_in_file.lower(), None)
-            if previous is not None:
-                m.id, m.source_ref = previous.id, previous.source_ref
-            merged.append(m)
-        merged.extend(by_ref.values())
-        data = clean.data
-        data.id, data.members = stored.id, merged
-        if stored.input.source_ref is None and ref.upper() == stored.code:
-            data.source_ref = None
+        in_file = len(prepared.clean[ref].data.members)
+        data = merged_with_stored(session, actor, prepared, ref)
         saved = households.update_household(
             session, actor, data, duplicate_note=note, source=DuplicateSource.IMPORT
         )
         if saved.changed:
             prepared.report.households_updated += 1
-            prepared.report.members_updated += len(clean.data.members)
+            prepared.report.members_updated += in_file
         else:
             prepared.report.households_unchanged += 1
+
+
+def merged_with_stored(session: Session, actor: Actor, prepared: Prepared, ref: str) -> HouseholdInput:
+    """The household as the file gives it, on top of the stored one: the file's members take the ids of
+    the members they update, and stored members the file does not mention are kept."""
+    clean = prepared.clean[ref]
+    stored = households.get_household(session, actor, prepared.existing[ref])
+    # Records registered in CashDesk were exported under their own ids (see existing.py): they are
+    # matched by them and keep no source id.
+    by_ref = {m.source_ref or m.id.hex: m for m in stored.input.members if m.id}
+    merged = []
+    for m in clean.data.members:
+        ref_in_file = m.source_ref or ""
+        previous = by_ref.pop(ref_in_file, None) or by_ref.pop(ref_in_file.lower(), None)
+        if previous is not None:
+            m.id, m.source_ref = previous.id, previous.source_ref
+        merged.append(m)
+    merged.extend(by_ref.values())
+    data = clean.data
+    data.id, data.members = stored.id, merged
+    if stored.input.source_ref is None and ref.upper() == stored.code:
+        data.source_ref = None
+    return data
