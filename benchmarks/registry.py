@@ -34,8 +34,8 @@ from cashdesk.security import users
 from cashdesk.security.auth import open_desk
 
 PASSWORD = "bench-pass-1"
-# The import format without the optional other_names and address columns.
-HEADER = [c for c in COLUMNS if c not in ("other_names", "address")]
+# The import format without the optional other_names, address and disability columns.
+HEADER = [c for c in COLUMNS if c not in ("other_names", "address", "disability")]
 
 
 def write_registry_csv(path: Path, households: int, villages: list[str], seed: int = 3) -> int:

@@ -1,20 +1,29 @@
-"""Entry point of the `cashdesk` command. With no arguments it opens the window."""
+"""Entry point of the `cashdesk` command. With no arguments it opens the window.
+
+This module imports almost nothing at load time: the console script imports it before main() runs, and
+a Ctrl+C during the heavy imports (SQLAlchemy, the services: most of a second) must end with one line,
+not a traceback. The commands are imported inside main()'s try instead.
+"""
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from cashdesk import __version__
-from cashdesk.cli import audit_commands, registry_commands, setup_commands, user_commands
-from cashdesk.cli.terminal import CommandError
-from cashdesk.core.errors import CashDeskError, ValidationError
 from cashdesk.core.i18n import _
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from cashdesk import __version__
+    from cashdesk.cli import audit_commands, registry_commands, setup_commands, user_commands
+
     parser = argparse.ArgumentParser(
         prog="cashdesk",
         description=_("Run a cash transfer scheme offline. With no command, opens the window."),
@@ -45,6 +54,34 @@ def display_missing() -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; whatever goes wrong ends with a one-line reason on stderr, never a traceback."""
+    try:
+        try:
+            return _run(argv)
+        finally:
+            # Output still buffered for a reader that went away (`cashdesk audit list | head`) fails
+            # here, inside the try, rather than in the interpreter's last flush at exit. `finally`, for
+            # argparse's --help leaves through SystemExit.
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        print(_("cashdesk: interrupted; nothing was saved."), file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # As the Python documentation advises: point stdout at devnull so that the flush at exit
+        # does not fail a second time. 141 = 128 + SIGPIPE, what a shell shows for a cut-off pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except OSError as exc:  # a last resort: a file or folder a command could not read or write
+        reason = exc.strerror or str(exc)
+        where = f": {exc.filename}" if exc.filename else ""
+        print(_("cashdesk: {reason}{where}").format(reason=reason, where=where), file=sys.stderr)
+        return 1
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    from cashdesk.cli.terminal import CommandError
+    from cashdesk.core.errors import CashDeskError, ValidationError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -74,7 +111,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cashdesk: {exc.message}", file=sys.stderr)
     except CommandError as exc:
         print(f"cashdesk: {exc}", file=sys.stderr)
-    except KeyboardInterrupt:
-        print(_("cashdesk: interrupted; nothing was saved."), file=sys.stderr)
-        return 130
     return 1

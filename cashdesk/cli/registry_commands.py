@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import sys
 from pathlib import Path
 
+from cashdesk.cli.import_report import check_errors_path, print_report
 from cashdesk.cli.session import logged_in
 from cashdesk.cli.terminal import CommandError, ProgressBar, cancellable
 from cashdesk.core.i18n import _
@@ -54,9 +56,11 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     ex.add_argument("--out", type=Path, required=True, metavar="FILE.csv|.xlsx")
     ex.set_defaults(run=run_export)
 
+    from cashdesk.cli.terminal import percentage
+
     dedup = commands.add_parser("dedup", help=_("scan the whole registry for people registered twice"))
     dedup.add_argument("--output", type=Path, metavar="PAIRS.csv", help=_("also write the pairs found"))
-    dedup.add_argument("--min-score", type=float, default=75.0, help=_("0-100 (default 75)"))
+    dedup.add_argument("--min-score", type=percentage, default=75.0, help=_("0-100 (default 75)"))
     dedup.set_defaults(run=run_dedup)
 
 
@@ -79,6 +83,7 @@ def run_import_households(args: argparse.Namespace) -> int:
         create_locations=args.create_locations,
         sheet=args.sheet,
     )
+    check_errors_path(args.file, args.errors)
     with logged_in(args) as desk:
         bar = ProgressBar()
         with cancellable() as abort:
@@ -92,46 +97,9 @@ def run_import_households(args: argparse.Namespace) -> int:
                 abort=abort,
             )
         bar.finish()
-    for warning in report.table_warnings:
-        print(_("note: {w}").format(w=warning))
-    print(_("{file}: {rows:,} rows read").format(file=report.file_name, rows=report.rows))
-    if args.dry_run:
-        print(_("  dry run: nothing was written. A real import would do this:"))
-    print(
-        _("  households created: {h:,} ({m:,} members)").format(
-            h=report.households_created, m=report.members_created
-        )
-    )
-    print(
-        _("  households updated: {h:,} ({m:,} members)").format(
-            h=report.households_updated, m=report.members_updated
-        )
-    )
-    print(
-        _("  rejected: {h:,} households, {r:,} rows").format(
-            h=report.households_rejected, r=report.rows_rejected
-        )
-    )
-    if report.rows_already_present:
-        print(
-            _("  already registered (reported, not changed): {r:,} rows").format(
-                r=report.rows_already_present
-            )
-        )
-    print(_("  duplicate candidates raised: {n:,}").format(n=report.duplicate_candidates))
-    if report.locations_created:
-        print(_("  villages created: {n:,}").format(n=report.locations_created))
-    errors = [p for p in report.problems if p.is_error]
-    for problem in errors[:20]:
-        print(
-            _("  row {row}, {field}: {message}").format(
-                row=problem.row, field=problem.field.rsplit(".", 1)[-1], message=problem.message
-            )
-        )
-    if len(errors) > 20:
-        print(_("  ... and {n:,} more (see the errors file)").format(n=len(errors) - 20))
-    if args.errors and report.rows_rejected + report.rows_already_present:
-        print(_("Rejected rows were written to {path}").format(path=args.errors))
+    print_report(report, dry_run=args.dry_run, errors_path=args.errors)
+    if abort.is_set() and not args.dry_run:
+        print(_("Ctrl+C came after the import had finished: it was saved."), file=sys.stderr)
     return 1 if report.rows_rejected else 0
 
 
@@ -155,8 +123,11 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_dedup(args: argparse.Namespace) -> int:
+    from cashdesk.cli.terminal import cannot_write, check_writable
     from cashdesk.registry.review import scan_registry
 
+    if args.output:
+        check_writable(args.output)  # now, rather than after a scan that can take minutes
     with logged_in(args) as desk:
         bar = ProgressBar()
         with cancellable() as abort:
@@ -168,21 +139,24 @@ def run_dedup(args: argparse.Namespace) -> int:
         )
     )
     if args.output:
-        with args.output.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(
-                ["left_member_ref", "right_member_ref", "left_id", "right_id", "score", "reasons"]
-            )
-            for pair in result.pairs:
+        try:
+            with args.output.open("w", encoding="utf-8-sig", newline="") as handle:
+                writer = csv.writer(handle)
                 writer.writerow(
-                    [
-                        pair.left_ref,
-                        pair.right_ref,
-                        pair.left_id,
-                        pair.right_id,
-                        f"{pair.score:.1f}",
-                        "; ".join(pair.reasons),
-                    ]
+                    ["left_member_ref", "right_member_ref", "left_id", "right_id", "score", "reasons"]
                 )
+                for pair in result.pairs:
+                    writer.writerow(
+                        [
+                            pair.left_ref,
+                            pair.right_ref,
+                            pair.left_id,
+                            pair.right_id,
+                            f"{pair.score:.1f}",
+                            "; ".join(pair.reasons),
+                        ]
+                    )
+        except OSError as exc:  # the folder went away or the disk filled during the scan
+            raise cannot_write(args.output, exc) from exc
         print(_("Pairs written to {path}").format(path=args.output))
     return 0

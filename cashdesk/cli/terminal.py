@@ -1,7 +1,8 @@
-"""Talking to a person at a terminal: passwords, progress bars, Ctrl+C."""
+"""Talking to a person at a terminal: passwords, progress bars, Ctrl+C, checks of what they typed."""
 
 from __future__ import annotations
 
+import argparse
 import getpass
 import os
 import signal
@@ -10,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -19,6 +21,37 @@ from cashdesk.core.i18n import _
 
 class CommandError(Exception):
     """Stops the command with a one-line reason and a non-zero exit code."""
+
+
+def percentage(text: str) -> float:
+    """An argparse type: a number from 0 to 100 (argparse shows the error with the usage line)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("{value} is not a number").format(value=text)) from None
+    if not 0 <= value <= 100:  # also refuses nan
+        raise argparse.ArgumentTypeError(_("{value} is not between 0 and 100").format(value=text))
+    return value
+
+
+def cannot_write(path: Path, exc: OSError) -> CommandError:
+    return CommandError(_("cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc))
+
+
+def check_writable(path: Path) -> None:
+    """Fail before a long job, not after it, when its result could not be written to `path`.
+
+    Opening the file is the only sure test (permissions, read-only disks, a folder of that name, even
+    for root); opening to append leaves an existing file as it is, and a file made by the test is removed.
+    """
+    existed = path.exists()
+    try:
+        with path.open("a"):
+            pass
+    except OSError as exc:
+        raise cannot_write(path, exc) from exc
+    if not existed:
+        path.unlink()
 
 
 def read_password(env_var: str, prompt: str, *, confirm: bool = False) -> str:

@@ -41,6 +41,7 @@ COLUMNS = (
     "payment_method",
     "account_number",
     "pay_point",
+    "disability",
 )
 
 
@@ -108,6 +109,7 @@ def _rows(
             h.payment_method.value,
             h.payment_account or "",
             pay_point or "",
+            "yes" if m.disability else "no",
             *further,
             *[
                 str((m.custom_fields or {}).get(name, (h.custom_fields or {}).get(name, "")))

@@ -102,6 +102,43 @@ class LocationImport:
 LEVEL_ORDER = {LocationLevel.REGION: 0, LocationLevel.DISTRICT: 1, LocationLevel.VILLAGE: 2}
 
 
+@dataclass(frozen=True)
+class _Row:
+    """A location as a file row (or the database) describes it, in the form it is stored."""
+
+    number: int  # the file's row number; 0 for a location already in the database
+    code: str
+    name: str
+    level: LocationLevel
+    parent_code: str  # "" for a region: create_location gives a region no parent
+
+    @classmethod
+    def of(cls, number: int, code: str, name: str, level: LocationLevel, parent_code: str) -> _Row:
+        parent = "" if level not in PARENT_LEVEL else parent_code.strip().upper()
+        return cls(number, code.strip().upper(), name.strip(), level, parent)
+
+    def shown(self, field: str) -> str:
+        value = getattr(self, field)
+        return f"“{value}”" if value else _("none")
+
+
+_COMPARED = ("name", "level", "parent_code")
+
+
+def _differences(a: _Row, b: _Row) -> list[str]:
+    return [field for field in _COMPARED if getattr(a, field) != getattr(b, field)]
+
+
+def _stored_locations(session: Session) -> dict[str, _Row]:
+    parent = Location.__table__.alias("parent")
+    rows = session.execute(
+        select(Location.code, Location.name, Location.level, parent.c.code).outerjoin(
+            parent, parent.c.id == Location.parent_id
+        )
+    )
+    return {code.upper(): _Row.of(0, code, name, level, pcode or "") for code, name, level, pcode in rows}
+
+
 def import_locations(
     session: Session,
     actor: Actor,
@@ -112,8 +149,10 @@ def import_locations(
 ) -> LocationImport:
     """Columns code, name, level (region|district|village), parent_code. All rows or none.
 
-    Parents may come after their children in the file; a code already present with the same parent is
-    left as it is, so importing the same file twice changes nothing.
+    Parents may come after their children in the file. A code already present with the same name, level
+    and parent is left as it is, so importing the same file twice changes nothing; one present with other
+    data is an error, as is a code given twice with different data: an import never changes or picks
+    between locations silently (locations have no update yet).
     """
     from cashdesk.registry.importing.fields import normalise_header
     from cashdesk.registry.importing.tables import iter_rows, open_table
@@ -130,45 +169,79 @@ def import_locations(
             field="columns",
         )
     parent_col = columns.get("parent_code", columns.get("parent"))
-    rows = []
-    errors = []
+    errors: list[tuple[int, str]] = []  # (row, message): shown in row order, whichever check found them
+
+    def error(row: int, field: str, message: str) -> None:
+        errors.append((row, _("row {n}, {field}: {message}").format(n=row, field=field, message=message)))
+
+    read = 0
+    first: dict[str, _Row] = {}  # code -> the first row giving it
+    rows: list[_Row] = []  # each code once, in file order
     for row in iter_rows(info, progress=progress, abort=abort or never_abort()):
+        read += 1
         level_text = row.values[columns["level"]].strip().lower()
         try:
             level = LocationLevel(level_text)
         except ValueError:
-            errors.append(
-                _("row {n}, level: {value} is not region, district or village").format(
-                    n=row.number, value=level_text
-                )
+            error(
+                row.number, "level", _("{value} is not region, district or village").format(value=level_text)
             )
             continue
-        parent = row.values[parent_col].strip() if parent_col is not None else ""
-        rows.append(
-            (
-                row.number,
-                row.values[columns["code"]].strip(),
-                row.values[columns["name"]].strip(),
-                level,
-                parent,
-            )
-        )
+        parent = row.values[parent_col] if parent_col is not None else ""
+        item = _Row.of(row.number, row.values[columns["code"]], row.values[columns["name"]], level, parent)
+        earlier = first.setdefault(item.code, item) if item.code else item
+        if earlier is not item:
+            # An identical repeat is harmless; a different one would make one row silently win.
+            for field in _differences(earlier, item):
+                error(
+                    item.number,
+                    field,
+                    _("{code} is also on row {first} with {field} {old}, here {new}").format(
+                        code=item.code,
+                        first=earlier.number,
+                        field=field,
+                        old=earlier.shown(field),
+                        new=item.shown(field),
+                    ),
+                )
+            continue
+        rows.append(item)
+    if not read:
+        raise ValidationError(_("{file} has a header but no rows to import.").format(file=path.name))
+
+    stored = _stored_locations(session)
     created = present = 0
-    for number, code, name, level, parent in sorted(rows, key=lambda r: LEVEL_ORDER[r[3]]):
-        if session.execute(select(Location.id).where(func.upper(Location.code) == code.upper())).first():
-            present += 1
+    for item in sorted(rows, key=lambda r: LEVEL_ORDER[r.level]):
+        known = stored.get(item.code)
+        if known is not None:
+            differences = _differences(known, item)
+            for field in differences:
+                error(
+                    item.number,
+                    field,
+                    _(
+                        "{code} already exists with {field} {old}, not {new}; an import does not change "
+                        "existing locations"
+                    ).format(code=item.code, field=field, old=known.shown(field), new=item.shown(field)),
+                )
+            if not differences:
+                present += 1
             continue
         try:
-            create_location(session, actor, code=code, name=name, level=level, parent_code=parent or None)
+            create_location(
+                session,
+                actor,
+                code=item.code,
+                name=item.name,
+                level=item.level,
+                parent_code=item.parent_code or None,
+            )
             created += 1
         except ValidationError as exc:
-            errors.append(
-                _("row {n}, {field}: {message}").format(
-                    n=number, field=exc.field or "code", message=exc.message
-                )
-            )
+            error(item.number, exc.field or "code", exc.message)
     if errors:
-        shown = "; ".join(errors[:10]) + (
+        errors.sort(key=lambda e: e[0])  # stable: one row's errors keep their order
+        shown = "; ".join(message for _row, message in errors[:10]) + (
             _(" (and {n} more)").format(n=len(errors) - 10) if len(errors) > 10 else ""
         )
         raise ValidationError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -126,10 +127,59 @@ def test_bad_mapping_and_unknown_file_fail_in_one_line(district: Path, tmp_path:
     assert missing.returncode == 1 and "does not exist" in missing.stderr
 
 
+def test_errors_file_must_not_be_the_input_and_warnings_are_shown(district: Path, tmp_path: Path) -> None:
+    rows = [
+        ["W1", "W1-1", "head", "primary", "Ruth", "Banda", "F", "15/04/1980", "", "V001", "PP01"],
+        ["W1", "W1-2", "head", "", "Tiwonge", "Banda", "M", "1979", "", "V001", "PP01"],
+    ]
+    source = _write(tmp_path / "w.csv", rows)
+    kept = source.read_bytes()
+    same = cashdesk(
+        "import",
+        "households",
+        str(source),
+        "--dry-run",
+        "--errors",
+        str(source),
+        data=district,
+        password=None,
+        **OFFICER,
+    )
+    assert same.returncode == 1 and "is the file being imported" in same.stderr
+    assert source.read_bytes() == kept
+    nowhere = cashdesk(
+        "import",
+        "households",
+        str(source),
+        "--errors",
+        str(tmp_path / "no" / "e.csv"),
+        data=district,
+        password=None,
+        **OFFICER,
+    )
+    assert (
+        nowhere.returncode == 1
+        and "No such file or directory" in nowhere.stderr
+        and "Traceback" not in nowhere.stderr
+    )
+    dry = cashdesk("import", "households", str(source), "--dry-run", data=district, password=None, **OFFICER)
+    # The columns are named as in the file format (relationship, not relation_to_head); warnings are shown too.
+    assert "row 3, relationship: " in dry.stdout
+    assert "row 2, date_of_birth (warning): " in dry.stdout and "15/04/1980" in dry.stdout
+
+
 def test_export_and_dedup(district: Path, tmp_path: Path) -> None:
     out = tmp_path / "registry.xlsx"
     exported = cashdesk("export", "households", "--out", str(out), data=district, password=None, **OFFICER)
     assert exported.returncode == 0 and out.exists()
+    # The demo's households were registered in CashDesk, not imported: the file names them by CashDesk's
+    # own ids, and importing it back changes nothing.
+    back = cashdesk("import", "households", str(out), data=district, password=None, **OFFICER)
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert "households created: 0 (0 members)" in back.stdout and "households updated: 0" in back.stdout
+    assert re.search(
+        r"already up to date \(not changed\): 20[01] households", back.stdout
+    )  # 201 after the import test
     pairs = tmp_path / "pairs.csv"
     scan = cashdesk("--user", "admin", "dedup", "--output", str(pairs), data=district)
     assert scan.returncode == 0, scan.stderr

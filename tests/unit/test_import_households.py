@@ -21,15 +21,15 @@ from cashdesk.models import (
     Member,
 )
 from cashdesk.registry.export import COLUMNS, export_households
-from cashdesk.registry.households import create_household
+from cashdesk.registry.households import create_household, get_household
 from cashdesk.registry.importing import run
 from cashdesk.registry.importing.batches import undo_import
 from cashdesk.registry.importing.run import REPORT, ImportOptions, import_households
 from cashdesk.registry.search import HouseholdQuery, index_households, list_households
 from tests.unit.registry_helpers import add_pay_point, household, member
 
-# The import format without the optional other_names and address columns.
-HEADER = [c for c in COLUMNS if c not in ("other_names", "address")]
+# The import format without the optional other_names, address and disability columns.
+HEADER = [c for c in COLUMNS if c not in ("other_names", "address", "disability")]
 GOOD = [
     [
         "HH1",
@@ -542,6 +542,48 @@ def test_households_registered_in_cashdesk_round_trip_under_their_own_ids(
     )
     assert names == [("Mercy", None), ("Tiyamike", None)]
     assert _count(desk, Household) == 1
+
+
+def test_an_update_keeps_what_the_file_has_no_column_for(admin_with_pay_point: Desk, tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    desk = admin_with_pay_point
+    saved = desk.run(
+        create_household,
+        household(
+            member(
+                "Mercy",
+                "Phiri",
+                phone="0881000001",
+                id_number="30000001",
+                other_names="Grace",
+                disability=True,
+            ),
+            gps_latitude=Decimal("-15.5"),
+            gps_longitude=Decimal("35.1"),
+            address="Plot 7",
+        ),
+    )
+    (mercy,) = desk.run(get_household, saved.id).input.members
+    assert mercy.id is not None
+    columns = ["household_ref", "member_ref", "relationship", "recipient", "given_name", "family_name", "sex"]
+    row = [saved.code, mercy.id.hex, "head", "primary", "Mercy", "Phiri-Banda", "F"]
+    source = write_csv(
+        tmp_path / "short.csv", [[*row, "1980-05-17", "V001"]], header=[*columns, "date_of_birth", "location"]
+    )
+    report = desk.run(import_households, source)
+    assert (report.households_updated, report.rows_rejected) == (1, 0)
+    after = desk.run(get_household, saved.id).input
+    (kept,) = after.members
+    assert kept.family_name == "Phiri-Banda"
+    assert (after.gps_latitude, after.gps_longitude, after.address, after.pay_point_code) == (
+        Decimal("-15.5"),
+        Decimal("35.1"),
+        "Plot 7",
+        "PP1",
+    )
+    assert (kept.phone, kept.other_names, kept.disability) == ("+265881000001", "Grace", True)
+    assert [(i.id_type, i.number) for i in kept.identifiers] == [("national_id", "30000001")]
 
 
 def test_a_member_registered_in_another_household_is_not_copied(

@@ -21,7 +21,7 @@ from cashdesk.core.jobs import Progress, check_abort
 from cashdesk.models import DuplicateSource, Location, LocationLevel
 from cashdesk.models.base import utcnow
 from cashdesk.registry import households, key_index, search
-from cashdesk.registry.household_input import CleanHousehold, HouseholdInput
+from cashdesk.registry.household_input import CleanHousehold, HouseholdInput, MemberInput
 from cashdesk.registry.importing.duplicate_check import DuplicateCheck, PackedPerson, packed
 from cashdesk.registry.importing.preparing import Prepared
 from cashdesk.security.permissions import Actor
@@ -270,11 +270,29 @@ def update_existing(
             prepared.report.households_unchanged += 1
 
 
+# Optional columns: when a file has no column for one, a household or member it updates keeps its stored
+# value (a file from another registry must not erase what officers recorded here). column -> attribute.
+_KEPT_HOUSEHOLD = {
+    "address": "address",
+    "pay_point": "pay_point_code",
+    "payment_method": "payment_method",
+    "account_number": "payment_account",
+}
+_KEPT_MEMBER = {
+    "other_names": "other_names",
+    "phone": "phone",
+    "disability": "disability",
+    "id_number": "identifiers",
+}
+
+
 def merged_with_stored(session: Session, actor: Actor, prepared: Prepared, ref: str) -> HouseholdInput:
     """The household as the file gives it, on top of the stored one: the file's members take the ids of
-    the members they update, and stored members the file does not mention are kept."""
+    the members they update, stored members the file does not mention are kept, and so are the values of
+    columns the file does not have (GPS, which the import format has no column for, always)."""
     clean = prepared.clean[ref]
     stored = households.get_household(session, actor, prepared.existing[ref])
+    mapped = set(prepared.mapping.values())
     # Records registered in CashDesk were exported under their own ids (see existing.py): they are
     # matched by them and keep no source id.
     by_ref = {m.source_ref or m.id.hex: m for m in stored.input.members if m.id}
@@ -284,10 +302,27 @@ def merged_with_stored(session: Session, actor: Actor, prepared: Prepared, ref: 
         previous = by_ref.pop(ref_in_file, None) or by_ref.pop(ref_in_file.lower(), None)
         if previous is not None:
             m.id, m.source_ref = previous.id, previous.source_ref
+            _keep_unmapped(m, previous, _KEPT_MEMBER, mapped)
         merged.append(m)
     merged.extend(by_ref.values())
     data = clean.data
     data.id, data.members = stored.id, merged
+    data.gps_latitude, data.gps_longitude = stored.input.gps_latitude, stored.input.gps_longitude
+    _keep_unmapped(data, stored.input, _KEPT_HOUSEHOLD, mapped)
     if stored.input.source_ref is None and ref.upper() == stored.code:
         data.source_ref = None
     return data
+
+
+def _keep_unmapped(
+    given: HouseholdInput | MemberInput,
+    stored: HouseholdInput | MemberInput,
+    columns: dict[str, str],
+    mapped: set[str],
+) -> None:
+    for column, attribute in columns.items():
+        if column not in mapped:
+            setattr(given, attribute, getattr(stored, attribute))
+    given.custom_fields = {
+        name: value for name, value in stored.custom_fields.items() if f"custom.{name}" not in mapped
+    } | given.custom_fields

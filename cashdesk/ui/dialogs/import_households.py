@@ -259,13 +259,14 @@ class ImportDialog(QDialog):
         errors = [p for p in report.problems if p.is_error]
         self.summary.setText(
             self.tr(
-                "<b>{rows:,} rows.</b> Ready to import: {new:,} new households ({members:,} people), {upd:,} to update. "
-                "<b>Rejected: {bad:,} households ({rows_bad:,} rows)</b>; {warn:,} warnings."
+                "<b>{rows:,} rows.</b> Ready to import: {new:,} new households ({members:,} people), {upd:,} to update, "
+                "{same:,} already up to date. <b>Rejected: {bad:,} households ({rows_bad:,} rows)</b>; {warn:,} warnings."
             ).format(
                 rows=report.rows,
                 new=report.households_created,
                 members=report.members_created,
                 upd=report.households_updated,
+                same=report.households_unchanged,
                 bad=report.households_rejected,
                 rows_bad=report.rows_rejected,
                 warn=report.warnings,
