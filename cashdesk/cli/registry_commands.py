@@ -44,7 +44,10 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         action="store_true",
         help=_("create unknown villages (in the scheme's only district)"),
     )
-    hh.add_argument("--sheet", help=_("the XLSX sheet to read (default: the first with data)"))
+    hh.add_argument(
+        "--sheet",
+        help=_("the XLSX sheet to read (default: the first whose header names the required columns)"),
+    )
     hh.set_defaults(run=run_import_households)
     loc = sub.add_parser("locations", help=_("columns code, name, level, parent_code"))
     loc.add_argument("file", type=Path)

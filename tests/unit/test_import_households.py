@@ -299,6 +299,21 @@ def test_unknown_location_is_an_error_unless_created(admin_with_pay_point: Desk,
     assert villages == {"V104": "V104", "D01-V001": "Nsanje Boma"}
 
 
+def test_a_row_without_a_household_ref_is_rejected_and_reported(
+    admin_with_pay_point: Desk, tmp_path: Path
+) -> None:
+    orphan = ["", *GOOD[2][1:]]
+    errors = tmp_path / "errors.csv"
+    source = write_csv(tmp_path / "r.csv", [GOOD[0], GOOD[1], orphan])
+    report = admin_with_pay_point.run(import_households, source, errors_path=errors)
+    assert (report.households_created, report.rows_rejected, report.households_rejected) == (1, 1, 0)
+    (problem,) = [p for p in report.problems if p.is_error]
+    assert (problem.row, problem.field) == (4, "household_ref")
+    with errors.open(encoding="utf-8-sig") as handle:
+        (rejected,) = list(csv.DictReader(handle))
+    assert rejected["member_ref"] == "P3" and "household_ref is empty" in rejected["error"]
+
+
 def test_a_household_without_a_village_is_told_so(admin_with_pay_point: Desk, tmp_path: Path) -> None:
     rows = [GOOD[0][:]]
     rows[0][11] = ""

@@ -34,7 +34,13 @@ from cashdesk.registry.importing.existing import find_existing
 from cashdesk.registry.importing.fields import normalise_header
 from cashdesk.registry.importing.mapping import resolve_mapping
 from cashdesk.registry.importing.options import ImportOptions, ImportReport
-from cashdesk.registry.importing.rows import ParsedRow, RowGroup, RowParser, group_rows
+from cashdesk.registry.importing.rows import (
+    ParsedRow,
+    RowGroup,
+    RowParser,
+    group_rows,
+    names_required_columns,
+)
 from cashdesk.registry.importing.tables import TableInfo, iter_rows, open_table
 from cashdesk.security.permissions import Actor
 
@@ -106,7 +112,9 @@ def prepare(
 ) -> Prepared:
     """Read, parse and check the whole file. `new_households` is told of the new households (not those
     already in the registry) that pass, in order, as they pass."""
-    info = open_table(path, sheet=options.sheet)
+    # A mapping by hand names columns the automatic one does not know: any header with two names will do.
+    by_hand = bool(options.mapping or options.profile)
+    info = open_table(path, sheet=options.sheet, is_header=None if by_hand else names_required_columns)
     ctx = households.registry_context(session)
     custom = [
         name
@@ -125,8 +133,8 @@ def prepare(
             raise _too_many_rows(path, int(len(parsed) / fraction), about=True)
         progress(0.4 * fraction, message)
 
-    parser = RowParser(columns)
-    for row in iter_rows(info, progress=reading, abort=abort):
+    parser = RowParser(columns, cells=len(info.headers))
+    for row in iter_rows(info, progress=reading, abort=abort, extra_cells=True):
         if len(parsed) == MAX_ROWS:
             raise _too_many_rows(path, MAX_ROWS + 1, about=False)
         parsed.append(parser.parse(row.number, row.values))
@@ -152,6 +160,8 @@ def prepare(
                 0.45 + 0.15 * i / len(groups),
                 _("Checking household {i:,} of {n:,}").format(i=i, n=len(groups)),
             )
+        if not group.household_ref:  # its row says why; there is no household to check
+            continue
         _check_group(
             group,
             ctx=ctx,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -11,7 +12,7 @@ from operator import itemgetter
 
 from cashdesk.core.i18n import _
 from cashdesk.registry.household_input import ERROR, WARNING, IdentifierInput, MemberInput, Problem
-from cashdesk.registry.importing.fields import MORE_ID_PAIRS
+from cashdesk.registry.importing.fields import MORE_ID_PAIRS, auto_map, missing_required
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
@@ -28,6 +29,12 @@ class ParsedRow:
     member: MemberInput
     household: tuple[str, ...]  # the row's cells of HOUSEHOLD_FIELDS, in that order
     problems: list[Problem] = field(default_factory=list)
+
+
+def names_required_columns(cells: Sequence[str]) -> bool:
+    """Whether a row, taken as the header, names every required column (without a mapping by hand): how
+    the import finds the header below a title, and the sheet with the households in a workbook."""
+    return not missing_required(auto_map(cells))
 
 
 def parse_birth(text: str) -> tuple[date | None, int | None, str | None, str]:
@@ -84,10 +91,16 @@ class RowParser:
     `columns` maps field name -> column index (custom fields as "custom.NAME"); the cells come from
     cashdesk.registry.importing.tables already stripped. Every field's position is looked up once here:
     this runs for each of hundreds of thousands of rows.
+
+    `cells` is the number of columns the header names. The reader gives a row more cells than that only
+    when the cells beyond the header are not empty (iter_rows(..., extra_cells=True)): usually a comma in
+    a value that is not in quotes, which shifts every later cell. Such a row is an error of its own.
     """
 
-    def __init__(self, columns: Mapping[str, int]) -> None:
+    def __init__(self, columns: Mapping[str, int], *, cells: int | None = None) -> None:
         at = dict(columns)
+        # Without a header width no row is too long (a tuple is never longer than this).
+        self._cells = cells if cells is not None else sys.maxsize
         # Rows are padded to one cell past the widest column; a field the file does not have reads that
         # last, empty cell. Every cell is then one index, with no test and no call.
         self._width = max(at.values(), default=-1) + 2
@@ -103,6 +116,8 @@ class RowParser:
         self._household = itemgetter(*(at.get(name, blank) for name in HOUSEHOLD_FIELDS))
 
     def parse(self, number: int, values: tuple[str, ...]) -> ParsedRow:
+        if len(values) > self._cells:  # the one test a well-formed row pays for
+            return self._too_long(number, values)
         # Cut to the mapped columns (a cell of a column nobody mapped must not be read as the blank one).
         values = (values[: self._width - 1] + self._padding)[: self._width]
         (
@@ -173,6 +188,25 @@ class RowParser:
             )
         return ParsedRow(number, ref, member, self._household(values), problems)
 
+    def _too_long(self, number: int, values: tuple[str, ...]) -> ParsedRow:
+        """A row with cells beyond the header: its cells after the stray separator are in the wrong
+        columns, so what they say is not checked and its household's cells are left to its other rows
+        (otherwise they would be blamed for disagreeing with it). The household is rejected."""
+        row = self.parse(number, values[: self._cells])
+        row.household = ("",) * len(HOUSEHOLD_FIELDS)
+        row.problems = [
+            Problem(
+                "cells",
+                _(
+                    "Row {row} has {n} cells, the header has {width}: a comma or semicolon inside a value "
+                    "that is not in quotes?"
+                ).format(row=number, n=len(values), width=self._cells),
+                ERROR,
+                row=number,
+            )
+        ]
+        return row
+
 
 # The member's fields in the order RowParser.parse unpacks their positions.
 _MEMBER_FIELDS = (
@@ -206,12 +240,19 @@ def group_rows(rows: Iterable[ParsedRow]) -> list[RowGroup]:
     """Group by household_ref (rows of one household need not be next to each other).
 
     Household columns are taken from the first row that fills them; a later row that disagrees is an
-    error on that row (a household cannot be in two villages).
+    error on that row (a household cannot be in two villages). A row without a household_ref (an error
+    already) is a group of its own, so that it is counted and reported, not lost, and blamed for nothing
+    else.
     """
     groups: dict[str, RowGroup] = {}
+    without_ref: list[RowGroup] = []
     first_values: dict[str, tuple[str, ...]] = {}  # the household's cells on its first row
     seen_members: dict[str, int] = {}
     for row in rows:
+        if not row.household_ref:
+            row.household = ()
+            without_ref.append(RowGroup("", [row], {}))
+            continue
         group = groups.get(row.household_ref)
         cells, row.household = row.household, ()  # the group keeps the household's values
         if group is None:
@@ -249,4 +290,4 @@ def group_rows(rows: Iterable[ParsedRow]) -> list[RowGroup]:
                 )
             else:
                 seen_members[ref] = row.number
-    return [g for ref, g in groups.items() if ref]
+    return [*groups.values(), *without_ref]

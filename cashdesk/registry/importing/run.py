@@ -183,7 +183,8 @@ def _summarise(prepared: Prepared, options: ImportOptions) -> dict[int, str]:
     report.warnings = sum(1 for p in report.problems if not p.is_error)
     rejected = rejected_rows(prepared)
     report.rows_rejected = sum(1 for reason in rejected.values() if "already in the registry" not in reason)
-    report.households_rejected = len({g.household_ref for g in prepared.groups} - set(prepared.clean)) - (
+    households = {g.household_ref for g in prepared.groups if g.household_ref}  # rows without one: rows only
+    report.households_rejected = len(households - set(prepared.clean)) - (
         len(present) if options.on_existing == REPORT else 0
     )
     return rejected

@@ -14,7 +14,8 @@ import datetime as dt
 import io
 import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -24,12 +25,17 @@ from cashdesk.core.i18n import _
 from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
 
 SAMPLE_BYTES = 1 << 20
+HEADER_SEARCH_ROWS = 10  # rows with data looked at for a sheet's header (titles and notes come above it)
 DELIMITERS = ",;\t|"
 csv.field_size_limit(1 << 24)  # a long free-text cell must not abort the import
 
 
 class TableError(ValidationError):
     """The file cannot be read as a table; the message says why and what to do."""
+
+
+# Whether a row's cells are the header the caller needs (e.g. they name the required columns).
+HeaderTest = Callable[[Sequence[str]], bool]
 
 
 class TableRow(NamedTuple):  # a tuple, not a frozen dataclass: one is made for every row of the file
@@ -138,7 +144,7 @@ def _detect_delimiter(text: str) -> str:
         return best if counts[best] else ","
 
 
-class _CsvReader:
+class CsvReader:
     """csv.reader over a byte stream, giving each record's first line number and the bytes consumed."""
 
     def __init__(self, path: Path, encoding: str, delimiter: str) -> None:
@@ -173,7 +179,7 @@ def _open_csv(path: Path, head: bytes, size: int, warnings: list[str]) -> TableI
     except LookupError:  # pragma: no cover - the encodings above all exist
         text = head.decode("latin-1")
     delimiter = _detect_delimiter(text)
-    reader = _CsvReader(path, encoding, delimiter)
+    reader = CsvReader(path, encoding, delimiter)
     try:
         for line, record in reader:
             if any(cell.strip() for cell in record):
@@ -186,10 +192,10 @@ def _open_csv(path: Path, head: bytes, size: int, warnings: list[str]) -> TableI
 
 
 def _iter_csv(
-    info: TableInfo, progress: Progress, abort: threading.Event, late: list[str]
+    info: TableInfo, progress: Progress, abort: threading.Event, late: list[str], extra_cells: bool
 ) -> Iterator[TableRow]:
     assert info.encoding is not None and info.delimiter is not None
-    reader = _CsvReader(info.path, info.encoding, info.delimiter)
+    reader = CsvReader(info.path, info.encoding, info.delimiter)
     width = len(info.headers)
     longer = 0
     first_longer = 0
@@ -204,15 +210,18 @@ def _iter_csv(
             cells = tuple(map(str.strip, record))  # one pass in C: this runs for every row of the file
             if not any(cells):
                 continue
-            if len(cells) != width:  # ragged: cut or pad to the header's width
+            if len(cells) != width:  # ragged: pad to the header's width, cut empty cells beyond it
                 if any(cells[width:]):
                     longer += 1
                     first_longer = first_longer or line
-                cells = cells[:width] + ("",) * (width - len(cells))
+                    if not extra_cells:
+                        cells = cells[:width]
+                else:
+                    cells = cells[:width] + ("",) * (width - len(cells))
             yield TableRow(line, cells)
     finally:
         reader.close()
-    if longer:
+    if longer and not extra_cells:
         late.append(
             _(
                 "{n:,} row(s) had more cells than there are columns; the extra cells were ignored (first: row {row})."
@@ -237,41 +246,64 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _workbook(path: Path) -> Any:
+@contextmanager
+def _workbook(path: Path) -> Iterator[Any]:
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
-    try:
-        return load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise TableError(
-            _(
-                "{file} is not a readable Excel (.xlsx) file. Open it in Excel or LibreOffice and save it "
-                "again as .xlsx or .csv."
-            ).format(file=path.name)
-        ) from exc
+    # Given an open file, not its name: openpyxl refuses a name that does not end in .xlsx, and an Excel
+    # file renamed .csv is read by its content.
+    with path.open("rb") as handle:
+        try:
+            book = load_workbook(handle, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException) as exc:
+            raise TableError(
+                _(
+                    "{file} is not a readable Excel (.xlsx) file. Open it in Excel or LibreOffice and save "
+                    "it again as .xlsx or .csv."
+                ).format(file=path.name)
+            ) from exc
+        try:
+            yield book
+        finally:
+            book.close()
 
 
 def list_sheets(path: Path) -> list[str]:
-    book = _workbook(path)
-    try:
+    with _workbook(path) as book:
         return list(book.sheetnames)
-    finally:
-        book.close()
 
 
-def _first_row(sheet: Any) -> tuple[int, list[str]] | None:
+def _plausible_header(cells: Sequence[str]) -> bool:
+    # A title above the header ("Registry export March 2026", merged across the columns) fills one cell.
+    return sum(1 for cell in cells if cell) >= 2
+
+
+def _find_header(sheet: Any, is_header: HeaderTest) -> tuple[bool, int, list[str]] | None:
+    """(whether is_header passed, row number, cells): the first of the sheet's first rows with data that
+    passes is_header; failing that the first that names two columns or more; failing that the first with
+    data. None for a sheet with no data in its first 50 rows."""
+    seen: list[tuple[int, list[str]]] = []
     for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
         cells = [_cell_text(v) for v in row]
         if any(cells):
-            return number, cells
-        if number > 50:
-            return None
-    return None
+            if is_header(cells):
+                return True, number, cells
+            seen.append((number, cells))
+            if len(seen) == HEADER_SEARCH_ROWS:
+                break
+        if number >= 50:
+            break
+    if not seen:
+        return None
+    number, cells = next((found for found in seen if _plausible_header(found[1])), seen[0])
+    return False, number, cells
 
 
-def _open_xlsx(path: Path, sheet_name: str | None, size: int, warnings: list[str]) -> TableInfo:
-    book = _workbook(path)
-    try:
+def _open_xlsx(
+    path: Path, sheet_name: str | None, size: int, warnings: list[str], is_header: HeaderTest | None
+) -> TableInfo:
+    with _workbook(path) as book:
         names = list(book.sheetnames)
         if sheet_name is not None and sheet_name not in names:
             raise TableError(
@@ -280,29 +312,54 @@ def _open_xlsx(path: Path, sheet_name: str | None, size: int, warnings: list[str
                 )
             )
         candidates = [sheet_name] if sheet_name else names
+        looked: list[str] = []
+        chosen: tuple[str, int, list[str]] | None = None  # sheet, header row, its cells
         for name in candidates:
-            found = _first_row(book[name])
+            found = _find_header(book[name], is_header or _plausible_header)
             if found is None:
                 continue
-            header_row, cells = found
-            headers, notes = _clean_headers(path, cells)
-            warnings.extend(notes)
-            others = [n for n in names if n != name]
-            if sheet_name is None and others:
-                warnings.append(
-                    _("Read the sheet \u201c{sheet}\u201d; the file also has {others}.").format(
-                        sheet=name, others=", ".join(f"\u201c{n}\u201d" for n in others)
+            looked.append(name)
+            passed, header_row, cells = found
+            if passed:
+                chosen = name, header_row, cells
+                break
+            chosen = chosen or (name, header_row, cells)  # the first sheet with data, if none passes
+        else:
+            if chosen is None:
+                raise TableError(_("{file} is empty: no sheet has a header row.").format(file=path.name))
+            if is_header is not None and sheet_name is None and len(looked) > 1:
+                raise TableError(
+                    _(
+                        "{file}: none of its sheets ({sheets}) has a header row with the columns needed in "
+                        "its first {n} rows. Choose the sheet to read (--sheet) and check its header."
+                    ).format(
+                        file=path.name,
+                        sheets=", ".join(f"\u201c{n}\u201d" for n in looked),
+                        n=HEADER_SEARCH_ROWS,
                     )
                 )
-            return TableInfo(path, "xlsx", None, None, name, headers, tuple(warnings), size, header_row)
-    finally:
-        book.close()
-    raise TableError(_("{file} is empty: no sheet has a header row.").format(file=path.name))
+    assert chosen is not None  # the loop found a sheet, or its else raised
+    name, header_row, cells = chosen
+    headers, notes = _clean_headers(path, cells)
+    warnings.extend(notes)
+    if header_row > 1:
+        warnings.append(
+            _("The header of sheet \u201c{sheet}\u201d is row {row}; the rows above it were skipped.").format(
+                sheet=name, row=header_row
+            )
+        )
+    others = [n for n in names if n != name]
+    if sheet_name is None and others:
+        warnings.append(
+            _("Read the sheet \u201c{sheet}\u201d; the file also has {others}.").format(
+                sheet=name, others=", ".join(f"\u201c{n}\u201d" for n in others)
+            )
+        )
+    return TableInfo(path, "xlsx", None, None, name, headers, tuple(warnings), size, header_row)
 
 
 def _iter_xlsx(info: TableInfo, progress: Progress, abort: threading.Event) -> Iterator[TableRow]:
-    book = _workbook(info.path)
-    try:
+    with _workbook(info.path) as book:
         sheet = book[info.sheet]
         total = sheet.max_row or 0
         width = len(info.headers)
@@ -317,15 +374,19 @@ def _iter_xlsx(info: TableInfo, progress: Progress, abort: threading.Event) -> I
                 continue
             cells.extend([""] * (width - len(cells)))
             yield TableRow(number, tuple(cells))
-    finally:
-        book.close()
 
 
 # --- entry points ------------------------------------------------------------------------------------
 
 
-def open_table(path: Path, *, sheet: str | None = None) -> TableInfo:
-    """Look at the file and its header without reading it all."""
+def open_table(path: Path, *, sheet: str | None = None, is_header: HeaderTest | None = None) -> TableInfo:
+    """Look at the file and its header without reading it all.
+
+    In an XLSX file the header is looked for in each sheet's first rows with data (a title or notes may
+    come above it): the first row that passes `is_header`, in the first sheet that has one (of `sheet` only
+    when given). Without `is_header`, or when no row passes it in a given sheet or a one-sheet file, the
+    first row naming two columns or more is taken. When several sheets were looked at and none passes, the
+    error names them."""
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
@@ -343,7 +404,7 @@ def open_table(path: Path, *, sheet: str | None = None) -> TableInfo:
     if head.startswith(b"PK\x03\x04"):
         if suffix != ".xlsx":
             warnings.append(_("{file} is really an Excel file; it was read as one.").format(file=path.name))
-        return _open_xlsx(path, sheet, size, warnings)
+        return _open_xlsx(path, sheet, size, warnings, is_header)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise TableError(
             _("{file} is an old Excel (.xls) file. Save it as .xlsx or .csv and import that.").format(
@@ -370,10 +431,13 @@ def iter_rows(
     progress: Progress = no_progress,
     abort: threading.Event | None = None,
     warnings: list[str] | None = None,
+    extra_cells: bool = False,
 ) -> Iterator[TableRow]:
     """Data rows after the header, blank rows skipped. Warnings found while reading go to `warnings`.
-    (The reader's own generator, not one around it: each level costs every row of the file.)"""
+    A CSV row with cells beyond the header that are not empty keeps them with `extra_cells` (the caller
+    reports the row: a comma in a value that is not in quotes shifts its cells); otherwise they are cut
+    and a warning says so. (The reader's own generator, not one around it: each level costs every row.)"""
     late = warnings if warnings is not None else []
     if info.kind == "xlsx":
         return _iter_xlsx(info, progress, abort or never_abort())
-    return _iter_csv(info, progress, abort or never_abort(), late)
+    return _iter_csv(info, progress, abort or never_abort(), late, extra_cells)

@@ -35,6 +35,7 @@ from cashdesk.registry.importing.batches import list_batches, undo_import
 from cashdesk.registry.importing.errors_file import column_name
 from cashdesk.registry.importing.fields import FIELDS
 from cashdesk.registry.importing.mapping import list_profiles
+from cashdesk.registry.importing.rows import names_required_columns
 from cashdesk.registry.importing.run import REPORT, UPDATE, ImportOptions, import_households
 from cashdesk.registry.importing.tables import open_table
 from cashdesk.ui.ops import OpsHub, error_text
@@ -193,7 +194,14 @@ class ImportDialog(QDialog):
     def load_file(self, path: Path) -> None:
         self.path = path
         self.file_label.setText(str(path))
-        self.hub.run(open_table, path, on_done=self._table_opened, on_error=self._failed, parent=self)
+        self.hub.run(
+            open_table,
+            path,
+            is_header=names_required_columns,  # as the import finds it: below a title, in the right sheet
+            on_done=self._table_opened,
+            on_error=self._failed,
+            parent=self,
+        )
 
     def _table_opened(self, info: Any) -> None:
         self.headers = info.headers
