@@ -19,24 +19,26 @@ from cashdesk.registry.household_input import ERROR, Problem
 from cashdesk.registry.importing.rows import RowGroup
 
 # One statement for each kind of reference, whatever the file's size (450,000 references, not 500 queries).
+# CROSS JOIN makes SQLite take the references first and look each up in the table's index: left to choose,
+# it scanned the 15,000 households without a source id once per reference (6 minutes for 100,000 of them).
 _MEMBERS_BY_SOURCE = (
-    "SELECT j.value, m.household_id FROM json_each(?) AS j "
-    "JOIN members AS m ON m.source_ref = j.value WHERE m.deleted_at IS NULL"
+    "SELECT j.value, m.household_id FROM json_each(?) AS j CROSS JOIN "
+    "members AS m ON m.source_ref = j.value WHERE m.deleted_at IS NULL"
 )
 # A member registered in CashDesk (no source id) is exported under its own id, 32 hexadecimal digits.
 _MEMBERS_BY_ID = (
-    "SELECT j.value, m.household_id FROM json_each(?) AS j "
-    "JOIN members AS m ON m.id = lower(j.value) WHERE m.deleted_at IS NULL AND m.source_ref IS NULL"
+    "SELECT j.value, m.household_id FROM json_each(?) AS j CROSS JOIN "
+    "members AS m ON m.id = lower(j.value) WHERE m.deleted_at IS NULL AND m.source_ref IS NULL"
 )
 _HOUSEHOLDS_BY_SOURCE = (
-    "SELECT j.value, h.id FROM json_each(?) AS j "
-    "JOIN households AS h ON h.source_ref = j.value WHERE h.deleted_at IS NULL"
+    "SELECT j.value, h.id FROM json_each(?) AS j CROSS JOIN "
+    "households AS h ON h.source_ref = j.value WHERE h.deleted_at IS NULL"
 )
 _HOUSEHOLDS_BY_CODE = (
-    "SELECT j.value, h.id FROM json_each(?) AS j "
-    "JOIN households AS h ON h.code = upper(j.value) WHERE h.deleted_at IS NULL AND h.source_ref IS NULL"
+    "SELECT j.value, h.id FROM json_each(?) AS j CROSS JOIN "
+    "households AS h ON h.code = upper(j.value) WHERE h.deleted_at IS NULL AND h.source_ref IS NULL"
 )
-_CODES = "SELECT h.id, h.code FROM json_each(?) AS j JOIN households AS h ON h.id = j.value"
+_CODES = "SELECT h.id, h.code FROM json_each(?) AS j CROSS JOIN households AS h ON h.id = j.value"
 _OWN_ID = re.compile(r"[0-9a-fA-F]{32}")
 
 
