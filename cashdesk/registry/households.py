@@ -9,13 +9,15 @@ they save anyway, nothing is written and `PossibleDuplicates` lists them.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.util import identity_key
 
 from cashdesk.core.codes import HOUSEHOLD, reserve_codes
 from cashdesk.core.errors import CashDeskError, NotFound, ValidationError
@@ -146,10 +148,13 @@ def person_records(
     ]
 
 
-def _validated(session: Session, actor: Actor, data: HouseholdInput) -> tuple[CleanHousehold, list[Problem]]:
-    """The clean household and its warnings; InvalidHousehold if any rule is broken."""
+def _validated(
+    session: Session, actor: Actor, data: HouseholdInput, ctx: RegistryContext | None = None
+) -> tuple[CleanHousehold, list[Problem]]:
+    """The clean household and its warnings; InvalidHousehold if any rule is broken. `ctx`: the registry's
+    villages and pay points when the caller has them already (an import updating thousands)."""
     actor.require(Permission.REGISTER_HOUSEHOLDS)
-    problems, clean = check_household(data, registry_context(session))
+    problems, clean = check_household(data, ctx or registry_context(session))
     if clean is None:
         raise InvalidHousehold(problems)
     actor.require_location(clean.location.path)
@@ -314,11 +319,13 @@ def _snapshot(household: Household) -> dict[str, Any]:
     }
 
 
-def would_change(session: Session, actor: Actor, data: HouseholdInput) -> bool:
+def would_change(
+    session: Session, actor: Actor, data: HouseholdInput, ctx: RegistryContext | None = None
+) -> bool:
     """Would update_household(data) change anything? (An import's dry run tells updates from no-ops.)"""
     if data.id is None:
         return True
-    clean, _warnings = _validated(session, actor, data)
+    clean, _warnings = _validated(session, actor, data, ctx)
     return _differs(_load(session, data.id), clean)
 
 
@@ -396,14 +403,36 @@ def create_household(
 
 
 def _load(session: Session, household_id: uuid.UUID) -> Household:
-    household = session.execute(
-        select(Household)
-        .options(selectinload(Household.members).selectinload(Member.identifiers))
-        .where(Household.id == household_id, Household.deleted_at.is_(None))
-    ).scalar_one_or_none()
-    if household is None:
+    """The household with its members and their documents; from the session when it holds them already
+    (loaded by `preload`, or earlier in the same call), otherwise in three queries."""
+    household = session.identity_map.get(identity_key(Household, household_id))
+    if not isinstance(household, Household) or "members" in inspect(household).unloaded:
+        household = session.execute(
+            select(Household)
+            .options(selectinload(Household.members).selectinload(Member.identifiers))
+            .where(Household.id == household_id)
+        ).scalar_one_or_none()
+    if household is None or household.deleted_at is not None:
         raise NotFound(_("This household no longer exists."))
     return household
+
+
+def preload(session: Session, household_ids: list[uuid.UUID]) -> list[Any]:
+    """Load these households, members, documents, villages and pay points in a few queries, for the calls
+    that follow (an import updating thousands would otherwise make five queries for each). The session
+    holds objects only while someone refers to them: keep the returned list until done."""
+    found: list[Any] = list(
+        session.execute(
+            select(Household)
+            .options(selectinload(Household.members).selectinload(Member.identifiers))
+            .where(Household.id.in_(household_ids))
+        ).scalars()
+    )
+    places = {h.location_id for h in found}
+    pay_points = {h.preferred_pay_point_id for h in found if h.preferred_pay_point_id}
+    found += session.execute(select(Location).where(Location.id.in_(places))).scalars()
+    found += session.execute(select(PayPoint).where(PayPoint.id.in_(pay_points))).scalars()
+    return found
 
 
 def update_household(
@@ -413,15 +442,14 @@ def update_household(
     *,
     duplicate_note: str | None = None,
     source: DuplicateSource = DuplicateSource.CAPTURE,
+    ctx: RegistryContext | None = None,
 ) -> SavedHousehold:
     """Members with an id are updated, new ones added, and stored members left out are removed (tombstoned)."""
     if data.id is None:
         raise ValidationError(_("This household has not been saved yet."))
-    clean, warnings = _validated(session, actor, data)
+    clean, warnings = _validated(session, actor, data, ctx)
     household = _load(session, data.id)
-    location_path = session.execute(
-        select(Location.path).where(Location.id == household.location_id)
-    ).scalar_one()
+    location_path = session.get_one(Location, household.location_id).path  # held by the session, often
     actor.require_location(location_path)  # the household's current village, as well as the new one
     if not _differs(household, clean):
         return SavedHousehold(household.id, household.code, tuple(warnings), 0, changed=False)
@@ -476,6 +504,13 @@ class HouseholdDetail:
 
 def get_household(session: Session, actor: Actor, household_id: uuid.UUID) -> HouseholdDetail:
     """The household as the editor shows it."""
+    detail = stored_household(session, actor, household_id)
+    flags = duplicates.open_candidates_of(session, [m.id for m in detail.input.members if m.id])
+    return dataclasses.replace(detail, open_duplicates=flags)
+
+
+def stored_household(session: Session, actor: Actor, household_id: uuid.UUID) -> HouseholdDetail:
+    """The household as stored, without counting its open duplicate flags (open_duplicates is 0)."""
     actor.require(Permission.VIEW_REGISTRY)
     household = _load(session, household_id)
     location = session.get_one(Location, household.location_id)
@@ -516,5 +551,4 @@ def get_household(session: Session, actor: Actor, household_id: uuid.UUID) -> Ho
             for m in members
         ],
     )
-    flags = duplicates.open_candidates_of(session, [m.id for m in members])
-    return HouseholdDetail(household.id, household.code, location.name, data, flags)
+    return HouseholdDetail(household.id, household.code, location.name, data, 0)

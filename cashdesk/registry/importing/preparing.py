@@ -67,6 +67,7 @@ class Prepared:
     clean: dict[str, CleanHousehold]  # by household_ref, valid households only
     existing: dict[str, uuid.UUID]  # household_ref -> stored household id (its members' refs are known)
     report: ImportReport
+    ctx: RegistryContext  # the registry's villages (and those the import creates) and pay points
     new_locations: list[LocationRef] = field(default_factory=list)  # villages to create (--create-locations)
 
 
@@ -149,7 +150,7 @@ def prepare(
     for ref in ctx.locations.values():
         if ref.level == LocationLevel.VILLAGE.value:
             by_name.setdefault(normalise_header(ref.name), []).append(ref)
-    prepared = Prepared(info, mapping, groups, {}, find_existing(session, groups), report)
+    prepared = Prepared(info, mapping, groups, {}, find_existing(session, groups), report, ctx)
     districts = [ref for ref in ctx.locations.values() if ref.level == LocationLevel.DISTRICT.value]
     covers = functools.cache(actor.covers_location)  # asked for each household, of a few hundred villages
     custom_fields = CustomFields(ctx.custom_fields_schema)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -253,21 +253,48 @@ class _WritingProgress:
 
 
 def update_existing(
-    session: Session, actor: Actor, prepared: Prepared, *, refs: list[str], note: str
+    session: Session,
+    actor: Actor,
+    prepared: Prepared,
+    *,
+    refs: list[str],
+    note: str,
+    progress: Progress,
+    abort: threading.Event,
 ) -> None:
     """Apply the file's values to households already registered; members not in the file are kept.
     A household whose values are already those of the file is left alone (no change, no audit entry)."""
-    for ref in refs:
+    for ref in stored_in_batches(session, prepared, refs, progress=progress, abort=abort):
         in_file = len(prepared.clean[ref].data.members)
         data = merged_with_stored(session, actor, prepared, ref)
         saved = households.update_household(
-            session, actor, data, duplicate_note=note, source=DuplicateSource.IMPORT
+            session, actor, data, duplicate_note=note, source=DuplicateSource.IMPORT, ctx=prepared.ctx
         )
         if saved.changed:
             prepared.report.households_updated += 1
             prepared.report.members_updated += in_file
         else:
             prepared.report.households_unchanged += 1
+
+
+UPDATE_BATCH = 500  # households loaded together: three queries for 500 households instead of 1,500
+
+
+def stored_in_batches(
+    session: Session, prepared: Prepared, refs: list[str], *, progress: Progress, abort: threading.Event
+) -> Iterator[str]:
+    """The refs, each batch's stored households loaded into the session first; progress and a point
+    where a cancel takes effect at each batch (a file that updates 100,000 households takes minutes)."""
+    for start in range(0, len(refs), UPDATE_BATCH):
+        check_abort(abort)
+        progress(
+            start / max(1, len(refs)),
+            _("Comparing with the registry: household {n:,} of {total:,}").format(n=start, total=len(refs)),
+        )
+        batch = refs[start : start + UPDATE_BATCH]
+        loaded = households.preload(session, [prepared.existing[ref] for ref in batch])
+        yield from batch
+        del loaded  # held while the batch is worked on: the session keeps objects only while used
 
 
 # Optional columns: when a file has no column for one, a household or member it updates keeps its stored
@@ -291,7 +318,7 @@ def merged_with_stored(session: Session, actor: Actor, prepared: Prepared, ref: 
     the members they update, stored members the file does not mention are kept, and so are the values of
     columns the file does not have (GPS, which the import format has no column for, always)."""
     clean = prepared.clean[ref]
-    stored = households.get_household(session, actor, prepared.existing[ref])
+    stored = households.stored_household(session, actor, prepared.existing[ref])
     mapped = set(prepared.mapping.values())
     # Records registered in CashDesk were exported under their own ids (see existing.py): they are
     # matched by them and keep no source id.
