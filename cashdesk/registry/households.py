@@ -319,33 +319,28 @@ def _snapshot(household: Household) -> dict[str, Any]:
     }
 
 
-def would_change(
-    session: Session, actor: Actor, data: HouseholdInput, ctx: RegistryContext | None = None
-) -> bool:
-    """Would update_household(data) change anything? (An import's dry run tells updates from no-ops.)"""
-    if data.id is None:
+def differs(session: Session, clean: CleanHousehold) -> bool:
+    """Would saving `clean` (a stored household, edited) change anything: a value, a document, a member
+    added or removed? (An import tells the households it changes from those already as its file says.)"""
+    if clean.data.id is None:
         return True
-    clean, _warnings = _validated(session, actor, data, ctx)
-    return _differs(_load(session, data.id), clean)
-
-
-def _differs(household: Household, clean: CleanHousehold) -> bool:
-    """Would saving `clean` change anything stored: a value, a document, a member added or removed?"""
+    household = _load(session, clean.data.id)
     if any(getattr(household, name) != value for name, value in household_values(clean).items()):
         return True
     stored = {m.id: m for m in household.members if m.deleted_at is None}
     wanted = clean.data.members
-    if len(wanted) != len(stored):
-        return True
-    for m, phone in zip(wanted, clean.member_phones, strict=True):
-        member = stored.get(m.id) if m.id else None
-        if member is None:
-            return True
-        if any(getattr(member, name) != value for name, value in member_values(m, phone).items()):
-            return True
-        if sorted(identifier_values(m)) != sorted((i.id_type, i.number) for i in member.identifiers):
-            return True
-    return False
+    return len(wanted) != len(stored) or any(
+        _member_differs(stored.get(m.id) if m.id else None, m, phone)
+        for m, phone in zip(wanted, clean.member_phones, strict=True)
+    )
+
+
+def _member_differs(member: Member | None, m: MemberInput, phone: str | None) -> bool:
+    return (
+        member is None
+        or any(getattr(member, name) != value for name, value in member_values(m, phone).items())
+        or sorted(identifier_values(m)) != sorted((i.id_type, i.number) for i in member.identifiers)
+    )
 
 
 def _finish(
@@ -451,7 +446,7 @@ def update_household(
     household = _load(session, data.id)
     location_path = session.get_one(Location, household.location_id).path  # held by the session, often
     actor.require_location(location_path)  # the household's current village, as well as the new one
-    if not _differs(household, clean):
+    if not differs(session, clean):
         return SavedHousehold(household.id, household.code, tuple(warnings), 0, changed=False)
     before = _snapshot(household)
     for name, value in household_values(clean).items():

@@ -601,6 +601,46 @@ def test_an_update_keeps_what_the_file_has_no_column_for(admin_with_pay_point: D
     assert [(i.id_type, i.number) for i in kept.identifiers] == [("national_id", "30000001")]
 
 
+def test_an_update_that_breaks_a_rule_with_the_members_kept_is_rejected(
+    admin_with_pay_point: Desk, tmp_path: Path
+) -> None:
+    desk = admin_with_pay_point
+    desk.run(import_households, write_csv(tmp_path / "r.csv", GOOD))
+    # HH1 again with a new head: with P1 and P2 kept (not in this file), it would have two heads.
+    newcomer = [
+        "HH1",
+        "P7",
+        "head",
+        "primary",
+        "Yohane",
+        "Phiri",
+        "M",
+        "1970",
+        "",
+        "",
+        "",
+        "V001",
+        "cash",
+        "",
+        "PP1",
+    ]
+    errors = tmp_path / "errors.csv"
+    for dry_run in (True, False):
+        report = desk.run(
+            import_households, write_csv(tmp_path / "n.csv", [newcomer]), dry_run=dry_run, errors_path=errors
+        )
+        assert (report.households_updated, report.households_rejected, report.rows_rejected) == (0, 1, 1)
+        errors_found = [(p.row, p.message) for p in report.problems if p.is_error]
+        assert (
+            2,
+            "With the members registered already: The household has two heads: only one member can be head.",
+        ) in errors_found
+        assert all(
+            message.startswith("With the members registered already: ") for _row, message in errors_found
+        )
+    assert _count(desk, Member) == 3
+
+
 def test_a_member_registered_in_another_household_is_not_copied(
     admin_with_pay_point: Desk, tmp_path: Path
 ) -> None:

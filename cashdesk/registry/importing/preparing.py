@@ -33,7 +33,8 @@ from cashdesk.registry.importing.errors_file import column_name
 from cashdesk.registry.importing.existing import find_existing
 from cashdesk.registry.importing.fields import normalise_header
 from cashdesk.registry.importing.mapping import resolve_mapping
-from cashdesk.registry.importing.options import ImportOptions, ImportReport
+from cashdesk.registry.importing.merging import check_updates
+from cashdesk.registry.importing.options import UPDATE, ImportOptions, ImportReport
 from cashdesk.registry.importing.rows import (
     ParsedRow,
     RowGroup,
@@ -69,6 +70,10 @@ class Prepared:
     report: ImportReport
     ctx: RegistryContext  # the registry's villages (and those the import creates) and pay points
     new_locations: list[LocationRef] = field(default_factory=list)  # villages to create (--create-locations)
+    # Registered households the file changes (household_ref -> its members in the file), and those it
+    # leaves as they are; their entries in `clean` are the merged households (see merging.py).
+    changes: dict[str, int] = field(default_factory=dict)
+    unchanged: set[str] = field(default_factory=set)
 
 
 def file_hash(path: Path) -> str:
@@ -158,7 +163,7 @@ def prepare(
         if i % 2000 == 0:
             check_abort(abort)
             progress(
-                0.45 + 0.15 * i / len(groups),
+                0.45 + 0.1 * i / len(groups),
                 _("Checking household {i:,} of {n:,}").format(i=i, n=len(groups)),
             )
         if not group.household_ref:  # its row says why; there is no household to check
@@ -177,6 +182,18 @@ def prepare(
             passed = prepared.clean.get(group.household_ref)
             if passed is not None:
                 new_households.add(group.household_ref, passed)
+    if options.on_existing == UPDATE and prepared.existing:
+        prepared.changes, prepared.unchanged = check_updates(
+            session,
+            actor,
+            groups,
+            prepared.clean,
+            prepared.existing,
+            mapping=mapping,
+            ctx=ctx,
+            progress=lambda fraction, message: progress(0.55 + 0.05 * fraction, message),
+            abort=abort,
+        )
     return prepared
 
 

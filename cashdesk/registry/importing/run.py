@@ -19,7 +19,7 @@ from cashdesk.core.collector import collector_paused
 from cashdesk.core.i18n import _
 from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
 from cashdesk.models import DuplicateSource, ImportBatch, ImportKind, ImportStatus
-from cashdesk.registry import duplicates, households, key_index
+from cashdesk.registry import duplicates, key_index
 from cashdesk.registry.household_input import Problem
 from cashdesk.registry.importing.errors_file import write_errors_file
 from cashdesk.registry.importing.mapping import save_profile
@@ -29,8 +29,6 @@ from cashdesk.registry.importing.writing import (
     NewHouseholdPlan,
     NewRows,
     insert_new,
-    merged_with_stored,
-    stored_in_batches,
     update_existing,
     write_locations,
 )
@@ -86,7 +84,7 @@ def _import(  # noqa: PLR0917 - import_households' arguments, passed on
     if errors_path is not None:
         write_errors_file(errors_path, prepared.info, rejected, abort=abort)
     if plan is None:  # a dry run: what a real run would do, so the user can decide before writing anything
-        _predict(session, actor, prepared, progress=_part(progress, 0.6, 1.0, abort), abort=abort)
+        _predict(prepared)
         return report
     if options.save_profile:
         save_profile(session, options.save_profile, prepared.mapping)
@@ -103,7 +101,6 @@ def _import(  # noqa: PLR0917 - import_households' arguments, passed on
     report.batch_id = batch.id
     write_locations(session, prepared)
     note = _("import of {file}").format(file=path.name)
-    updated = [ref for ref in prepared.clean if ref in prepared.existing]
     prepared.groups = []  # the report is made: from here on only the clean households are needed
     check_abort(abort)
     # The file's people are being checked for duplicates (on the other core for a large file) since they
@@ -119,7 +116,6 @@ def _import(  # noqa: PLR0917 - import_households' arguments, passed on
             session,
             actor,
             prepared,
-            refs=updated,
             note=note,
             progress=_part(progress, updates_from, 0.8, abort),
             abort=abort,
@@ -201,24 +197,16 @@ def _summarise(prepared: Prepared, options: ImportOptions) -> dict[int, str]:
     return rejected
 
 
-def _predict(
-    session: Session, actor: Actor, prepared: Prepared, *, progress: Progress, abort: threading.Event
-) -> None:
+def _predict(prepared: Prepared) -> None:
     """A dry run's counts: what a real run would create, update, leave as it is, and add as villages."""
     report = prepared.report
     new_refs = [ref for ref in prepared.clean if ref not in prepared.existing]
     report.households_created = len(new_refs)
     report.members_created = sum(len(prepared.clean[ref].data.members) for ref in new_refs)
     report.locations_created = len(prepared.new_locations)
-    stored = [ref for ref in prepared.clean if ref in prepared.existing]
-    for ref in stored_in_batches(session, prepared, stored, progress=progress, abort=abort):
-        in_file = len(prepared.clean[ref].data.members)
-        merged = merged_with_stored(session, actor, prepared, ref)
-        if households.would_change(session, actor, merged, prepared.ctx):
-            report.households_updated += 1
-            report.members_updated += in_file
-        else:
-            report.households_unchanged += 1
+    report.households_updated = len(prepared.changes)
+    report.members_updated = sum(prepared.changes.values())
+    report.households_unchanged = len(prepared.unchanged)
 
 
 def _counts(report: ImportReport) -> dict[str, Any]:

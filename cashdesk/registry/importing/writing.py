@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -21,8 +21,9 @@ from cashdesk.core.jobs import Progress, check_abort
 from cashdesk.models import DuplicateSource, Location, LocationLevel
 from cashdesk.models.base import utcnow
 from cashdesk.registry import households, key_index, search
-from cashdesk.registry.household_input import CleanHousehold, HouseholdInput, MemberInput
+from cashdesk.registry.household_input import CleanHousehold
 from cashdesk.registry.importing.duplicate_check import DuplicateCheck, PackedPerson, packed
+from cashdesk.registry.importing.merging import stored_in_batches
 from cashdesk.registry.importing.preparing import Prepared
 from cashdesk.security.permissions import Actor
 
@@ -257,99 +258,21 @@ def update_existing(
     actor: Actor,
     prepared: Prepared,
     *,
-    refs: list[str],
     note: str,
     progress: Progress,
     abort: threading.Event,
 ) -> None:
-    """Apply the file's values to households already registered; members not in the file are kept.
-    A household whose values are already those of the file is left alone (no change, no audit entry)."""
-    for ref in stored_in_batches(session, prepared, refs, progress=progress, abort=abort):
-        in_file = len(prepared.clean[ref].data.members)
-        data = merged_with_stored(session, actor, prepared, ref)
-        saved = households.update_household(
-            session, actor, data, duplicate_note=note, source=DuplicateSource.IMPORT, ctx=prepared.ctx
+    """Write the registered households the file changes, merged with what is stored (merging.py)."""
+    refs = list(prepared.changes)
+    for ref in stored_in_batches(session, prepared.existing, refs, progress=progress, abort=abort):
+        households.update_household(
+            session,
+            actor,
+            prepared.clean[ref].data,
+            duplicate_note=note,
+            source=DuplicateSource.IMPORT,
+            ctx=prepared.ctx,
         )
-        if saved.changed:
-            prepared.report.households_updated += 1
-            prepared.report.members_updated += in_file
-        else:
-            prepared.report.households_unchanged += 1
-
-
-UPDATE_BATCH = 500  # households loaded together: three queries for 500 households instead of 1,500
-
-
-def stored_in_batches(
-    session: Session, prepared: Prepared, refs: list[str], *, progress: Progress, abort: threading.Event
-) -> Iterator[str]:
-    """The refs, each batch's stored households loaded into the session first; progress and a point
-    where a cancel takes effect at each batch (a file that updates 100,000 households takes minutes)."""
-    for start in range(0, len(refs), UPDATE_BATCH):
-        check_abort(abort)
-        progress(
-            start / max(1, len(refs)),
-            _("Comparing with the registry: household {n:,} of {total:,}").format(n=start, total=len(refs)),
-        )
-        batch = refs[start : start + UPDATE_BATCH]
-        loaded = households.preload(session, [prepared.existing[ref] for ref in batch])
-        yield from batch
-        del loaded  # held while the batch is worked on: the session keeps objects only while used
-
-
-# Optional columns: when a file has no column for one, a household or member it updates keeps its stored
-# value (a file from another registry must not erase what officers recorded here). column -> attribute.
-_KEPT_HOUSEHOLD = {
-    "address": "address",
-    "pay_point": "pay_point_code",
-    "payment_method": "payment_method",
-    "account_number": "payment_account",
-}
-_KEPT_MEMBER = {
-    "other_names": "other_names",
-    "phone": "phone",
-    "disability": "disability",
-    "id_number": "identifiers",
-}
-
-
-def merged_with_stored(session: Session, actor: Actor, prepared: Prepared, ref: str) -> HouseholdInput:
-    """The household as the file gives it, on top of the stored one: the file's members take the ids of
-    the members they update, stored members the file does not mention are kept, and so are the values of
-    columns the file does not have (GPS, which the import format has no column for, always)."""
-    clean = prepared.clean[ref]
-    stored = households.stored_household(session, actor, prepared.existing[ref])
-    mapped = set(prepared.mapping.values())
-    # Records registered in CashDesk were exported under their own ids (see existing.py): they are
-    # matched by them and keep no source id.
-    by_ref = {m.source_ref or m.id.hex: m for m in stored.input.members if m.id}
-    merged = []
-    for m in clean.data.members:
-        ref_in_file = m.source_ref or ""
-        previous = by_ref.pop(ref_in_file, None) or by_ref.pop(ref_in_file.lower(), None)
-        if previous is not None:
-            m.id, m.source_ref = previous.id, previous.source_ref
-            _keep_unmapped(m, previous, _KEPT_MEMBER, mapped)
-        merged.append(m)
-    merged.extend(by_ref.values())
-    data = clean.data
-    data.id, data.members = stored.id, merged
-    data.gps_latitude, data.gps_longitude = stored.input.gps_latitude, stored.input.gps_longitude
-    _keep_unmapped(data, stored.input, _KEPT_HOUSEHOLD, mapped)
-    if stored.input.source_ref is None and ref.upper() == stored.code:
-        data.source_ref = None
-    return data
-
-
-def _keep_unmapped(
-    given: HouseholdInput | MemberInput,
-    stored: HouseholdInput | MemberInput,
-    columns: dict[str, str],
-    mapped: set[str],
-) -> None:
-    for column, attribute in columns.items():
-        if column not in mapped:
-            setattr(given, attribute, getattr(stored, attribute))
-    given.custom_fields = {
-        name: value for name, value in stored.custom_fields.items() if f"custom.{name}" not in mapped
-    } | given.custom_fields
+    prepared.report.households_updated = len(refs)
+    prepared.report.members_updated = sum(prepared.changes.values())
+    prepared.report.households_unchanged = len(prepared.unchanged)
