@@ -319,28 +319,44 @@ def _snapshot(household: Household) -> dict[str, Any]:
     }
 
 
-def differs(session: Session, clean: CleanHousehold) -> bool:
-    """Would saving `clean` (a stored household, edited) change anything: a value, a document, a member
-    added or removed? (An import tells the households it changes from those already as its file says.)"""
+@dataclass(frozen=True)
+class Changes:
+    """What saving an edited household would change."""
+
+    household: bool  # a household value (village, pay point, address, ...)
+    members_changed: int
+    members_added: int
+    members_removed: int
+
+    @property
+    def any(self) -> bool:
+        return self.household or bool(self.members_changed + self.members_added + self.members_removed)
+
+
+def changes_of(session: Session, clean: CleanHousehold) -> Changes:
+    """What saving `clean` (a stored household, edited) would change. (An import tells the households it
+    changes from those already as its file says, and counts the people it changes and adds.)"""
     if clean.data.id is None:
-        return True
+        return Changes(True, 0, len(clean.data.members), 0)
     household = _load(session, clean.data.id)
-    if any(getattr(household, name) != value for name, value in household_values(clean).items()):
-        return True
     stored = {m.id: m for m in household.members if m.deleted_at is None}
-    wanted = clean.data.members
-    return len(wanted) != len(stored) or any(
-        _member_differs(stored.get(m.id) if m.id else None, m, phone)
-        for m, phone in zip(wanted, clean.member_phones, strict=True)
+    changed = added = 0
+    for m, phone in zip(clean.data.members, clean.member_phones, strict=True):
+        member = stored.pop(m.id, None) if m.id else None
+        if member is None:
+            added += 1
+        elif _member_differs(member, m, phone):
+            changed += 1
+    household_changed = any(
+        getattr(household, name) != value for name, value in household_values(clean).items()
     )
+    return Changes(household_changed, changed, added, len(stored))
 
 
-def _member_differs(member: Member | None, m: MemberInput, phone: str | None) -> bool:
-    return (
-        member is None
-        or any(getattr(member, name) != value for name, value in member_values(m, phone).items())
-        or sorted(identifier_values(m)) != sorted((i.id_type, i.number) for i in member.identifiers)
-    )
+def _member_differs(member: Member, m: MemberInput, phone: str | None) -> bool:
+    return any(getattr(member, name) != value for name, value in member_values(m, phone).items()) or sorted(
+        identifier_values(m)
+    ) != sorted((i.id_type, i.number) for i in member.identifiers)
 
 
 def _finish(
@@ -446,7 +462,7 @@ def update_household(
     household = _load(session, data.id)
     location_path = session.get_one(Location, household.location_id).path  # held by the session, often
     actor.require_location(location_path)  # the household's current village, as well as the new one
-    if not differs(session, clean):
+    if not changes_of(session, clean).any:
         return SavedHousehold(household.id, household.code, tuple(warnings), 0, changed=False)
     before = _snapshot(household)
     for name, value in household_values(clean).items():

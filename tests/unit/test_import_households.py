@@ -660,9 +660,52 @@ def test_a_new_member_joins_the_registered_household_and_the_others_are_kept(
     desk = admin_with_pay_point
     desk.run(import_households, write_csv(tmp_path / "r.csv", GOOD))
     baby = ["HH1", "P9", "child", "", "Chisomo", "Phiri", "M", "2024", "", "", "", "V001", "cash", "", "PP1"]
-    report = desk.run(import_households, write_csv(tmp_path / "baby.csv", [GOOD[0], baby]))
-    assert (report.households_created, report.households_updated) == (0, 1)
+    report = desk.run(import_households, write_csv(tmp_path / "baby.csv", [baby]))  # only the newborn
+    assert (report.households_created, report.households_updated, report.rows_rejected) == (0, 1, 0)
+    assert (report.members_created, report.members_updated) == (1, 0)
     assert _count(desk, Household) == 2 and _count(desk, Member) == 4
+
+
+def test_blank_cells_keep_stored_values_and_documents_are_replaced_by_type(
+    admin_with_pay_point: Desk, tmp_path: Path
+) -> None:
+    desk = admin_with_pay_point
+    desk.run(import_households, write_csv(tmp_path / "r.csv", GOOD))
+    # P1 again: a passport now, no phone, no pay point given.
+    again = [
+        [
+            "HH1",
+            "P1",
+            "head",
+            "primary",
+            "Mercy",
+            "Phiri",
+            "F",
+            "1975-03-02",
+            "passport",
+            "MW123456",
+            "",
+            "V001",
+            "",
+            "",
+            "",
+        ]
+    ]
+    report = desk.run(import_households, write_csv(tmp_path / "p.csv", again))
+    assert (report.households_updated, report.members_updated, report.rows_rejected) == (1, 1, 0)
+
+    def stored(session: Session, actor: object) -> tuple[object, ...]:
+        mercy = session.execute(select(Member).where(Member.source_ref == "P1")).scalar_one()
+        pay_point = session.execute(
+            select(Household.preferred_pay_point_id).where(Household.id == mercy.household_id)
+        ).scalar_one()
+        return mercy.phone, sorted((i.id_type, i.number) for i in mercy.identifiers), pay_point is not None
+
+    assert desk.run(stored) == (
+        "+265881000001",
+        [("national_id", "30000001"), ("passport", "MW123456")],
+        True,
+    )
 
 
 def test_officers_import_only_into_their_areas(desk_for: Callable[[str], Desk], tmp_path: Path) -> None:

@@ -1,17 +1,20 @@
 """Households of a file that are registered already: the file's values laid on the stored household, and
 the whole checked before anything is written.
 
-An update keeps what the file does not say: members it does not list, and the values of columns it does
-not have. The household that results must still keep every rule (one head, one primary recipient), so it
-is checked here with the file's other rules, and rejected like any household of the file when it breaks
-one; and a household already as the file says is noted, so that no one is told it was updated.
+An update keeps what the file does not say: members it does not list, blank cells, columns it does not
+have. A file may therefore list only the members it corrects or adds. The household that results must
+still keep every rule (one head, one primary recipient), so it is checked here, and rejected like any
+household of the file when it breaks one; and a household already as the file says is noted, so that no
+one is told it was updated.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -27,25 +30,11 @@ from cashdesk.registry.household_input import (
     RegistryContext,
     check_household,
 )
-from cashdesk.registry.importing.rows import RowGroup
+from cashdesk.registry.households import Changes
+from cashdesk.registry.importing.rows import RowGroup, add_household_problems, has_errors
 from cashdesk.security.permissions import Actor
 
 UPDATE_BATCH = 500  # households loaded together: a few queries for 500 households instead of 2,500
-
-# Optional columns: when a file has no column for one, a household or member it updates keeps its stored
-# value (a file from another registry must not erase what officers recorded here). column -> attribute.
-_KEPT_HOUSEHOLD = {
-    "address": "address",
-    "pay_point": "pay_point_code",
-    "payment_method": "payment_method",
-    "account_number": "payment_account",
-}
-_KEPT_MEMBER = {
-    "other_names": "other_names",
-    "phone": "phone",
-    "disability": "disability",
-    "id_number": "identifiers",
-}
 
 
 def stored_in_batches(
@@ -70,36 +59,43 @@ def stored_in_batches(
         del loaded  # held while the batch is worked on: the session keeps objects only while used
 
 
+@dataclass
+class Updates:
+    clean: dict[str, CleanHousehold] = field(default_factory=dict)  # the merged households that pass
+    changes: dict[str, Changes] = field(default_factory=dict)  # of those, the ones the file changes
+    unchanged: set[str] = field(default_factory=set)  # and the ones already as the file says
+
+
 def check_updates(
     session: Session,
     actor: Actor,
     groups: list[RowGroup],
-    clean: dict[str, CleanHousehold],
+    to_merge: dict[str, HouseholdInput],
     stored_ids: dict[str, uuid.UUID],
     *,
     mapping: dict[str, str],
     ctx: RegistryContext,
     progress: Progress,
     abort: threading.Event,
-) -> tuple[dict[str, int], set[str]]:
-    """Merge and check each valid household of the file that is registered already. `clean` gets the
-    merged household, or loses it when the merged household breaks a rule (the problems go on its rows).
-    Returns the households the file changes (with the number of their members in the file) and those it
-    leaves as they are."""
-    changes: dict[str, int] = {}
-    unchanged: set[str] = set()
+) -> Updates:
+    """Lay each registered household of the file on what is stored and check the whole: its problems go
+    on its rows like any household's."""
+    updates = Updates()
     mapped = set(mapping.values())
     by_ref = {g.household_ref: g for g in groups}
-    refs = [ref for ref in clean if ref in stored_ids]
-    for ref in stored_in_batches(session, stored_ids, refs, progress=progress, abort=abort):
-        in_file = len(clean[ref].data.members)
+    for ref in stored_in_batches(session, stored_ids, list(to_merge), progress=progress, abort=abort):
         group = by_ref[ref]
         try:
-            merged = merged_with_stored(
-                session, actor, clean[ref].data, household_id=stored_ids[ref], ref=ref, mapped=mapped
+            merged, kept = merged_with_stored(
+                session,
+                actor,
+                to_merge[ref],
+                household_id=stored_ids[ref],
+                ref=ref,
+                group=group,
+                mapped=mapped,
             )
         except PermissionDenied:  # registered in a village outside the officer's areas
-            del clean[ref]
             group.problems.append(
                 Problem(
                     "household_ref",
@@ -109,23 +105,23 @@ def check_updates(
             )
             continue
         problems, whole = check_household(merged, ctx)
-        if whole is None:
-            del clean[ref]
-            group.problems.extend(_as_file_problem(p, group) for p in problems if p.is_error)
-        elif households.differs(session, whole):
-            clean[ref] = whole
-            changes[ref] = in_file
+        if kept:  # a rule broken by the household as a whole: say the members not in the file count too
+            problems = [_with_kept_members(p) if p.field.startswith("members") else p for p in problems]
+        add_household_problems(group, problems, village_known=True)
+        if whole is None or has_errors(group):
+            continue
+        updates.clean[ref] = whole
+        changes = households.changes_of(session, whole)
+        if changes.any:
+            updates.changes[ref] = changes
         else:
-            unchanged.add(ref)
-    return changes, unchanged
+            updates.unchanged.add(ref)
+    return updates
 
 
-def _as_file_problem(problem: Problem, group: RowGroup) -> Problem:
-    return Problem(
-        problem.field,
-        _("With the members registered already: {problem}").format(problem=problem.message),
-        problem.severity,
-        row=problem.row or group.rows[0].number,  # a member not in the file has no row: the household's first
+def _with_kept_members(problem: Problem) -> Problem:
+    return dataclasses.replace(
+        problem, message=_("With the members registered already: {problem}").format(problem=problem.message)
     )
 
 
@@ -136,41 +132,49 @@ def merged_with_stored(
     *,
     household_id: uuid.UUID,
     ref: str,
+    group: RowGroup,
     mapped: set[str],
-) -> HouseholdInput:
-    """The household as the file gives it (`data`, changed in place), on top of the stored one: the
-    file's members take the ids of the members they update, stored members the file does not mention are
-    kept, and so are the values of columns the file does not have (GPS: the format has no column for it)."""
+) -> tuple[HouseholdInput, int]:
+    """The household as the file gives it (`data`, changed in place), laid on the stored one, and the
+    number of stored members the file does not list (kept).
+
+    A file says what it knows: its members update those with the same reference, members it does not list
+    are kept, a blank cell or a missing column keeps the stored value (GPS too: the format has no column
+    for it), and a document replaces the member's document of the same type only."""
     stored = households.stored_household(session, actor, household_id)
     # Records registered in CashDesk were exported under their own ids (see existing.py): they are
     # matched by them and keep no source id.
     by_ref = {m.source_ref or m.id.hex: m for m in stored.input.members if m.id}
-    merged = []
     for m in data.members:
         ref_in_file = m.source_ref or ""
         previous = by_ref.pop(ref_in_file, None) or by_ref.pop(ref_in_file.lower(), None)
         if previous is not None:
             m.id, m.source_ref = previous.id, previous.source_ref
-            _keep_unmapped(m, previous, _KEPT_MEMBER, mapped)
-        merged.append(m)
-    merged.extend(by_ref.values())
-    data.id, data.members = stored.id, merged
-    data.gps_latitude, data.gps_longitude = stored.input.gps_latitude, stored.input.gps_longitude
-    _keep_unmapped(data, stored.input, _KEPT_HOUSEHOLD, mapped)
-    if stored.input.source_ref is None and ref.upper() == stored.code:
+            _keep_member_values(m, previous, disability_given="disability" in mapped)
+    kept = list(by_ref.values())
+    data.members = [*data.members, *kept]
+    data.id = stored.id
+    before = stored.input
+    data.gps_latitude, data.gps_longitude = before.gps_latitude, before.gps_longitude
+    data.address = data.address or before.address
+    data.pay_point_code = data.pay_point_code or before.pay_point_code
+    data.payment_account = data.payment_account or before.payment_account
+    if not group.household.get("payment_method"):  # a blank reads as "cash" for a new household
+        data.payment_method = before.payment_method
+    data.custom_fields = before.custom_fields | data.custom_fields
+    if before.source_ref is None and ref.upper() == stored.code:
         data.source_ref = None
-    return data
+    return data, len(kept)
 
 
-def _keep_unmapped(
-    given: HouseholdInput | MemberInput,
-    stored: HouseholdInput | MemberInput,
-    columns: dict[str, str],
-    mapped: set[str],
-) -> None:
-    for column, attribute in columns.items():
-        if column not in mapped:
-            setattr(given, attribute, getattr(stored, attribute))
-    given.custom_fields = {
-        name: value for name, value in stored.custom_fields.items() if f"custom.{name}" not in mapped
-    } | given.custom_fields
+def _keep_member_values(m: MemberInput, stored: MemberInput, *, disability_given: bool) -> None:
+    m.other_names = m.other_names or stored.other_names
+    m.phone = m.phone or stored.phone
+    if not disability_given:  # a blank disability cell reads as "no": only a missing column keeps it
+        m.disability = stored.disability
+    given = {document.id_type.strip().lower() for document in m.identifiers}
+    m.identifiers = [
+        *m.identifiers,
+        *(d for d in stored.identifiers if d.id_type.strip().lower() not in given),
+    ]
+    m.custom_fields = stored.custom_fields | m.custom_fields

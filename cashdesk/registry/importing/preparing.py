@@ -28,6 +28,7 @@ from cashdesk.registry.household_input import (
     RegistryContext,
     check_household,
 )
+from cashdesk.registry.households import Changes
 from cashdesk.registry.importing.custom_values import CustomFields
 from cashdesk.registry.importing.errors_file import column_name
 from cashdesk.registry.importing.existing import find_existing
@@ -39,7 +40,9 @@ from cashdesk.registry.importing.rows import (
     ParsedRow,
     RowGroup,
     RowParser,
+    add_household_problems,
     group_rows,
+    has_errors,
     names_required_columns,
 )
 from cashdesk.registry.importing.tables import TableInfo, iter_rows, open_table
@@ -70,9 +73,11 @@ class Prepared:
     report: ImportReport
     ctx: RegistryContext  # the registry's villages (and those the import creates) and pay points
     new_locations: list[LocationRef] = field(default_factory=list)  # villages to create (--create-locations)
-    # Registered households the file changes (household_ref -> its members in the file), and those it
-    # leaves as they are; their entries in `clean` are the merged households (see merging.py).
-    changes: dict[str, int] = field(default_factory=dict)
+    # Registered households of the file, not yet checked: they are checked laid on what is stored.
+    to_merge: dict[str, HouseholdInput] = field(default_factory=dict)
+    # Those the file changes, and those it leaves as they are; their entries in `clean` are the merged
+    # households (see merging.py).
+    changes: dict[str, Changes] = field(default_factory=dict)
     unchanged: set[str] = field(default_factory=set)
 
 
@@ -182,18 +187,21 @@ def prepare(
             passed = prepared.clean.get(group.household_ref)
             if passed is not None:
                 new_households.add(group.household_ref, passed)
-    if options.on_existing == UPDATE and prepared.existing:
-        prepared.changes, prepared.unchanged = check_updates(
+    if prepared.to_merge:
+        updates = check_updates(
             session,
             actor,
             groups,
-            prepared.clean,
+            prepared.to_merge,
             prepared.existing,
             mapping=mapping,
             ctx=ctx,
             progress=lambda fraction, message: progress(0.55 + 0.05 * fraction, message),
             abort=abort,
         )
+        prepared.clean |= updates.clean
+        prepared.changes, prepared.unchanged = updates.changes, updates.unchanged
+        prepared.to_merge = {}
     return prepared
 
 
@@ -252,22 +260,14 @@ def _check_group(
         custom_fields=custom_fields.apply(group) if custom_fields else {},
         source_ref=group.household_ref,
     )
+    if group.household_ref in prepared.existing and options.on_existing == UPDATE:
+        # Checked once laid on the stored household (merging.check_updates): a file may list some members.
+        if not has_errors(group):
+            prepared.to_merge[group.household_ref] = data
+        return
     problems, clean = check_household(data, ctx)
-    first_row = group.rows[0].number
-    # A date that could not be read was reported already; "give a date of birth" would say it twice.
-    unreadable = {(p.row, p.field) for row in group.rows for p in row.problems if p.field == "date_of_birth"}
-    for problem in problems:
-        if problem.field.endswith(".date_of_birth") and (problem.row, "date_of_birth") in unreadable:
-            continue
-        if problem.member_index is not None or problem.row is not None:
-            group.problems.append(problem)
-        elif problem.field != "location" or code:  # our own location messages are clearer
-            group.problems.append(Problem(problem.field, problem.message, problem.severity, row=first_row))
-    if (
-        clean is not None
-        and not any(p.is_error for g in (group.problems,) for p in g)
-        and not any(p.is_error for row in group.rows for p in row.problems)
-    ):
+    add_household_problems(group, problems, village_known=code is not None)
+    if clean is not None and not has_errors(group):
         prepared.clean[group.household_ref] = clean
 
 

@@ -291,3 +291,24 @@ def group_rows(rows: Iterable[ParsedRow]) -> list[RowGroup]:
             else:
                 seen_members[ref] = row.number
     return [*groups.values(), *without_ref]
+
+
+def add_household_problems(group: RowGroup, problems: list[Problem], *, village_known: bool) -> None:
+    """The household checks' problems, on the rows they concern (the household's first row when they
+    concern no member of the file). Said once: a date that could not be read was reported already, and
+    without a known village the import's own location message is the clearer one."""
+    first_row = group.rows[0].number
+    unreadable = {(p.row, p.field) for row in group.rows for p in row.problems if p.field == "date_of_birth"}
+    for problem in problems:
+        if problem.field.endswith(".date_of_birth") and (problem.row, "date_of_birth") in unreadable:
+            continue
+        if problem.row is not None:
+            group.problems.append(problem)
+        elif problem.field != "location" or village_known:
+            group.problems.append(Problem(problem.field, problem.message, problem.severity, row=first_row))
+
+
+def has_errors(group: RowGroup) -> bool:
+    return any(p.is_error for p in group.problems) or any(
+        p.is_error for row in group.rows for p in row.problems
+    )

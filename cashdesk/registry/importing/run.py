@@ -120,6 +120,7 @@ def _import(  # noqa: PLR0917 - import_households' arguments, passed on
             progress=_part(progress, updates_from, 0.8, abort),
             abort=abort,
         )
+        count_updates(prepared)
         check_abort(abort)
         if check.in_background:
             # The worker reads the registry as last committed: the file's keys can be stored meanwhile.
@@ -204,8 +205,15 @@ def _predict(prepared: Prepared) -> None:
     report.households_created = len(new_refs)
     report.members_created = sum(len(prepared.clean[ref].data.members) for ref in new_refs)
     report.locations_created = len(prepared.new_locations)
+    count_updates(prepared)
+
+
+def count_updates(prepared: Prepared) -> None:
+    """The registered households the file changes, and the people in them it changes and adds."""
+    report = prepared.report
     report.households_updated = len(prepared.changes)
-    report.members_updated = sum(prepared.changes.values())
+    report.members_updated = sum(c.members_changed for c in prepared.changes.values())
+    report.members_created += sum(c.members_added for c in prepared.changes.values())
     report.households_unchanged = len(prepared.unchanged)
 
 

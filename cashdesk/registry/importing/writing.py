@@ -273,6 +273,3 @@ def update_existing(
             source=DuplicateSource.IMPORT,
             ctx=prepared.ctx,
         )
-    prepared.report.households_updated = len(refs)
-    prepared.report.members_updated = sum(prepared.changes.values())
-    prepared.report.households_unchanged = len(prepared.unchanged)
