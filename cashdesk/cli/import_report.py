@@ -31,7 +31,7 @@ def print_report(report: ImportReport, *, dry_run: bool, errors_path: Path | Non
         print(_("note: {w}").format(w=warning))
     print(_("{file}: {rows:,} rows read").format(file=report.file_name, rows=report.rows))
     if dry_run:
-        print(_("  dry run: nothing was written. A real import would do this:"))
+        print(_("  dry run: nothing was written (nor the mapping saved). A real import would do this:"))
     print(
         _("  households created: {h:,} ({m:,} members)").format(
             h=report.households_created, m=report.members_created
@@ -62,8 +62,10 @@ def print_report(report: ImportReport, *, dry_run: bool, errors_path: Path | Non
     if report.locations_created:
         print(_("  villages created: {n:,}").format(n=report.locations_created))
     _print_problems(report)
-    if errors_path and report.rows_rejected + report.rows_already_present:
+    if errors_path and report.rows_rejected:
         print(_("Rejected rows were written to {path}").format(path=errors_path))
+    elif errors_path and report.rows_already_present:
+        print(_("The rows already registered were written to {path}").format(path=errors_path))
 
 
 def _print_problems(report: ImportReport) -> None:

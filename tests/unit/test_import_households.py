@@ -314,12 +314,46 @@ def test_a_row_without_a_household_ref_is_rejected_and_reported(
     assert rejected["member_ref"] == "P3" and "household_ref is empty" in rejected["error"]
 
 
+def test_villages_are_created_only_for_households_imported(
+    admin_with_pay_point: Desk, tmp_path: Path
+) -> None:
+    rejected = [
+        ["HH8", "P8", "head", "", "Ruth", "Banda", "F", "1990", "", "", "", "Mpando", "cash", "", "PP1"]
+    ]
+    options = ImportOptions(create_locations=True)
+    report = admin_with_pay_point.run(
+        import_households, write_csv(tmp_path / "r.csv", rejected), options=options
+    )
+    assert (report.households_rejected, report.locations_created) == (1, 0)  # no primary recipient
+    rejected[0][3] = "primary"
+    report = admin_with_pay_point.run(
+        import_households, write_csv(tmp_path / "r.csv", rejected), options=options
+    )
+    assert (report.households_created, report.locations_created) == (1, 1)
+    assert _audit_actions(admin_with_pay_point)[-2:] == ["location.created", "import.households"]
+
+
 def test_a_household_without_a_village_is_told_so(admin_with_pay_point: Desk, tmp_path: Path) -> None:
     rows = [GOOD[0][:]]
     rows[0][11] = ""
     report = admin_with_pay_point.run(import_households, write_csv(tmp_path / "r.csv", rows))
     (problem,) = [p for p in report.problems if p.is_error]
     assert (problem.row, problem.field) == (2, "location") and "village is missing" in problem.message
+
+
+def test_a_scheme_field_named_like_another_header_is_the_schemes(
+    admin: Desk, admin_with_pay_point: Desk, tmp_path: Path
+) -> None:
+    from cashdesk.scheme.settings import set_custom_fields
+
+    admin.run(
+        set_custom_fields,
+        schema={"member": {"type": "object", "properties": {"disabled": {"type": "boolean"}}}},
+    )
+    report = admin_with_pay_point.run(
+        import_households, write_csv(tmp_path / "r.csv", [[*GOOD[0], "yes"]], [*HEADER, "disabled"])
+    )
+    assert report.mapping["disabled"] == "custom.disabled" and report.households_created == 1
 
 
 def test_the_schemes_own_fields_are_read_as_their_types(

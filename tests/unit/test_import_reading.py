@@ -97,6 +97,7 @@ def test_a_row_with_cells_beyond_the_header_is_an_error_of_that_row(
     [problem] = [p for p in report.problems if p.is_error]
     assert problem.row == 2
     assert "Row 2 has 17 cells, the header has 16" in problem.message and "quotes" in problem.message
+    assert [p for p in report.problems if p.row in (2, 3)] == [problem]  # no warning from shifted cells
     written = read_errors(errors)
     assert written[1][-2:] == ["2", f"cells: {problem.message}"]
     assert written[2][-2] == "3" and "because of row 2" in written[2][-1]

@@ -94,12 +94,14 @@ def normalise_header(text: str) -> str:
 
 def auto_map(headers: Iterable[str], custom_fields: Iterable[str] = ()) -> dict[str, str]:
     """{header: field} for every header recognised; each field is taken by its first matching header."""
-    lookup: dict[str, str] = {}
-    for name, aliases in FIELDS.items():
-        for alias in (name, *aliases):
-            lookup.setdefault(normalise_header(alias), name)
+    # A field's own name first, then the scheme's fields by name, then the usual other headers: a scheme
+    # field called "disabled" is that field, not the "disabled" alias of disability.
+    lookup: dict[str, str] = {normalise_header(name): name for name in FIELDS}
     for name in custom_fields:
         lookup.setdefault(normalise_header(name), f"custom.{name}")
+    for name, aliases in FIELDS.items():
+        for alias in aliases:
+            lookup.setdefault(normalise_header(alias), name)
     mapping: dict[str, str] = {}
     taken: set[str] = set()
     for header in headers:

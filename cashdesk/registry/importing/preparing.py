@@ -80,6 +80,11 @@ class Prepared:
     changes: dict[str, Changes] = field(default_factory=dict)
     unchanged: set[str] = field(default_factory=set)
 
+    def villages_to_create(self) -> list[LocationRef]:
+        """The villages made up for unknown names that some imported household is in."""
+        used = {clean.location.id for clean in self.clean.values()}
+        return [ref for ref in self.new_locations if ref.id in used]
+
 
 def file_hash(path: Path) -> str:
     digest = hashlib.sha256()
@@ -216,6 +221,8 @@ def _check_group(
     custom_fields: CustomFields,
     prepared: Prepared,
 ) -> None:
+    if any(p.field == "cells" for row in group.rows for p in row.problems):
+        return  # a row's cells are shifted (rows.RowParser): what they say is not worth checking
     location_text = group.household.get("location", "")
     if not location_text:
         group.problems.append(

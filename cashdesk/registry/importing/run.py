@@ -99,7 +99,7 @@ def _import(  # noqa: PLR0917 - import_households' arguments, passed on
     session.add(batch)
     session.flush()
     report.batch_id = batch.id
-    write_locations(session, prepared)
+    write_locations(session, actor, prepared)
     note = _("import of {file}").format(file=path.name)
     prepared.groups = []  # the report is made: from here on only the clean households are needed
     check_abort(abort)
@@ -174,15 +174,23 @@ def _part(progress: Progress, start: float, end: float, abort: threading.Event) 
 def _summarise(prepared: Prepared, options: ImportOptions) -> dict[int, str]:
     """Fill in the report's problems and rejection counts; returns the rejected rows' reasons by number."""
     report = prepared.report
-    valid = [g.household_ref for g in prepared.groups if g.household_ref in prepared.clean]
-    present = [ref for ref in valid if ref in prepared.existing]
+    present: set[str] = set()  # registered households, only reported (--existing report)
     if options.on_existing == REPORT:
+        present = {g.household_ref for g in prepared.groups if g.household_ref in prepared.clean} & set(
+            prepared.existing
+        )
         for group in prepared.groups:
             if group.household_ref in present:
                 prepared.clean.pop(group.household_ref)
                 for row in group.rows:
                     row.problems.append(
-                        Problem("member_ref", _("already in the registry (not changed)"), row=row.number)
+                        Problem(
+                            "member_ref",
+                            _("household {ref} is already in the registry (not changed)").format(
+                                ref=group.household_ref
+                            ),
+                            row=row.number,
+                        )
                     )
         report.rows_already_present = sum(len(g.rows) for g in prepared.groups if g.household_ref in present)
     for group in prepared.groups:
@@ -190,11 +198,9 @@ def _summarise(prepared: Prepared, options: ImportOptions) -> dict[int, str]:
         report.problems.extend(all_problems)
     report.warnings = sum(1 for p in report.problems if not p.is_error)
     rejected = rejected_rows(prepared)
-    report.rows_rejected = sum(1 for reason in rejected.values() if "already in the registry" not in reason)
+    report.rows_rejected = len(rejected) - report.rows_already_present
     households = {g.household_ref for g in prepared.groups if g.household_ref}  # rows without one: rows only
-    report.households_rejected = len(households - set(prepared.clean)) - (
-        len(present) if options.on_existing == REPORT else 0
-    )
+    report.households_rejected = len(households - set(prepared.clean) - present)
     return rejected
 
 
@@ -204,7 +210,7 @@ def _predict(prepared: Prepared) -> None:
     new_refs = [ref for ref in prepared.clean if ref not in prepared.existing]
     report.households_created = len(new_refs)
     report.members_created = sum(len(prepared.clean[ref].data.members) for ref in new_refs)
-    report.locations_created = len(prepared.new_locations)
+    report.locations_created = len(prepared.villages_to_create())
     count_updates(prepared)
 
 

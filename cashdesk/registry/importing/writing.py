@@ -25,6 +25,7 @@ from cashdesk.registry.household_input import CleanHousehold
 from cashdesk.registry.importing.duplicate_check import DuplicateCheck, PackedPerson, packed
 from cashdesk.registry.importing.merging import stored_in_batches
 from cashdesk.registry.importing.preparing import Prepared
+from cashdesk.security import audit
 from cashdesk.security.permissions import Actor
 
 HOUSEHOLD_COLUMNS = households.HOUSEHOLD_VALUE_COLUMNS
@@ -34,21 +35,31 @@ PEOPLE_PER_MESSAGE = 20_000  # people sent to the duplicate check at a time
 IDS_AT_A_TIME = 10_000
 
 
-def write_locations(session: Session, prepared: Prepared) -> None:
+def write_locations(session: Session, actor: Actor, prepared: Prepared) -> None:
+    """The villages --create-locations made up, those of households that are imported only."""
+    prepared.new_locations = prepared.villages_to_create()
     for ref in prepared.new_locations:
         parent_path = ref.path[: ref.path.rstrip("/").rfind("/") + 1]
         parent_id = session.execute(select(Location.id).where(Location.path == parent_path)).scalar_one()
-        session.add(
-            Location(
-                id=ref.id,
-                code=ref.code,
-                name=ref.name,
-                level=LocationLevel.VILLAGE,
-                parent_id=parent_id,
-                path=ref.path,
-            )
+        village = Location(
+            id=ref.id,
+            code=ref.code,
+            name=ref.name,
+            level=LocationLevel.VILLAGE,
+            parent_id=parent_id,
+            path=ref.path,
         )
-    session.flush()
+        session.add(village)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            action="location.created",
+            entity_type="location",
+            entity_id=village.id,
+            summary=f"{village.code} {village.name}",
+            after=audit.snapshot(village),
+        )
     prepared.report.locations_created = len(prepared.new_locations)
 
 
