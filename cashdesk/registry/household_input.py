@@ -47,7 +47,7 @@ class MemberInput:
     birth_year: int | None = None  # when only the year (or an estimated age) is known
     recipient_role: str | None = None
     phone: str = ""
-    disability: bool = False
+    disability: bool | None = False  # None: not given (a blank cell of an import), read as no
     identifiers: list[IdentifierInput] = field(default_factory=list)
     custom_fields: dict[str, Any] = field(default_factory=dict)
     source_ref: str | None = None

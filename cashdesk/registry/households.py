@@ -272,7 +272,7 @@ def member_row(m: MemberInput, phone: str | None) -> tuple[Any, ...]:
         enum_choice(m.relation_to_head, Relationship),
         enum_choice(m.recipient_role, RecipientRole) if m.recipient_role else None,
         phone,
-        m.disability,
+        bool(m.disability),
         dict(m.custom_fields),
         m.source_ref,
     )

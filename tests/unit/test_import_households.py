@@ -675,6 +675,103 @@ def test_an_update_that_breaks_a_rule_with_the_members_kept_is_rejected(
     assert _count(desk, Member) == 3
 
 
+def test_one_registered_household_under_two_references_is_refused(
+    admin_with_pay_point: Desk, tmp_path: Path
+) -> None:
+    desk = admin_with_pay_point
+    desk.run(import_households, write_csv(tmp_path / "r.csv", GOOD))
+    renamed = ["HH1", "P1", "head", "primary", "Mercie", *GOOD[0][5:]]
+    child_again = ["hh1", *GOOD[1][1:]]  # the same household, its reference typed in lower case
+    report = desk.run(import_households, write_csv(tmp_path / "t.csv", [renamed, child_again]))
+    assert (report.households_updated, report.households_rejected) == (1, 1)
+    (problem,) = [p for p in report.problems if p.is_error]  # and no "no head": it is not checked further
+    assert problem.row == 3 and "hh1 is the household registered as HH1 (row 2)" in problem.message
+    names = desk.run(
+        lambda s, a: sorted(s.scalars(select(Member.given_name).where(Member.deleted_at.is_(None))))
+    )
+    assert names == ["John", "Mercie", "Tionge"]
+
+
+def test_cashdesk_ids_in_another_case_are_the_same_member(admin_with_pay_point: Desk, tmp_path: Path) -> None:
+    desk = admin_with_pay_point
+    saved = desk.run(create_household, household(member("Mercy", "Phiri")))
+    (mercy,) = desk.run(get_household, saved.id).input.members
+    assert mercy.id is not None
+    rows = [
+        [
+            saved.code,
+            mercy.id.hex,
+            "head",
+            "primary",
+            "Mercy",
+            "Phiri",
+            "F",
+            "1980-05-17",
+            "",
+            "",
+            "",
+            "V001",
+            "",
+            "",
+            "",
+        ],
+        [
+            saved.code,
+            mercy.id.hex.upper(),
+            "head",
+            "primary",
+            "Mercy",
+            "Phiri",
+            "F",
+            "1980-05-17",
+            "",
+            "",
+            "",
+            "V001",
+            "",
+            "",
+            "",
+        ],
+    ]
+    report = desk.run(import_households, write_csv(tmp_path / "c.csv", rows))
+    assert any(
+        p.row == 3 and p.field == "member_ref" and "also on row 2" in p.message for p in report.problems
+    )
+    assert _count(desk, Member) == 1
+
+
+def test_blank_cells_and_missing_columns_keep_what_is_stored(
+    admin_with_pay_point: Desk, tmp_path: Path
+) -> None:
+    desk = admin_with_pay_point
+    header = [*HEADER, "disability"]
+    desk.run(import_households, write_csv(tmp_path / "r.csv", [[*GOOD[0], "yes"], [*GOOD[1], "no"]], header))
+    # No recipient column; the head's birth date, village and disability left blank.
+    columns = [
+        "household_ref",
+        "member_ref",
+        "relationship",
+        "given_name",
+        "family_name",
+        "sex",
+        "date_of_birth",
+        "location",
+        "disability",
+    ]
+    rows = [["HH1", "P1", "head", "Mercy", "Phiri", "F", "", "", ""]]
+    report = desk.run(import_households, write_csv(tmp_path / "b.csv", rows, columns))
+    assert (report.households_unchanged, report.rows_rejected) == (1, 0), report.problems
+
+
+def test_reporting_a_registered_household_listed_in_part(admin_with_pay_point: Desk, tmp_path: Path) -> None:
+    desk = admin_with_pay_point
+    desk.run(import_households, write_csv(tmp_path / "r.csv", GOOD))
+    report = desk.run(
+        import_households, write_csv(tmp_path / "p.csv", [GOOD[1]]), options=ImportOptions(on_existing=REPORT)
+    )
+    assert (report.rows_already_present, report.rows_rejected, report.households_rejected) == (1, 0, 0)
+
+
 def test_a_member_registered_in_another_household_is_not_copied(
     admin_with_pay_point: Desk, tmp_path: Path
 ) -> None:

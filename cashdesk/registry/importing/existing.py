@@ -55,22 +55,50 @@ def find_existing(session: Session, groups: list[RowGroup]) -> dict[str, uuid.UU
     household_refs = [g.household_ref for g in groups]
     found = _ids(_lookup(session, _HOUSEHOLDS_BY_SOURCE, household_refs))
     found |= _ids(_lookup(session, _HOUSEHOLDS_BY_CODE, [ref for ref in household_refs if ref not in found]))
-    if not member_home:
-        return found
-    moved: list[tuple[RowGroup, int, uuid.UUID]] = []
-    for group in groups:
-        homes = [
-            (i, member_home[ref])
-            for i, row in enumerate(group.rows)
-            if (ref := row.member.source_ref) in member_home
-        ]
-        if not homes:
-            continue
-        home = found.setdefault(group.household_ref, homes[0][1])
-        moved.extend((group, i, elsewhere) for i, elsewhere in homes if elsewhere != home)
-    if moved:
-        _report_moves(session, moved)
+    if member_home:
+        moved: list[tuple[RowGroup, int, uuid.UUID]] = []
+        for group in groups:
+            homes = [
+                (i, member_home[ref])
+                for i, row in enumerate(group.rows)
+                if (ref := row.member.source_ref) in member_home
+            ]
+            if not homes:
+                continue
+            home = found.setdefault(group.household_ref, homes[0][1])
+            moved.extend((group, i, elsewhere) for i, elsewhere in homes if elsewhere != home)
+        if moved:
+            _report_moves(session, moved)
+    if len(set(found.values())) < len(found):
+        _report_twice(groups, found)
     return found
+
+
+def _report_twice(groups: list[RowGroup], found: dict[str, uuid.UUID]) -> None:
+    """Two households of the file that are one registered household (two spellings of its reference, or a
+    member listed under another reference): each would be written over the other, so the later ones are
+    errors, and are checked as new households no more."""
+    first: dict[uuid.UUID, RowGroup] = {}
+    for group in groups:
+        stored = found.get(group.household_ref)
+        if stored is None:
+            continue
+        if stored not in first:
+            first[stored] = group
+            continue
+        del found[group.household_ref]
+        earlier = first[stored]
+        group.problems.append(
+            Problem(
+                "household_ref",
+                _(
+                    "{ref} is the household registered as {other} (row {row}): give all its rows the same "
+                    "household_ref."
+                ).format(ref=group.household_ref, other=earlier.household_ref, row=earlier.rows[0].number),
+                ERROR,
+                row=group.rows[0].number,
+            )
+        )
 
 
 def _report_moves(session: Session, moved: list[tuple[RowGroup, int, uuid.UUID]]) -> None:

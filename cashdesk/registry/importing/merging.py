@@ -105,8 +105,8 @@ def check_updates(
             )
             continue
         problems, whole = check_household(merged, ctx)
-        if kept:  # a rule broken by the household as a whole: say the members not in the file count too
-            problems = [_with_kept_members(p) if p.field.startswith("members") else p for p in problems]
+        if kept:  # a rule of the household as a whole: say the members not in the file count too
+            problems = [_with_kept_members(p) if _about_roles(p) else p for p in problems]
         add_household_problems(group, problems, village_known=True)
         if whole is None or has_errors(group):
             continue
@@ -117,6 +117,10 @@ def check_updates(
         else:
             updates.unchanged.add(ref)
     return updates
+
+
+def _about_roles(problem: Problem) -> bool:
+    return problem.field == "members" or problem.field.endswith((".relation_to_head", ".recipient_role"))
 
 
 def _with_kept_members(problem: Problem) -> Problem:
@@ -150,12 +154,13 @@ def merged_with_stored(
         previous = by_ref.pop(ref_in_file, None) or by_ref.pop(ref_in_file.lower(), None)
         if previous is not None:
             m.id, m.source_ref = previous.id, previous.source_ref
-            _keep_member_values(m, previous, disability_given="disability" in mapped)
+            _keep_member_values(m, previous, recipient_given="recipient" in mapped)
     kept = list(by_ref.values())
     data.members = [*data.members, *kept]
     data.id = stored.id
     before = stored.input
     data.gps_latitude, data.gps_longitude = before.gps_latitude, before.gps_longitude
+    data.location_code = data.location_code or before.location_code
     data.address = data.address or before.address
     data.pay_point_code = data.pay_point_code or before.pay_point_code
     data.payment_account = data.payment_account or before.payment_account
@@ -167,11 +172,19 @@ def merged_with_stored(
     return data, len(kept)
 
 
-def _keep_member_values(m: MemberInput, stored: MemberInput, *, disability_given: bool) -> None:
-    m.other_names = m.other_names or stored.other_names
-    m.phone = m.phone or stored.phone
-    if not disability_given:  # a blank disability cell reads as "no": only a missing column keeps it
+def _keep_member_values(m: MemberInput, stored: MemberInput, *, recipient_given: bool) -> None:
+    """A blank cell of the file keeps the member's stored value; so does a column the file does not have
+    (then blank on every row). The recipient column is the one whose blank says something ("not a
+    recipient"): only its absence keeps the stored role."""
+    for name in ("given_name", "family_name", "other_names", "sex", "relation_to_head", "phone"):
+        if not getattr(m, name):
+            setattr(m, name, getattr(stored, name))
+    if m.date_of_birth is None and m.birth_year is None:
+        m.date_of_birth, m.birth_year = stored.date_of_birth, stored.birth_year
+    if m.disability is None:
         m.disability = stored.disability
+    if not recipient_given:
+        m.recipient_role = stored.recipient_role
     given = {document.id_type.strip().lower() for document in m.identifiers}
     m.identifiers = [
         *m.identifiers,

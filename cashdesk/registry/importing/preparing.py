@@ -35,7 +35,7 @@ from cashdesk.registry.importing.existing import find_existing
 from cashdesk.registry.importing.fields import normalise_header
 from cashdesk.registry.importing.mapping import resolve_mapping
 from cashdesk.registry.importing.merging import check_updates
-from cashdesk.registry.importing.options import UPDATE, ImportOptions, ImportReport
+from cashdesk.registry.importing.options import REPORT, ImportOptions, ImportReport
 from cashdesk.registry.importing.rows import (
     ParsedRow,
     RowGroup,
@@ -79,6 +79,9 @@ class Prepared:
     # households (see merging.py).
     changes: dict[str, Changes] = field(default_factory=dict)
     unchanged: set[str] = field(default_factory=set)
+    reported: set[str] = field(
+        default_factory=set
+    )  # registered households, only reported (--existing report)
 
     def villages_to_create(self) -> list[LocationRef]:
         """The villages made up for unknown names that some imported household is in."""
@@ -221,10 +224,16 @@ def _check_group(
     custom_fields: CustomFields,
     prepared: Prepared,
 ) -> None:
-    if any(p.field == "cells" for row in group.rows for p in row.problems):
-        return  # a row's cells are shifted (rows.RowParser): what they say is not worth checking
+    if any(p.field == "household_ref" for p in group.problems) or any(
+        p.field == "cells" for row in group.rows for p in row.problems
+    ):
+        return  # not a household to check: one of another reference, or a row's cells shifted (RowParser)
+    registered = group.household_ref in prepared.existing
+    if registered and options.on_existing == REPORT:
+        prepared.reported.add(group.household_ref)  # reported as it is, whatever the file says of it
+        return
     location_text = group.household.get("location", "")
-    if not location_text:
+    if not location_text and not registered:  # a registered household keeps its village
         group.problems.append(
             Problem(
                 "location",
@@ -267,7 +276,7 @@ def _check_group(
         custom_fields=custom_fields.apply(group) if custom_fields else {},
         source_ref=group.household_ref,
     )
-    if group.household_ref in prepared.existing and options.on_existing == UPDATE:
+    if registered:
         # Checked once laid on the stored household (merging.check_updates): a file may list some members.
         if not has_errors(group):
             prepared.to_merge[group.household_ref] = data

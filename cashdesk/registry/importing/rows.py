@@ -159,7 +159,7 @@ class RowParser:
             birth_year=year,
             recipient_role=values[recipient_at] or None,
             phone=values[phone_at],
-            disability=bool(disability),
+            disability=disability,  # None for a blank cell: an update keeps the stored value
             identifiers=identifiers,
             custom_fields={name: value for name, index in self._custom if (value := values[index])}
             if self._custom
@@ -277,6 +277,8 @@ def group_rows(rows: Iterable[ParsedRow]) -> list[RowGroup]:
                 )
         ref = row.member.source_ref
         if ref:
+            if len(ref) == 32:  # CashDesk's own member ids (export writes them) in any case are one
+                ref = ref.lower()
             if ref in seen_members:
                 row.problems.append(
                     Problem(

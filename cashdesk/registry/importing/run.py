@@ -80,7 +80,7 @@ def _import(  # noqa: PLR0917 - import_households' arguments, passed on
 ) -> ImportReport:
     prepared = prepare(session, actor, path, options, progress=progress, abort=abort, new_households=plan)
     report = prepared.report
-    rejected = _summarise(prepared, options)
+    rejected = _summarise(prepared)
     if errors_path is not None:
         write_errors_file(errors_path, prepared.info, rejected, abort=abort)
     if plan is None:  # a dry run: what a real run would do, so the user can decide before writing anything
@@ -171,17 +171,13 @@ def _part(progress: Progress, start: float, end: float, abort: threading.Event) 
     return part
 
 
-def _summarise(prepared: Prepared, options: ImportOptions) -> dict[int, str]:
+def _summarise(prepared: Prepared) -> dict[int, str]:
     """Fill in the report's problems and rejection counts; returns the rejected rows' reasons by number."""
     report = prepared.report
-    present: set[str] = set()  # registered households, only reported (--existing report)
-    if options.on_existing == REPORT:
-        present = {g.household_ref for g in prepared.groups if g.household_ref in prepared.clean} & set(
-            prepared.existing
-        )
+    present = prepared.reported  # registered households, only reported (--existing report)
+    if present:
         for group in prepared.groups:
             if group.household_ref in present:
-                prepared.clean.pop(group.household_ref)
                 for row in group.rows:
                     row.problems.append(
                         Problem(
