@@ -138,6 +138,18 @@ def test_import_dialog_previews_then_imports(
     assert "2 households created" in dialog.summary.text()
 
 
+def test_the_import_preview_says_how_the_file_was_read(
+    qtbot: QtBot, hub_as: Callable[[str], OpsHub], tmp_path: Path
+) -> None:
+    add_pay_point(hub_as("admin").desk)
+    dialog = ImportDialog(hub_as("olive"))
+    qtbot.addWidget(dialog)
+    accented = [["HH1", "P1", "head", "primary", "Mércy", *GOOD[0][5:]]]
+    dialog.load_file(write_csv(tmp_path / "old.csv", accented, encoding="cp1252"))
+    qtbot.waitUntil(dialog.import_button.isEnabled, timeout=10000)
+    assert "it was read as Windows-1252" in dialog.summary.text()
+
+
 def test_scheme_custom_fields_are_rendered_checked_and_saved(
     qtbot: QtBot, hub_as: Callable[[str], OpsHub]
 ) -> None:

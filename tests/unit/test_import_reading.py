@@ -141,3 +141,18 @@ def test_the_parser_reports_a_row_longer_than_the_header_and_leaves_its_househol
     assert "Row 3 has 4 cells, the header has 3" in long.problems[0].message
     # Without the header's width (a caller that cuts rows itself) no row is too long.
     assert RowParser({"household_ref": 0, "member_ref": 1}).parse(4, ("H1", "M3", "x", "y")).problems == []
+
+
+def test_cells_right_of_a_workbooks_header_are_named_not_dropped_in_silence(
+    admin_with_pay_point: Desk, tmp_path: Path
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    sheet.append(GOOD[0])
+    sheet.append([*GOOD[1], "checked by the chief"])  # a note in a column with no header
+    source = tmp_path / "noted.xlsx"
+    book.save(source)
+    report = admin_with_pay_point.run(import_households, source, dry_run=True)
+    assert report.households_created == 1
+    assert any("were not read (rows 3)" in warning for warning in report.table_warnings)

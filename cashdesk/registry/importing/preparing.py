@@ -153,11 +153,13 @@ def prepare(
         progress(0.4 * fraction, message)
 
     parser = RowParser(columns, cells=len(info.headers))
-    for row in iter_rows(info, progress=reading, abort=abort, extra_cells=True):
+    late: list[str] = []  # what reading found to say (cells right of a workbook's header)
+    for row in iter_rows(info, progress=reading, abort=abort, extra_cells=True, warnings=late):
         if len(parsed) == MAX_ROWS:
             raise _too_many_rows(path, MAX_ROWS + 1, about=False)
         parsed.append(parser.parse(row.number, row.values))
     report.rows = len(parsed)
+    report.table_warnings = (*report.table_warnings, *late)
     if not parsed:
         raise ValidationError(_("{file} has a header but no rows to import.").format(file=path.name))
     groups = group_rows(parsed)

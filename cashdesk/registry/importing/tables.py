@@ -358,7 +358,10 @@ def _open_xlsx(
     return TableInfo(path, "xlsx", None, None, name, headers, tuple(warnings), size, header_row)
 
 
-def _iter_xlsx(info: TableInfo, progress: Progress, abort: threading.Event) -> Iterator[TableRow]:
+def _iter_xlsx(
+    info: TableInfo, progress: Progress, abort: threading.Event, late: list[str]
+) -> Iterator[TableRow]:
+    beyond: list[int] = []  # rows with something right of the header's last column (not read)
     with _workbook(info.path) as book:
         sheet = book[info.sheet]
         total = sheet.max_row or 0
@@ -370,10 +373,19 @@ def _iter_xlsx(info: TableInfo, progress: Progress, abort: threading.Event) -> I
                 check_abort(abort)
                 progress(number / max(1, total), _("Reading row {n:,}").format(n=number))
             cells = [_cell_text(v) for v in row[:width]]
+            if len(row) > width and any(v is not None and _cell_text(v) for v in row[width:]):
+                beyond.append(number)
             if not any(cells):
                 continue
             cells.extend([""] * (width - len(cells)))
             yield TableRow(number, tuple(cells))
+    if beyond:
+        late.append(
+            _(
+                "Cells right of the header's last column were not read (rows {rows}): give their column a "
+                "header to import them."
+            ).format(rows=", ".join(map(str, beyond[:5])) + (", ..." if len(beyond) > 5 else ""))
+        )
 
 
 # --- entry points ------------------------------------------------------------------------------------
@@ -439,5 +451,5 @@ def iter_rows(
     and a warning says so. (The reader's own generator, not one around it: each level costs every row.)"""
     late = warnings if warnings is not None else []
     if info.kind == "xlsx":
-        return _iter_xlsx(info, progress, abort or never_abort())
+        return _iter_xlsx(info, progress, abort or never_abort(), late)
     return _iter_csv(info, progress, abort or never_abort(), late, extra_cells)

@@ -6,6 +6,7 @@ exactly what the import will do.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -279,6 +280,8 @@ class ImportDialog(QDialog):
                 rows_bad=report.rows_rejected,
                 warn=report.warnings,
             )
+            # How the file was read (its encoding, the sheet, a title above the header...): worth a look.
+            + "".join("<br>" + html.escape(note) for note in report.table_warnings)
         )
         shown = sorted(report.problems, key=lambda p: (not p.is_error, p.row or 0))[:PREVIEW_ROWS]
         self.problems.setRowCount(len(shown))
