@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import CursorResult, func, or_, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from cashdesk.core.collector import collector_paused
@@ -26,7 +26,6 @@ from cashdesk.models import (
     DuplicateCandidate,
     DuplicateSource,
     DuplicateStatus,
-    Enrolment,
     Household,
     Location,
     Member,
@@ -36,6 +35,12 @@ from cashdesk.models import (
 from cashdesk.models.base import utcnow
 from cashdesk.registry import duplicates, key_index, search
 from cashdesk.registry.dedup import find_duplicates, match_keys
+from cashdesk.registry.merge_effects import (
+    carry_over_pairs,
+    check_pair_is_live,
+    hand_over_roles,
+    move_enrolments,
+)
 from cashdesk.security import audit
 from cashdesk.security.permissions import Actor, Permission
 
@@ -50,12 +55,6 @@ MERGE_FIELDS = (
     "phone",
     "disability",
 )
-
-
-def _changed(result: Any) -> int:
-    """Rows an UPDATE touched (SQLAlchemy types execute() as a plain Result)."""
-    assert isinstance(result, CursorResult)
-    return int(result.rowcount)
 
 
 @dataclass(frozen=True)
@@ -167,11 +166,23 @@ def _side(member: Member, code: str, village: str) -> PersonSide:
     return PersonSide(member.id, member.household_id, code, village, member.relation_to_head.value, values)
 
 
+def _waiting(status: DuplicateStatus) -> Any:
+    """Pairs with this status. Pairs still to decide (open, field visit) only when both records are still
+    in the registry: a record merged or removed since leaves its pairs with nothing to decide."""
+    condition = (DuplicateCandidate.status == status) & DuplicateCandidate.deleted_at.is_(None)
+    if status not in (DuplicateStatus.OPEN, DuplicateStatus.FIELD_VISIT):
+        return condition
+    live = select(Member.id).where(Member.deleted_at.is_(None))
+    return (
+        condition & DuplicateCandidate.left_member_id.in_(live) & DuplicateCandidate.right_member_id.in_(live)
+    )
+
+
 def count_queue(session: Session, actor: Actor, *, status: DuplicateStatus = DuplicateStatus.OPEN) -> int:
     actor.require(Permission.REVIEW_DUPLICATES)
     return int(
         session.execute(
-            select(func.count()).select_from(DuplicateCandidate).where(DuplicateCandidate.status == status)
+            select(func.count()).select_from(DuplicateCandidate).where(_waiting(status))
         ).scalar_one()
     )
 
@@ -189,7 +200,7 @@ def review_queue(
     candidates = list(
         session.execute(
             select(DuplicateCandidate)
-            .where(DuplicateCandidate.status == status)
+            .where(_waiting(status))
             .order_by(DuplicateCandidate.score.desc(), DuplicateCandidate.id)
             .offset(offset)
             .limit(limit)
@@ -228,8 +239,11 @@ def _candidate(session: Session, candidate_id: uuid.UUID) -> DuplicateCandidate:
     candidate = session.get(DuplicateCandidate, candidate_id)
     if candidate is None:
         raise NotFound(_("This pair is no longer in the queue."))
-    if candidate.status in (DuplicateStatus.SAME_PERSON, DuplicateStatus.NOT_SAME):
+    if candidate.status in (DuplicateStatus.SAME_PERSON, DuplicateStatus.NOT_SAME) or candidate.deleted_at:
         raise ValidationError(_("This pair was already decided."))
+    check_pair_is_live(
+        session.get(Member, candidate.left_member_id), session.get(Member, candidate.right_member_id)
+    )
     return candidate
 
 
@@ -293,24 +307,23 @@ def merge(
             value: Any = getattr(gone, name)
             setattr(kept, name, value)
             chosen[name] = value.isoformat() if isinstance(value, date) else getattr(value, "value", value)
+    emptied = hand_over_roles(session, kept, gone)
     known = {(i.id_type, i.number) for i in kept.identifiers}
     for ident in list(gone.identifiers):  # identity documents of both records stay with the person
         if (ident.id_type, ident.number) not in known:
             ident.member_id = kept.id
     session.flush()
-    moved = _changed(
-        session.execute(update(Enrolment).where(Enrolment.member_id == gone_id).values(member_id=keep))
-    )
-    moved += _changed(
-        session.execute(
-            update(PaymentLine)
-            .where(PaymentLine.recipient_member_id == gone_id)
-            .values(recipient_member_id=keep)
-        )
-    )
     now = utcnow()
+    moved = move_enrolments(session, kept, gone, emptied=emptied, now=now)
+    for line in session.execute(
+        select(PaymentLine).where(PaymentLine.recipient_member_id == gone_id)
+    ).scalars():
+        line.recipient_member_id = keep  # the payment's household stays: it was paid to that household
+        moved += 1
     gone.deleted_at = now
     gone.recipient_role = None  # the household's recipient indexes ignore tombstones, but be explicit
+    if emptied:  # the duplicate was alone in its household: the household goes with it
+        session.get_one(Household, gone.household_id).deleted_at = now
     session.add(
         MemberMerge(
             candidate_id=candidate.id,
@@ -325,19 +338,9 @@ def merge(
     candidate.decided_by_id = actor.user_id
     candidate.decided_at = now
     candidate.decision_note = note
-    # Other open pairs involving the merged record now concern the kept one or nobody: close them.
-    session.execute(
-        update(DuplicateCandidate)
-        .where(
-            DuplicateCandidate.status == DuplicateStatus.OPEN,
-            or_(DuplicateCandidate.left_member_id == gone_id, DuplicateCandidate.right_member_id == gone_id),
-        )
-        .values(
-            status=DuplicateStatus.SAME_PERSON,
-            decision_note=_("closed by the merge of {id}").format(id=gone_id),
-            decided_by_id=actor.user_id,
-            decided_at=now,
-        )
+    session.flush()
+    carry_over_pairs(
+        session, keep, gone_id, note=_("carried over from the merge of {id}").format(id=gone_id), now=now
     )
     key_index.drop(session, [gone_id])
     session.flush()

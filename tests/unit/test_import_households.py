@@ -1098,3 +1098,25 @@ def test_a_large_import_leaves_the_copy_of_its_log_to_a_thread(
     # The import's pages were copied into the file itself. A commit of fewer than 1,000 pages leaves them
     # in the log only: without the thread the file would be unchanged.
     assert desk.database_path.read_bytes() != before
+
+
+def test_a_person_merged_away_is_not_brought_back_by_the_same_file(
+    admin_with_pay_point: Desk, desk_for: Callable[[str], Desk], tmp_path: Path
+) -> None:
+    from cashdesk.registry.review import merge, review_queue
+
+    desk = admin_with_pay_point
+    source = write_csv(tmp_path / "r.csv", GOOD)
+    desk.run(import_households, source)
+    # Tionge (P2, a child of HH1) registered again at the office, as the head of a household of her own.
+    again = household(member("Tionge", "Phiri", born=None, year=2012))
+    saved = desk.run(create_household, again, duplicate_note="registered again at the office")
+    (native,) = desk.run(get_household, saved.id).input.members
+    supervisor = desk_for("sue")
+    (pair,) = supervisor.run(review_queue)
+    supervisor.run(merge, pair.id, keep=native.id)  # P2 is the record that goes
+    report = desk.run(import_households, source)
+    problems = [p for p in report.problems if p.is_error]
+    assert [(p.row, p.field) for p in problems] == [(3, "member_ref")]
+    assert "was merged with" in problems[0].message
+    assert report.households_rejected == 1 and _count(desk, Member) == 3  # HH1 whole or not at all

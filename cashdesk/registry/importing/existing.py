@@ -11,6 +11,7 @@ import json
 import re
 import uuid
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from cashdesk.core import bulk
@@ -38,6 +39,15 @@ _HOUSEHOLDS_BY_CODE = (
     "SELECT j.value, h.id FROM json_each(?) AS j CROSS JOIN "
     "households AS h ON h.code = upper(j.value) WHERE h.deleted_at IS NULL AND h.source_ref IS NULL"
 )
+# A record merged into another as the same person (the duplicate review) is a tombstone: its references
+# lead to the record kept. {on} is the condition on `gone`, as in the two member look-ups above.
+_MERGED = (
+    "SELECT j.value, kept_household.code FROM json_each(?) AS j CROSS JOIN members AS gone ON {on} "
+    "JOIN member_merges AS mm ON mm.merged_member_id = gone.id "
+    "JOIN members AS kept ON kept.id = mm.kept_member_id "
+    "JOIN households AS kept_household ON kept_household.id = kept.household_id "
+    "WHERE gone.deleted_at IS NOT NULL"
+)
 _CODES = "SELECT h.id, h.code FROM json_each(?) AS j CROSS JOIN households AS h ON h.id = j.value"
 _OWN_ID = re.compile(r"[0-9a-fA-F]{32}")
 
@@ -52,6 +62,7 @@ def find_existing(session: Session, groups: list[RowGroup]) -> dict[str, uuid.UU
     member_home = _ids(_lookup(session, _MEMBERS_BY_SOURCE, member_refs))
     own_ids = [ref for ref in member_refs if ref not in member_home and _OWN_ID.fullmatch(ref)]
     member_home |= _ids(_lookup(session, _MEMBERS_BY_ID, own_ids))
+    _report_merged(session, groups, [ref for ref in member_refs if ref not in member_home])
     household_refs = [g.household_ref for g in groups]
     found = _ids(_lookup(session, _HOUSEHOLDS_BY_SOURCE, household_refs))
     found |= _ids(_lookup(session, _HOUSEHOLDS_BY_CODE, [ref for ref in household_refs if ref not in found]))
@@ -72,6 +83,31 @@ def find_existing(session: Session, groups: list[RowGroup]) -> dict[str, uuid.UU
     if len(set(found.values())) < len(found):
         _report_twice(groups, found)
     return found
+
+
+def _report_merged(session: Session, groups: list[RowGroup], unknown: list[str]) -> None:
+    """Rows of people merged into another record since an earlier import are errors: importing them again
+    would bring the duplicate back."""
+    if not unknown or session.execute(text("SELECT 1 FROM member_merges LIMIT 1")).first() is None:
+        return
+    merged = _lookup(session, _MERGED.format(on="gone.source_ref = j.value"), unknown)
+    own_ids = [ref for ref in unknown if ref not in merged and _OWN_ID.fullmatch(ref)]
+    merged |= _lookup(session, _MERGED.format(on="gone.id = lower(j.value)"), own_ids)
+    for group in groups:
+        for row in group.rows:
+            code = merged.get(row.member.source_ref or "")
+            if code is not None:
+                row.problems.append(
+                    Problem(
+                        "member_ref",
+                        _(
+                            "{ref} was merged with a person of household {code} as the same person: leave "
+                            "this row out, or correct that person."
+                        ).format(ref=row.member.source_ref, code=code),
+                        ERROR,
+                        row=row.number,
+                    )
+                )
 
 
 def _report_twice(groups: list[RowGroup], found: dict[str, uuid.UUID]) -> None:
