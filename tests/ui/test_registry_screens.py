@@ -5,6 +5,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog
 from pytestqt.qtbot import QtBot
@@ -395,3 +396,59 @@ def test_import_dialog_can_create_unknown_villages(
     dialog.run_import()
     qtbot.waitUntil(lambda: "Imported" in dialog.summary.text(), timeout=10000)
     assert "1 households created" in dialog.summary.text()
+
+
+def _new_editor(qtbot: QtBot, hub: OpsHub) -> HouseholdEditor:
+    editor = HouseholdEditor(hub)
+    qtbot.addWidget(editor)
+    editor.show()
+    qtbot.waitUntil(lambda: editor.village.count() > 0 and editor.grid.rowCount() == 1, timeout=5000)
+    return editor
+
+
+def test_ctrl_s_keeps_the_cell_still_being_typed(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
+    from PySide6.QtWidgets import QLineEdit
+
+    add_pay_point(hub_as("admin").desk)
+    editor = _new_editor(qtbot, hub_as("olive"))
+    editor.village.setCurrentIndex(editor.village.findData("V001"))
+    editor.pay_point.setCurrentIndex(editor.pay_point.findData("PP1"))
+    for key, text in (("given_name", "Memory"), ("family_name", "Gondwe"), ("sex", "F"), ("birth", "40")):
+        _type_cell(qtbot, editor, 0, key, text)
+    editor.grid.setCurrentCell(0, COL["id_number"])
+    editor.grid.editItem(editor.grid.item(0, COL["id_number"]))
+    line = next(w for w in editor.grid.viewport().findChildren(QLineEdit) if w.isVisible())
+    qtbot.keyClicks(line, "30000001")  # no Tab, no Return: straight to Ctrl+S
+    with qtbot.waitSignal(editor.saved, timeout=5000) as saved:
+        qtbot.keyClick(line, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    from cashdesk.registry.households import get_household
+
+    (person,) = editor.hub.desk.run(get_household, saved.args[0].id).input.members
+    assert [i.number for i in person.identifiers] == ["30000001"]
+    assert person.date_of_birth is None and person.birth_year == date.today().year - 40  # "40" is an age
+
+
+def test_escape_asks_before_losing_what_was_typed_and_enter_adds_no_member(
+    qtbot: QtBot, hub_as: Callable[[str], OpsHub], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    add_pay_point(hub_as("admin").desk)
+    editor = _new_editor(qtbot, hub_as("olive"))
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)  # nothing typed: closes at once
+    assert not editor.isVisible()
+    editor = _new_editor(qtbot, hub_as("olive"))
+    qtbot.keyClicks(editor.address, "Plot 4")
+    qtbot.keyClick(editor.address, Qt.Key.Key_Return)
+    assert editor.grid.rowCount() == 1 and editor.isVisible()  # Enter pressed no button
+    asked: list[str] = []
+
+    def answer(*args: object, **kwargs: object) -> QMessageBox.StandardButton:
+        asked.append(str(args[1]))
+        return QMessageBox.StandardButton.Cancel if len(asked) == 1 else QMessageBox.StandardButton.Discard
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert asked == ["Close without saving?"] and editor.isVisible()
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert len(asked) == 2 and not editor.isVisible()

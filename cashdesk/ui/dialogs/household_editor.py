@@ -14,9 +14,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QDoubleValidator, QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QDoubleValidator, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -75,6 +78,7 @@ COLUMNS = (
 )
 COL = {key: i for i, (key, _title) in enumerate(COLUMNS)}
 RELATIONS = ("head", "spouse", "child", "parent", "grandchild", "other")
+MAX_AGE = 120
 INVALID = QColor("#f8d7da")
 
 
@@ -83,10 +87,12 @@ def _documents_text(documents: list[IdentifierInput]) -> str:
 
 
 def parse_born(text: str, today: date) -> tuple[date | None, int | None]:
-    """A date (YYYY-MM-DD or DD/MM/YYYY), a year, or an estimated age written ~34."""
+    """A date (YYYY-MM-DD or DD/MM/YYYY), a year, or an estimated age: ~34, or 34 alone (a number up to
+    120 cannot be a year of birth)."""
     text = text.strip()
-    if text.startswith("~") and text[1:].strip().isdigit():
-        return None, today.year - int(text[1:])
+    age = text[1:].strip() if text.startswith("~") else text
+    if age.isdigit() and (text.startswith("~") or int(age) <= MAX_AGE):
+        return None, today.year - int(age)
     born, year, _message, _severity = parse_birth(text)
     return born, year
 
@@ -192,9 +198,13 @@ class HouseholdEditor(QDialog):
         add.clicked.connect(self.add_member)
         remove = QPushButton(self.tr("Remove member"))
         remove.clicked.connect(self.remove_member)
+        for button in (add, remove):  # Enter in a field must not press them (QDialog's default button)
+            button.setAutoDefault(False)
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.add_member)
         QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)
         QShortcut(QKeySequence("Ctrl+D"), self, activated=lambda: self.edit_documents(self.grid.currentRow()))
+        # Tab moves between the grid's cells, so the look-alikes are reached (and left) with F6.
+        QShortcut(QKeySequence("F6"), self, activated=self._toggle_look_alikes)
         member_buttons = QHBoxLayout()
         member_buttons.addWidget(add)
         member_buttons.addWidget(remove)
@@ -210,7 +220,10 @@ class HouseholdEditor(QDialog):
         side = QGroupBox(self.tr("Already registered, looks similar"))
         side_layout = QVBoxLayout(side)
         side_layout.addWidget(self.look_alikes)
-        hint = QLabel(self.tr("Double-click to open that household."))
+        hint = QLabel(
+            self.tr("F6 to come here, Enter or double-click to open that household, F6 to go back.")
+        )
+        hint.setWordWrap(True)
         hint.setObjectName("hint")
         side_layout.addWidget(hint)
 
@@ -221,7 +234,7 @@ class HouseholdEditor(QDialog):
             QLabel(
                 self.tr(
                     "<b>Members</b> — Tab moves to the next cell · Sex F/M · Born 1984-11-30, 30/11/1984, 1984 "
-                    "or ~40 (age) · Disability y/n · Other IDs: Ctrl+D"
+                    "or 40 (age) · Disability y/n · Other IDs: Ctrl+D · F6: the look-alikes"
                 )
             )
         )
@@ -240,7 +253,7 @@ class HouseholdEditor(QDialog):
         self.save_button.clicked.connect(self.save)
         cancel = QPushButton(self.tr("Close"))
         cancel.setAutoDefault(False)
-        cancel.clicked.connect(self.reject)
+        cancel.clicked.connect(self.close_asking)
         buttons = QHBoxLayout()
         buttons.addWidget(self.error, 1)
         buttons.addWidget(cancel)
@@ -279,6 +292,7 @@ class HouseholdEditor(QDialog):
         if self.household_id is None:
             self.add_member()
             self.village.setFocus()
+            self._loaded = self.household_input()
         else:
             self.hub.call(get_household, self.household_id, on_done=self._show, parent=self)
 
@@ -323,6 +337,7 @@ class HouseholdEditor(QDialog):
             )
         self.grid.blockSignals(False)
         self.validate()
+        self._loaded = self.household_input()
 
     def _custom_fields(self, schema: dict[str, Any]) -> None:
         """The scheme's extra fields: household ones in the form, member ones as more grid columns."""
@@ -609,8 +624,51 @@ class HouseholdEditor(QDialog):
         item.setData(Qt.ItemDataRole.UserRole, view.household_id)
         self.look_alikes.addItem(item)
 
+    # --- leaving ---
+    def _toggle_look_alikes(self) -> None:
+        if self.look_alikes.hasFocus():
+            self.grid.setFocus()
+        elif self.look_alikes.count():
+            self.look_alikes.setFocus()
+            self.look_alikes.setCurrentRow(max(0, self.look_alikes.currentRow()))
+
+    def _commit_typing(self) -> None:
+        """A cell still being typed in keeps its text in its editor: Ctrl+S (or a click on Save) comes
+        before the Tab that would put it in the cell, so put it there first."""
+        if self.grid.state() == QAbstractItemView.State.EditingState:
+            editor = QApplication.focusWidget()
+            if editor is not None and self.grid.isAncestorOf(editor):
+                self.grid.commitData(editor)
+                self.grid.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+
+    def _unsaved(self) -> bool:
+        self._commit_typing()
+        loaded = getattr(self, "_loaded", None)
+        return loaded is not None and self.household_input() != loaded
+
+    def close_asking(self) -> None:
+        """Close, asking first when something typed would be lost (a day's forms are typed here)."""
+        if self._unsaved():
+            answer = QMessageBox.question(
+                self,
+                self.tr("Close without saving?"),
+                self.tr("What you typed in this household has not been saved. Close and lose it?"),
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Discard:
+                return
+        self.reject()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:  # QDialog would close at once, losing what was typed
+            self.close_asking()
+            return
+        super().keyPressEvent(event)
+
     # --- saving ---
     def save(self, duplicate_note: str | None = None) -> None:
+        self._commit_typing()
         problems = self.validate()
         if any(p.is_error for p in problems):
             self.error.show_error(
@@ -654,6 +712,8 @@ class HouseholdEditor(QDialog):
             )
             if ok and note.strip():
                 self.save(duplicate_note=note.strip())
+            elif ok:
+                self.error.show_error(self.tr("Not saved: to save anyway, say why in the note."))
             return
         if isinstance(exc, InvalidHousehold):
             self.validate()

@@ -87,7 +87,7 @@ class HouseholdsScreen(Screen):
             (self.tr("Village"), lambda r: r.village),
             (self.tr("Paid by"), lambda r: r.payment_method.replace("_", " ")),
             (self.tr("Pay point"), lambda r: r.pay_point),
-            (self.tr("Flags"), lambda r: self.tr("⚑ possible duplicate") if r.open_duplicates else ""),
+            (self.tr("Flags"), lambda r: self.tr("⚑ duplicate?") if r.open_duplicates else ""),
         ]
         self.model = PagedTableModel(columns, self._fetch, parent=self)
         self.table = row_table(self.model)
