@@ -12,7 +12,7 @@ Start from 40 (nothing known either way) and add evidence:
   ID        same number +45; one digit wrong, missing or swapped with its neighbour +30; both documented and clearly different -25.
   phone     same number +15 (families share phones, so it never decides alone).
   sex       different -40.
-  place     same village +10; different district -10.
+  place     same village +10; different district -5 (the same person enrolled in two places is the leak).
 Twins rule: in the same household, people whose given names differ are never duplicates.
 Scores are clamped to 0..100; pairs under 50 are not reported at all.
 """
@@ -36,6 +36,7 @@ ID_ONE_OFF = 30.0
 SAME_PHONE = 15.0
 SEX_DIFFERS = -40.0
 SAME_VILLAGE = 10.0
+OTHER_DISTRICT = -5.0
 NAME_PIVOT, NAME_WEIGHT = 0.85, 200.0  # names add (similarity - NAME_PIVOT) x NAME_WEIGHT
 IDENTICAL_NAMES = (1.0 - NAME_PIVOT) * NAME_WEIGHT
 # The most that the documents, the phone, the place and the names can add to a pair.
@@ -154,7 +155,7 @@ def _evidence(a: PersonRecord, b: PersonRecord) -> tuple[float, str | None, str 
     if same_village:
         score += SAME_VILLAGE
     elif _district(a.location_path) != _district(b.location_path):
-        score -= 10.0
+        score += OTHER_DISTRICT
     return score, birth, document, same_phone, same_village
 
 
