@@ -452,3 +452,26 @@ def test_escape_asks_before_losing_what_was_typed_and_enter_adds_no_member(
     assert asked == ["Close without saving?"] and editor.isVisible()
     qtbot.keyClick(editor, Qt.Key.Key_Escape)
     assert len(asked) == 2 and not editor.isVisible()
+
+
+def test_problems_are_told_at_their_field_and_save_goes_to_the_first(
+    qtbot: QtBot, hub_as: Callable[[str], OpsHub]
+) -> None:
+    add_pay_point(hub_as("admin").desk)
+    editor = _new_editor(qtbot, hub_as("olive"))
+    editor.village.setCurrentIndex(editor.village.findData("V001"))
+    editor.pay_point.setCurrentIndex(editor.pay_point.findData("PP1"))
+    editor.method.setCurrentIndex(editor.method.findData("mobile_money"))
+    editor.account.setText("0123 45")
+    assert "not a valid" in editor.account.toolTip()  # the message at the field itself
+    assert any(
+        editor.problems.item(i).text().startswith("✘ Mobile number or bank account: ")
+        for i in range(editor.problems.count())
+    )
+    editor.account.setText("0991234567")
+    assert editor.account.toolTip() == ""
+    _type_cell(qtbot, editor, 0, "given_name", "Memory")  # no family name, sex or birth yet
+    editor.village.setFocus()
+    editor.save()
+    row, column = editor.grid.currentRow(), editor.grid.currentColumn()
+    assert row == 0 and column != COL["given_name"] and editor.grid.item(row, column).toolTip()

@@ -212,6 +212,8 @@ class HouseholdEditor(QDialog):
 
         self.problems = QListWidget()
         self.problems.setMaximumHeight(110)
+        self.problems.setToolTip(self.tr("Enter or double-click a problem to go to its field."))
+        self.problems.itemActivated.connect(self._go_to_problem)
         self.look_alikes = QListWidget()
         self.look_alikes.setWordWrap(True)
         self.look_alikes.itemActivated.connect(
@@ -556,10 +558,17 @@ class HouseholdEditor(QDialog):
                     item.setToolTip(self._documents_hint(row) if column == COL["other_ids"] else "")
         self.problems.clear()
         marked = {"location": self.village, "payment_account": self.account, "pay_point": self.pay_point}
+        labels = {
+            "location": self.tr("Village"),
+            "payment_account": self.tr("Mobile number or bank account"),
+            "pay_point": self.tr("Preferred pay point"),
+        }
         for widget in marked.values():
             mark_invalid(widget, False)
+            widget.setToolTip("")
         for problem in problems:
             text = problem.message
+            target: Any = None  # where Enter on the message takes the officer
             if problem.member_index is not None:
                 key = problem.field.split(".", 1)[1].split("[")[0].split(".")[0]
                 key = {"date_of_birth": "birth", "identifiers": "id_number"}.get(key, key)
@@ -574,10 +583,16 @@ class HouseholdEditor(QDialog):
                 if item and problem.is_error:
                     item.setBackground(INVALID)
                     item.setToolTip(text)
+                target = (problem.member_index, column)
                 text = self.tr("Member {n}: {message}").format(n=problem.member_index + 1, message=text)
-            elif problem.field in marked and problem.is_error:
-                mark_invalid(marked[problem.field], True)
+            elif problem.field in marked:
+                target = marked[problem.field]
+                if problem.is_error:
+                    mark_invalid(target, True)
+                    target.setToolTip(text)  # the message at the field itself, as the cells have it
+                text = f"{labels[problem.field]}: {text}"
             entry = QListWidgetItem(("⚠ " if not problem.is_error else "✘ ") + text)
+            entry.setData(Qt.ItemDataRole.UserRole, target)
             self.problems.addItem(entry)
         self.grid.blockSignals(False)
         self.problems.setVisible(bool(problems))
@@ -623,6 +638,14 @@ class HouseholdEditor(QDialog):
         item = QListWidgetItem(text)
         item.setData(Qt.ItemDataRole.UserRole, view.household_id)
         self.look_alikes.addItem(item)
+
+    def _go_to_problem(self, entry: QListWidgetItem) -> None:
+        target = entry.data(Qt.ItemDataRole.UserRole)
+        if isinstance(target, tuple):
+            self.grid.setCurrentCell(*target)
+            self.grid.setFocus()
+        elif isinstance(target, QWidget):
+            target.setFocus()
 
     # --- leaving ---
     def _toggle_look_alikes(self) -> None:
@@ -676,6 +699,11 @@ class HouseholdEditor(QDialog):
                     n=sum(p.is_error for p in problems)
                 )
             )
+            first = next(
+                i for i in range(self.problems.count()) if self.problems.item(i).text().startswith("✘")
+            )
+            self.problems.setCurrentRow(first)
+            self._go_to_problem(self.problems.item(first))  # straight to the first thing to fix
             return
         self.error.clear_error()
         self.save_button.setEnabled(False)
