@@ -38,8 +38,8 @@ def print_report(report: ImportReport, *, dry_run: bool, errors_path: Path | Non
         )
     )
     print(
-        _("  households updated: {h:,} ({m:,} members)").format(
-            h=report.households_updated, m=report.members_updated
+        _("  households updated: {h:,} ({m:,} members changed, {a:,} added)").format(
+            h=report.households_updated, m=report.members_updated, a=report.members_added
         )
     )
     if report.households_unchanged:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from cashdesk.desk import Desk
 from cashdesk.ui.ops import OpsHub
@@ -22,4 +23,10 @@ def hub_as(hub: OpsHub, desk_for: Callable[[str], Desk]) -> Iterator[Callable[[s
         return hub
 
     yield login
-    hub.wait_idle()  # screens may still have queued reads: finish them before the databases close
+    # Screens may still have queued reads, and closing them may queue more: close them and finish their
+    # work while the databases are open (qtbot would close them only after the databases, and a read on a
+    # closed SQLCipher database can crash the process).
+    for widget in QApplication.topLevelWidgets():
+        widget.close()
+    QApplication.processEvents()
+    hub.wait_idle()

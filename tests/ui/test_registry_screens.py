@@ -475,3 +475,36 @@ def test_problems_are_told_at_their_field_and_save_goes_to_the_first(
     editor.save()
     row, column = editor.grid.currentRow(), editor.grid.currentColumn()
     assert row == 0 and column != COL["given_name"] and editor.grid.item(row, column).toolTip()
+
+
+def test_keeping_a_record_in_review_keeps_its_values_unless_others_are_picked(
+    qtbot: QtBot, hub_as: Callable[[str], OpsHub]
+) -> None:
+    from cashdesk.models import Member
+    from cashdesk.ui.main_window import MainWindow
+
+    add_pay_point(hub_as("admin").desk)
+    officer = hub_as("olive").desk
+    officer.run(create_household, household(member("Esther", "Nkhoma", born=date(1969, 7, 1))))
+    officer.run(
+        create_household,
+        household(member("Esther", "Nkoma", born=date(1969, 1, 7))),
+        duplicate_note="2nd form",
+    )
+    hub = hub_as("sue")
+    window = MainWindow(hub)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_screen("duplicates")
+    screen = window.duplicates_screen
+    assert screen is not None
+    qtbot.waitUntil(lambda: screen.queue.count() == 1 and screen.current() is not None, timeout=5000)
+    item = screen.current()
+    screen.keep_right.setChecked(True)
+    assert all(group.checkedId() == 2 for group in screen.choices.values())  # the kept record's values
+    screen.choices["date_of_birth"].button(1).setChecked(True)  # but this one from the other record
+    screen.same.click()
+    qtbot.waitUntil(lambda: screen.queue.count() == 0, timeout=5000)
+    kept = hub.desk.run(lambda s, a: s.get_one(Member, item.right.member_id))
+    assert kept.family_name == item.right.values["family_name"]
+    assert kept.date_of_birth == item.left.values["date_of_birth"]

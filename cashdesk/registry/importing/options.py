@@ -28,6 +28,7 @@ class ImportReport:
     members_created: int = 0
     households_updated: int = 0
     members_updated: int = 0
+    members_added: int = 0  # people added to households already registered
     households_unchanged: int = 0  # already registered with the file's values
     households_rejected: int = 0
     rows_rejected: int = 0

@@ -215,7 +215,7 @@ def count_updates(prepared: Prepared) -> None:
     report = prepared.report
     report.households_updated = len(prepared.changes)
     report.members_updated = sum(c.members_changed for c in prepared.changes.values())
-    report.members_created += sum(c.members_added for c in prepared.changes.values())
+    report.members_added = sum(c.members_added for c in prepared.changes.values())
     report.households_unchanged = len(prepared.unchanged)
 
 
@@ -228,6 +228,7 @@ def _counts(report: ImportReport) -> dict[str, Any]:
             "members_created",
             "households_updated",
             "members_updated",
+            "members_added",
             "households_unchanged",
             "households_rejected",
             "rows_rejected",

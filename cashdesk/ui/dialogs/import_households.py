@@ -144,19 +144,29 @@ class ImportDialog(QDialog):
     def _fill_history(self, batches: list[Any]) -> None:
         self.history.clear()
         for batch in batches[:50]:
-            text = self.tr("{when} · {file} · {status} · {n:,} households created").format(
+            text = self.tr("{when} · {file} · {status} · {n:,} households created, {u:,} updated").format(
                 when=batch.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),
                 file=batch.file_name,
                 status=batch.status,
                 n=batch.counts.get("households_created", 0),
+                u=batch.counts.get("households_updated", 0),
             )
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, batch.id)
+            item.setData(Qt.ItemDataRole.UserRole + 1, batch.counts.get("households_updated", 0))
             self.history.addItem(item)
 
     def undo_selected(self) -> None:
         item = self.history.currentItem()
         if item is None:
+            return
+        if item.data(Qt.ItemDataRole.UserRole + 1):  # undo_import refuses these too; say so before asking
+            self.error.show_error(
+                self.tr(
+                    "This import changed households that were already registered; it cannot be undone "
+                    "automatically. Correct those households in the household editor."
+                )
+            )
             return
         answer = QMessageBox.question(
             self,
@@ -268,13 +278,14 @@ class ImportDialog(QDialog):
         errors = [p for p in report.problems if p.is_error]
         self.summary.setText(
             self.tr(
-                "<b>{rows:,} rows.</b> Ready to import: {new:,} new households ({members:,} people), {upd:,} to update, "
+                "<b>{rows:,} rows.</b> Ready to import: {new:,} new households ({members:,} people), {upd:,} to update ({added:,} people added), "
                 "{same:,} already up to date. <b>Rejected: {bad:,} households ({rows_bad:,} rows)</b>; {warn:,} warnings."
             ).format(
                 rows=report.rows,
                 new=report.households_created,
                 members=report.members_created,
                 upd=report.households_updated,
+                added=report.members_added,
                 same=report.households_unchanged,
                 bad=report.households_rejected,
                 rows_bad=report.rows_rejected,

@@ -70,6 +70,9 @@ class DuplicatesScreen(Screen):
         self.keep_right = QRadioButton(self.tr("keep this record"))
         self.keep_group.addButton(self.keep_left)
         self.keep_group.addButton(self.keep_right)
+        # Choosing the record to keep chooses its values too; the supervisor then picks any from the other.
+        self.keep_left.toggled.connect(lambda on: on and self._choose_all(1))
+        self.keep_right.toggled.connect(lambda on: on and self._choose_all(2))
         self.choices: dict[str, QButtonGroup] = {}
         self.note = QLineEdit()
         self.note.setPlaceholderText(self.tr("Note for the record (optional)"))
@@ -220,6 +223,13 @@ class DuplicatesScreen(Screen):
         self.pair.addWidget(self.keep_left, last, 1)
         self.pair.addWidget(self.keep_right, last, 2)
         self.keep_left.setChecked(True)
+        self._choose_all(1)  # a new pair: setChecked does not signal when the left one was kept already
+
+    def _choose_all(self, column: int) -> None:
+        for group in self.choices.values():
+            button = group.button(column)
+            if button is not None:
+                button.setChecked(True)
 
     def _after_decision(self, _result: Any) -> None:
         self.note.clear()
