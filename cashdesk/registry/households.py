@@ -354,9 +354,10 @@ def changes_of(session: Session, clean: CleanHousehold) -> Changes:
 
 
 def _member_differs(member: Member, m: MemberInput, phone: str | None) -> bool:
-    return any(getattr(member, name) != value for name, value in member_values(m, phone).items()) or sorted(
-        identifier_values(m)
-    ) != sorted((i.id_type, i.number) for i in member.identifiers)
+    if any(getattr(member, name) != value for name, value in member_values(m, phone).items()):
+        return True
+    stored_documents = sorted((i.id_type, i.number) for i in member.identifiers)
+    return sorted(identifier_values(m)) != stored_documents
 
 
 def _finish(

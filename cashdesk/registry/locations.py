@@ -79,6 +79,12 @@ def create_location(
     location = Location(
         code=code, name=name.strip(), level=level, parent_id=parent.id if parent else None, path=path
     )
+    add_location(session, actor, location)
+    return LocationInfo(location.id, code, location.name, level, parent.code if parent else None, path)
+
+
+def add_location(session: Session, actor: Actor, location: Location) -> None:
+    """Store a checked location, with its audit entry (also for the villages an import creates)."""
     session.add(location)
     session.flush()
     audit.record(
@@ -87,10 +93,9 @@ def create_location(
         action="location.created",
         entity_type="location",
         entity_id=location.id,
-        summary=f"{code} {location.name}",
+        summary=f"{location.code} {location.name}",
         after=audit.snapshot(location),
     )
-    return LocationInfo(location.id, code, location.name, level, parent.code if parent else None, path)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog
 from pytestqt.qtbot import QtBot
+from sqlalchemy.orm import Session
 
 from cashdesk.registry.households import create_household
 from cashdesk.ui.dialogs.household_editor import COL, HouseholdEditor
@@ -237,7 +238,8 @@ def test_an_import_can_be_undone_from_the_window(
     qtbot.waitUntil(lambda: "undone" in dialog.history.item(0).text(), timeout=5000)
 
 
-def test_supervisor_scans_and_decides_in_the_window(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
+def _review_screen_with_a_pair(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> Any:
+    """The supervisor's duplicates screen, showing one pair: two Esthers, the second saved anyway."""
     add_pay_point(hub_as("admin").desk)
     officer = hub_as("olive").desk
     officer.run(create_household, household(member("Esther", "Nkhoma", born=date(1969, 7, 1))))
@@ -246,14 +248,18 @@ def test_supervisor_scans_and_decides_in_the_window(qtbot: QtBot, hub_as: Callab
         household(member("Esther", "Nkoma", born=date(1969, 1, 7))),
         duplicate_note="2nd form",
     )
-    hub = hub_as("sue")
-    window = MainWindow(hub)
+    window = MainWindow(hub_as("sue"))
     qtbot.addWidget(window)
     window.show()
     window.show_screen("duplicates")
     screen = window.duplicates_screen
     assert screen is not None
-    qtbot.waitUntil(lambda: screen.queue.count() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: screen.queue.count() == 1 and screen.current() is not None, timeout=5000)
+    return screen
+
+
+def test_supervisor_scans_and_decides_in_the_window(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
+    screen = _review_screen_with_a_pair(qtbot, hub_as)
     screen.scan()
     qtbot.waitUntil(
         lambda: "Scan done" in screen.count.text() or "waiting" in screen.count.text(), timeout=10000
@@ -279,7 +285,8 @@ def test_status_filter(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
 
 
 def test_plan_filter(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
-    from cashdesk.models import BenefitPlan, Enrolment, EnrolmentStatus, Frequency, PlanTarget
+    from cashdesk.models import Enrolment, EnrolmentStatus, PlanTarget
+    from tests.unit.registry_helpers import add_plan
 
     add_pay_point(hub_as("admin").desk)
     officer = hub_as("olive").desk
@@ -288,20 +295,9 @@ def test_plan_filter(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
     screen = _households_screen(qtbot, hub_as("sue"), rows=2)
     assert not screen.plan.isEnabled()  # no plans yet: nothing to choose
 
-    def enrol(session: object, actor: object) -> None:
-        plan = BenefitPlan(
-            code="SCT",
-            name="Social cash transfer",
-            target=PlanTarget.HOUSEHOLD,
-            frequency=Frequency.MONTHLY,
-            currency="MWK",
-            valid_from=date(2026, 1, 1),
-        )
-        session.add(plan)  # type: ignore[attr-defined]
-        session.flush()  # type: ignore[attr-defined]
-        session.add(  # type: ignore[attr-defined]
-            Enrolment(plan_id=plan.id, household_id=enrolled.id, status=EnrolmentStatus.ACTIVE)
-        )
+    def enrol(session: Session, actor: object) -> None:
+        plan = add_plan(session, "SCT", "Social cash transfer", PlanTarget.HOUSEHOLD)
+        session.add(Enrolment(plan_id=plan.id, household_id=enrolled.id, status=EnrolmentStatus.ACTIVE))
 
     hub_as("admin").desk.run(enrol)
     screen.refresh()
@@ -481,30 +477,14 @@ def test_keeping_a_record_in_review_keeps_its_values_unless_others_are_picked(
     qtbot: QtBot, hub_as: Callable[[str], OpsHub]
 ) -> None:
     from cashdesk.models import Member
-    from cashdesk.ui.main_window import MainWindow
 
-    add_pay_point(hub_as("admin").desk)
-    officer = hub_as("olive").desk
-    officer.run(create_household, household(member("Esther", "Nkhoma", born=date(1969, 7, 1))))
-    officer.run(
-        create_household,
-        household(member("Esther", "Nkoma", born=date(1969, 1, 7))),
-        duplicate_note="2nd form",
-    )
-    hub = hub_as("sue")
-    window = MainWindow(hub)
-    qtbot.addWidget(window)
-    window.show()
-    window.show_screen("duplicates")
-    screen = window.duplicates_screen
-    assert screen is not None
-    qtbot.waitUntil(lambda: screen.queue.count() == 1 and screen.current() is not None, timeout=5000)
+    screen = _review_screen_with_a_pair(qtbot, hub_as)
     item = screen.current()
     screen.keep_right.setChecked(True)
     assert all(group.checkedId() == 2 for group in screen.choices.values())  # the kept record's values
     screen.choices["date_of_birth"].button(1).setChecked(True)  # but this one from the other record
     screen.same.click()
     qtbot.waitUntil(lambda: screen.queue.count() == 0, timeout=5000)
-    kept = hub.desk.run(lambda s, a: s.get_one(Member, item.right.member_id))
+    kept = screen.hub.desk.run(lambda s, a: s.get_one(Member, item.right.member_id))
     assert kept.family_name == item.right.values["family_name"]
     assert kept.date_of_birth == item.left.values["date_of_birth"]

@@ -8,7 +8,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cashdesk.desk import Desk
-from cashdesk.models import Location, PaymentServiceProvider, PayPoint, ProviderKind
+from cashdesk.models import (
+    BenefitPlan,
+    Frequency,
+    Location,
+    PaymentServiceProvider,
+    PayPoint,
+    PlanTarget,
+    ProviderKind,
+)
 from cashdesk.registry.household_input import HouseholdInput, IdentifierInput, MemberInput
 from cashdesk.security.permissions import Actor
 
@@ -56,3 +64,18 @@ def member(
 def household(*members: MemberInput, village: str = "V001", **extra: Any) -> HouseholdInput:
     values: dict[str, Any] = {"pay_point_code": "PP1", "payment_method": "cash"} | extra
     return HouseholdInput(location_code=village, members=list(members), **values)
+
+
+def add_plan(session: Session, code: str, name: str, target: PlanTarget) -> BenefitPlan:
+    """A monthly plan in the session, flushed so that enrolments can name it."""
+    plan = BenefitPlan(
+        code=code,
+        name=name,
+        target=target,
+        frequency=Frequency.MONTHLY,
+        currency="MWK",
+        valid_from=date(2026, 1, 1),
+    )
+    session.add(plan)
+    session.flush()
+    return plan

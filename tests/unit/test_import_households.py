@@ -24,6 +24,7 @@ from cashdesk.registry.export import COLUMNS, export_households
 from cashdesk.registry.households import create_household, get_household
 from cashdesk.registry.importing import run
 from cashdesk.registry.importing.batches import undo_import
+from cashdesk.registry.importing.fields import REQUIRED
 from cashdesk.registry.importing.run import REPORT, ImportOptions, import_households
 from cashdesk.registry.search import HouseholdQuery, index_households, list_households
 from tests.unit.registry_helpers import add_pay_point, household, member
@@ -697,42 +698,8 @@ def test_cashdesk_ids_in_another_case_are_the_same_member(admin_with_pay_point: 
     saved = desk.run(create_household, household(member("Mercy", "Phiri")))
     (mercy,) = desk.run(get_household, saved.id).input.members
     assert mercy.id is not None
-    rows = [
-        [
-            saved.code,
-            mercy.id.hex,
-            "head",
-            "primary",
-            "Mercy",
-            "Phiri",
-            "F",
-            "1980-05-17",
-            "",
-            "",
-            "",
-            "V001",
-            "",
-            "",
-            "",
-        ],
-        [
-            saved.code,
-            mercy.id.hex.upper(),
-            "head",
-            "primary",
-            "Mercy",
-            "Phiri",
-            "F",
-            "1980-05-17",
-            "",
-            "",
-            "",
-            "V001",
-            "",
-            "",
-            "",
-        ],
-    ]
+    rest = ["head", "primary", "Mercy", "Phiri", "F", "1980-05-17", "", "", "", "V001", "", "", ""]
+    rows = [[saved.code, mercy.id.hex, *rest], [saved.code, mercy.id.hex.upper(), *rest]]
     report = desk.run(import_households, write_csv(tmp_path / "c.csv", rows))
     assert any(
         p.row == 3 and p.field == "member_ref" and "also on row 2" in p.message for p in report.problems
@@ -747,17 +714,7 @@ def test_blank_cells_and_missing_columns_keep_what_is_stored(
     header = [*HEADER, "disability"]
     desk.run(import_households, write_csv(tmp_path / "r.csv", [[*GOOD[0], "yes"], [*GOOD[1], "no"]], header))
     # No recipient column; the head's birth date, village and disability left blank.
-    columns = [
-        "household_ref",
-        "member_ref",
-        "relationship",
-        "given_name",
-        "family_name",
-        "sex",
-        "date_of_birth",
-        "location",
-        "disability",
-    ]
+    columns = [*REQUIRED, "disability"]
     rows = [["HH1", "P1", "head", "Mercy", "Phiri", "F", "", "", ""]]
     report = desk.run(import_households, write_csv(tmp_path / "b.csv", rows, columns))
     assert (report.households_unchanged, report.rows_rejected) == (1, 0), report.problems

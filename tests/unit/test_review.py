@@ -19,7 +19,7 @@ from cashdesk.registry.review import (
     review_queue,
     scan_registry,
 )
-from tests.unit.registry_helpers import add_pay_point, household, member
+from tests.unit.registry_helpers import add_pay_point, add_plan, household, member
 
 
 @pytest.fixture
@@ -81,19 +81,10 @@ def _pair_of(desk: Desk, *names: str) -> ReviewItem:
 
 
 def _enrol(desk: Desk, *member_ids: object) -> None:
-    from cashdesk.models import BenefitPlan, Enrolment, Frequency, PlanTarget
+    from cashdesk.models import Enrolment, PlanTarget
 
     def work(session: Session, actor: object) -> None:
-        plan = BenefitPlan(
-            code="OAP",
-            name="Old age pension",
-            target=PlanTarget.INDIVIDUAL,
-            frequency=Frequency.MONTHLY,
-            currency="MWK",
-            valid_from=date(2026, 1, 1),
-        )
-        session.add(plan)
-        session.flush()
+        plan = add_plan(session, "OAP", "Old age pension", PlanTarget.INDIVIDUAL)
         for member_id in member_ids:
             person = session.get_one(Member, member_id)
             session.add(Enrolment(plan_id=plan.id, household_id=person.household_id, member_id=person.id))

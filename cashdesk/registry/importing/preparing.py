@@ -79,9 +79,8 @@ class Prepared:
     # households (see merging.py).
     changes: dict[str, Changes] = field(default_factory=dict)
     unchanged: set[str] = field(default_factory=set)
-    reported: set[str] = field(
-        default_factory=set
-    )  # registered households, only reported (--existing report)
+    # Registered households only reported as they are (--existing report).
+    reported: set[str] = field(default_factory=set)
 
     def villages_to_create(self) -> list[LocationRef]:
         """The villages made up for unknown names that some imported household is in."""

@@ -25,7 +25,7 @@ from cashdesk.registry.household_input import CleanHousehold
 from cashdesk.registry.importing.duplicate_check import DuplicateCheck, PackedPerson, packed
 from cashdesk.registry.importing.merging import stored_in_batches
 from cashdesk.registry.importing.preparing import Prepared
-from cashdesk.security import audit
+from cashdesk.registry.locations import add_location
 from cashdesk.security.permissions import Actor
 
 HOUSEHOLD_COLUMNS = households.HOUSEHOLD_VALUE_COLUMNS
@@ -49,17 +49,7 @@ def write_locations(session: Session, actor: Actor, prepared: Prepared) -> None:
             parent_id=parent_id,
             path=ref.path,
         )
-        session.add(village)
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            action="location.created",
-            entity_type="location",
-            entity_id=village.id,
-            summary=f"{village.code} {village.name}",
-            after=audit.snapshot(village),
-        )
+        add_location(session, actor, village)
     prepared.report.locations_created = len(prepared.new_locations)
 
 
