@@ -23,6 +23,7 @@ from pathlib import Path
 from benchmarks.dedup_quality import family_names
 from cashdesk.demo.district import load_demo_district
 from cashdesk.demo.names import FAMILY, FEMALE_GIVEN, MALE_GIVEN
+from cashdesk.desk import open_desk
 from cashdesk.models.security import Role
 from cashdesk.registry.export import COLUMNS
 from cashdesk.registry.household_input import IdentifierInput, MemberInput
@@ -32,7 +33,6 @@ from cashdesk.registry.locations import list_locations
 from cashdesk.registry.search import HouseholdQuery, count_households, list_households
 from cashdesk.scheme.create import create_scheme
 from cashdesk.security import users
-from cashdesk.security.auth import open_desk
 
 PASSWORD = "bench-pass-1"
 # The import format without the optional other_names, address and disability columns.

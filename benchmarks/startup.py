@@ -89,8 +89,8 @@ def main() -> None:
         child(Path(args.child))
         return
     from cashdesk.demo.district import load_demo_district
+    from cashdesk.desk import open_desk
     from cashdesk.scheme.create import create_scheme
-    from cashdesk.security.auth import open_desk
 
     # Removed when the benchmark ends: each run writes several hundred megabytes.
     scratch = tempfile.TemporaryDirectory(prefix="cashdesk-bench-")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from cashdesk.core import checkpoints
 from cashdesk.core.database import translate_errors
 from cashdesk.core.paths import DATABASE_FILE
+from cashdesk.security import auth
 from cashdesk.security.keystore import Vault
 from cashdesk.security.permissions import Actor
 
@@ -55,10 +56,22 @@ class Desk:
 
     def check_password(self, password: str) -> bool:
         """For unlocking an idle-locked window: same lockout rules as logging in."""
-        from cashdesk.security.auth import verify_password
-
-        return verify_password(self, password)
+        return auth.verify_password(self.vault, self.actor.username, password)
 
     def close(self) -> None:
         checkpoints.wait_for_checkpoint(self.engine)  # a large write's log being copied into the file
         self.engine.dispose()
+
+
+def open_desk(data_dir: Path, username: str, password: str) -> Desk:
+    """Log in offline. Raises AuthenticationError, AccountLocked, AccountInactive or DatabaseError."""
+    login = auth.log_in(data_dir, username, password)
+    return Desk(
+        data_dir=data_dir,
+        engine=login.engine,
+        vault=login.vault,
+        actor=login.actor,
+        must_change_password=login.must_change_password,
+        backup_written=login.backup_written,
+        scheme_name=login.scheme_name,
+    )

@@ -15,10 +15,10 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from cashdesk.demo.district import load_demo_district
+from cashdesk.desk import open_desk
 from cashdesk.models.security import Role
 from cashdesk.scheme.create import create_scheme
 from cashdesk.security import users
-from cashdesk.security.auth import open_desk
 from cashdesk.ui.app import make_application
 from cashdesk.ui.dialogs.first_run import FirstRunDialog, RecoveryKeyDialog
 from cashdesk.ui.dialogs.login import LoginDialog

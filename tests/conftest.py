@@ -11,11 +11,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports
 
 import pytest
 
-from cashdesk.desk import Desk
+from cashdesk.desk import Desk, open_desk
 from cashdesk.models.security import Role
 from cashdesk.scheme.create import create_scheme
 from cashdesk.security import keystore, users
-from cashdesk.security.auth import open_desk
 
 ADMIN = "admin"
 ADMIN_PASSWORD = "admin-pass-1"

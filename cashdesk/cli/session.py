@@ -11,8 +11,7 @@ from pathlib import Path
 from cashdesk.cli.terminal import CommandError, read_password
 from cashdesk.core.i18n import _
 from cashdesk.core.paths import default_data_dir
-from cashdesk.desk import Desk
-from cashdesk.security.auth import open_desk
+from cashdesk.desk import Desk, open_desk
 
 
 def data_dir(args: argparse.Namespace) -> Path:

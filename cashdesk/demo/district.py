@@ -20,7 +20,6 @@ from cashdesk.core.codes import HOUSEHOLD, reserve_codes
 from cashdesk.core.database import note_changed
 from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
-from cashdesk.core.ids import uuid7
 from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
 from cashdesk.demo.names import FAMILY, FEMALE_GIVEN, MALE_GIVEN, VILLAGE_SUFFIXES, VILLAGE_SYLLABLES
 from cashdesk.models import (
@@ -37,6 +36,7 @@ from cashdesk.models import (
     Scheme,
     Sex,
 )
+from cashdesk.models.keys import uuid7
 from cashdesk.registry import duplicates, search
 from cashdesk.scheme.countries import COUNTRIES
 from cashdesk.security import audit

@@ -11,7 +11,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Enum, MetaData
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from cashdesk.core.ids import uuid7
+from cashdesk.models.keys import uuid7
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

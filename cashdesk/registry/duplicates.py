@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from cashdesk.core.database import note_changed
 from cashdesk.core.i18n import _
-from cashdesk.core.ids import uuid7
 from cashdesk.core.jobs import Progress, no_progress
 from cashdesk.models import (
     DuplicateCandidate,
@@ -34,6 +33,7 @@ from cashdesk.models import (
     MemberIdentifier,
 )
 from cashdesk.models.base import Base, utcnow
+from cashdesk.models.keys import uuid7
 from cashdesk.registry import key_index
 from cashdesk.registry.dedup import Match, PersonRecord, match_keys, score_pair
 from cashdesk.registry.dedup.keys import ID_KEY, ids_close

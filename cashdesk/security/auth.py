@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from cashdesk.core.database import check_readable, make_engine, translate_errors, upgrade_schema
@@ -18,7 +19,6 @@ from cashdesk.core.errors import (
 )
 from cashdesk.core.i18n import _
 from cashdesk.core.paths import DATABASE_FILE, KEYSTORE_FILE
-from cashdesk.desk import Desk
 from cashdesk.models.provider import pay_point_clerks
 from cashdesk.models.scheme import Scheme
 from cashdesk.models.security import User
@@ -69,7 +69,20 @@ def load_actor(session: Session, user: User) -> Actor:
     )
 
 
-def open_desk(data_dir: Path, username: str, password: str) -> Desk:
+@dataclass(frozen=True)
+class Login:
+    """What a successful login opens: the database's engine, the key, the user; `cashdesk.desk` makes a
+    Desk of it (this module does not import the desk: the desk builds on security, not the reverse)."""
+
+    engine: Engine
+    vault: Vault
+    actor: Actor
+    must_change_password: bool
+    backup_written: str | None
+    scheme_name: str
+
+
+def log_in(data_dir: Path, username: str, password: str) -> Login:
     """Log in offline. Raises AuthenticationError, AccountLocked, AccountInactive or DatabaseError."""
     if not is_initialised(data_dir):
         raise NotInitialised(
@@ -114,8 +127,7 @@ def open_desk(data_dir: Path, username: str, password: str) -> Desk:
     except BaseException:
         engine.dispose()
         raise
-    return Desk(
-        data_dir=data_dir,
+    return Login(
         engine=engine,
         vault=Vault(keystore, key),
         actor=actor,
@@ -125,14 +137,13 @@ def open_desk(data_dir: Path, username: str, password: str) -> Desk:
     )
 
 
-def verify_password(desk: Desk, password: str) -> bool:
+def verify_password(vault: Vault, username: str, password: str) -> bool:
     """Check the logged-in user's password again (idle lock), counting failures like a login."""
-    keystore = desk.vault.keystore
-    username = desk.actor.username
+    keystore = vault.keystore
     state = keystore.login_state(username)
     if state.locked_until:
         raise AccountLocked(_locked_message(state.locked_until), until=state.locked_until)
-    if desk.vault.check_password(username, password):
+    if vault.check_password(username, password):
         keystore.record_success(username)
         return True
     raise _wrong_password(keystore, username)

@@ -10,8 +10,9 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTranslator
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from cashdesk.demo.district import load_demo_district
+from cashdesk.desk import open_desk
 from cashdesk.scheme.settings import scheme_info
-from cashdesk.security.auth import is_initialised, open_desk
+from cashdesk.security.auth import is_initialised
 from cashdesk.ui.dialogs.first_run import FirstRunDialog, RecoveryKeyDialog
 from cashdesk.ui.dialogs.login import ChangePasswordDialog, LoginDialog
 from cashdesk.ui.main_window import MainWindow

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
-from cashdesk.security.auth import open_desk
+from cashdesk.desk import open_desk
 from cashdesk.ui.dialogs.first_run import FirstRunDialog, RecoveryKeyDialog
 from cashdesk.ui.dialogs.login import ChangePasswordDialog, LoginDialog
 from cashdesk.ui.ops import OpsHub

@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
+from cashdesk.desk import open_desk
 from cashdesk.registry.locations import list_locations
-from cashdesk.security.auth import open_desk
 from cashdesk.security.permissions import Role
 from cashdesk.ui.main_window import MainWindow
 from cashdesk.ui.ops import OpsHub

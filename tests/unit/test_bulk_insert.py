@@ -9,10 +9,10 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from cashdesk.core import bulk
-from cashdesk.core.ids import uuid7
 from cashdesk.desk import Desk
 from cashdesk.models import Member, RecipientRole, Relationship, Sex
 from cashdesk.models.base import utcnow
+from cashdesk.models.keys import uuid7
 from cashdesk.registry.households import MEMBER_VALUE_COLUMNS, create_household, member_values
 from cashdesk.security.permissions import Actor
 from tests.unit.registry_helpers import add_pay_point, household, member

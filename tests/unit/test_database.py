@@ -15,8 +15,8 @@ from cashdesk.core import database
 from cashdesk.core.database import make_engine, upgrade_schema
 from cashdesk.core.errors import DatabaseTooNew, DiskFull, NotACashDeskDatabase
 from cashdesk.demo.district import load_demo_district
+from cashdesk.desk import open_desk
 from cashdesk.models import Base, Household
-from cashdesk.security.auth import open_desk
 from tests.conftest import ADMIN, ADMIN_PASSWORD
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from cashdesk.core.errors import Cancelled, ValidationError
 from cashdesk.core.ids import is_valid_code
 from cashdesk.demo.district import load_demo_district
+from cashdesk.desk import open_desk
 from cashdesk.models import (
     Household,
     Location,
@@ -26,7 +27,6 @@ from cashdesk.registry.household_input import MemberInput
 from cashdesk.registry.households import check_member_duplicates
 from cashdesk.registry.search import HouseholdQuery, list_households
 from cashdesk.security import users
-from cashdesk.security.auth import open_desk
 from cashdesk.security.permissions import Actor
 from tests.conftest import ADMIN, ADMIN_PASSWORD, USER_PASSWORD
 

@@ -4,15 +4,8 @@ import itertools
 import random
 import uuid
 
-from cashdesk.core.ids import (
-    CODE_ALPHABET,
-    check_character,
-    format_code,
-    is_valid_code,
-    uuid7,
-    uuid7_ints,
-    uuid7s,
-)
+from cashdesk.core.ids import CODE_ALPHABET, check_character, format_code, is_valid_code
+from cashdesk.models.keys import uuid7, uuid7_ints, uuid7s
 
 
 def test_uuid7_is_version_7_and_increases_within_a_process() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from cashdesk.core.errors import AccountInactive, AccountLocked, AuthenticationError, NotInitialised
+from cashdesk.desk import open_desk
 from cashdesk.security import audit, users
-from cashdesk.security.auth import open_desk
 from tests.conftest import ADMIN, ADMIN_PASSWORD, USER_PASSWORD
 
 

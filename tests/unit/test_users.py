@@ -6,10 +6,9 @@ from pathlib import Path
 import pytest
 
 from cashdesk.core.errors import AuthenticationError, ValidationError
-from cashdesk.desk import Desk
+from cashdesk.desk import Desk, open_desk
 from cashdesk.models.security import Role
 from cashdesk.security import audit, users
-from cashdesk.security.auth import open_desk
 from tests.conftest import USER_PASSWORD
 
 

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
-from cashdesk.core.ids import uuid7
 from cashdesk.core.jobs import Progress, check_abort
 from cashdesk.models import LocationLevel
+from cashdesk.models.keys import uuid7
 from cashdesk.registry import households
 from cashdesk.registry.household_input import (
     CleanHousehold,

@@ -16,10 +16,10 @@ from cashdesk.core import bulk
 from cashdesk.core.codes import HOUSEHOLD, CodeIssuer
 from cashdesk.core.database import note_changed
 from cashdesk.core.i18n import _
-from cashdesk.core.ids import uuid7_ints
 from cashdesk.core.jobs import Progress, check_abort
 from cashdesk.models import DuplicateSource, Location, LocationLevel
 from cashdesk.models.base import utcnow
+from cashdesk.models.keys import uuid7_ints
 from cashdesk.registry import households, key_index, search
 from cashdesk.registry.household_input import CleanHousehold
 from cashdesk.registry.importing.duplicate_check import DuplicateCheck, PackedPerson, packed

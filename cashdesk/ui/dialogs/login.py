@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
 )
 
 from cashdesk.core.errors import ValidationError
+from cashdesk.desk import open_desk
 from cashdesk.security import users
-from cashdesk.security.auth import open_desk
 from cashdesk.ui.ops import OpsHub
 from cashdesk.ui.widgets.forms import ErrorLabel, ok_cancel_buttons, show_failure
 
