@@ -7,6 +7,7 @@ from pathlib import Path
 
 from cashdesk.cli.terminal import CommandError, check_writable
 from cashdesk.core.i18n import _
+from cashdesk.core.tabular import check_table_path
 from cashdesk.registry.importing.errors_file import column_name
 from cashdesk.registry.importing.run import ImportReport
 
@@ -17,6 +18,7 @@ def check_errors_path(source: Path, errors: Path | None) -> None:
     """Refuse an errors file that would overwrite the input or cannot be written, before a long import."""
     if errors is None:
         return
+    check_table_path(errors, field="errors")
     if errors.exists() and source.exists() and os.path.samefile(errors, source):
         raise CommandError(
             _(

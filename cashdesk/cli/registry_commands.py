@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 from cashdesk.cli.import_report import check_errors_path, print_report
 from cashdesk.cli.session import logged_in
 from cashdesk.cli.terminal import CommandError, ProgressBar, cancellable
 from cashdesk.core.i18n import _
+from cashdesk.core.tabular import TableWriter, check_table_path
 from cashdesk.registry.importing.run import REPORT, UPDATE, ImportOptions, import_households
 from cashdesk.registry.locations import import_locations
 
@@ -126,10 +127,11 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_dedup(args: argparse.Namespace) -> int:
-    from cashdesk.cli.terminal import cannot_write, check_writable
+    from cashdesk.cli.terminal import check_writable
     from cashdesk.registry.review import scan_registry
 
     if args.output:
+        check_table_path(args.output, field="output")
         check_writable(args.output)  # now, rather than after a scan that can take minutes
     with logged_in(args) as desk:
         bar = ProgressBar()
@@ -142,24 +144,22 @@ def run_dedup(args: argparse.Namespace) -> int:
         )
     )
     if args.output:
-        try:
-            with args.output.open("w", encoding="utf-8-sig", newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(
-                    ["left_member_ref", "right_member_ref", "left_id", "right_id", "score", "reasons"]
+        with TableWriter(
+            args.output,
+            ["left_member_ref", "right_member_ref", "left_id", "right_id", "score", "reasons"],
+            sheet="pairs",
+            field="output",
+        ) as table:
+            for pair in result.pairs:
+                table.write(
+                    [
+                        pair.left_ref,
+                        pair.right_ref,
+                        str(pair.left_id),
+                        str(pair.right_id),
+                        Decimal(f"{pair.score:.1f}"),
+                        "; ".join(pair.reasons),
+                    ]
                 )
-                for pair in result.pairs:
-                    writer.writerow(
-                        [
-                            pair.left_ref,
-                            pair.right_ref,
-                            pair.left_id,
-                            pair.right_id,
-                            f"{pair.score:.1f}",
-                            "; ".join(pair.reasons),
-                        ]
-                    )
-        except OSError as exc:  # the folder went away or the disk filled during the scan
-            raise cannot_write(args.output, exc) from exc
         print(_("Pairs written to {path}").format(path=args.output))
     return 0

@@ -6,18 +6,18 @@ otherwise CashDesk's own ids (a later import recognises both).
 
 from __future__ import annotations
 
-import csv
 import threading
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
 from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
+from cashdesk.core.tabular import Cell, TableWriter
 from cashdesk.models import Household, Location, Member, MemberIdentifier, PayPoint, Scheme
 from cashdesk.registry.importing.fields import MORE_ID_PAIRS
 from cashdesk.security import audit
@@ -66,7 +66,7 @@ def _rows(
     more_ids: int,
     progress: Progress,
     abort: threading.Event,
-) -> Iterator[list[Any]]:
+) -> Iterator[list[Cell]]:
     total = session.execute(
         select(func.count()).select_from(Member).where(Member.deleted_at.is_(None))
     ).scalar_one()
@@ -88,9 +88,7 @@ def _rows(
         own = documents.get(m.id, [])
         id_type, number = own[0] if own else ("", "")
         further = [cell for k in range(1, more_ids + 1) for cell in (own[k] if k < len(own) else ("", ""))]
-        birth = (
-            m.date_of_birth.isoformat() if m.date_of_birth else (str(m.birth_year) if m.birth_year else "")
-        )
+        birth = m.date_of_birth or m.birth_year  # a date, or only the year (a number)
         yield [
             h.source_ref or h.code,
             m.source_ref or m.id.hex,
@@ -112,10 +110,21 @@ def _rows(
             "yes" if m.disability else "no",
             *further,
             *[
-                str((m.custom_fields or {}).get(name, (h.custom_fields or {}).get(name, "")))
+                _custom_cell((m.custom_fields or {}).get(name, (h.custom_fields or {}).get(name)))
                 for name in custom
             ],
         ]
+
+
+def _custom_cell(value: Any) -> Cell:
+    """A scheme field's value as the import reads it back: yes/no, a number, text."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if value is None or isinstance(value, int | str):
+        return value
+    return str(value)
 
 
 def export_households(
@@ -129,9 +138,6 @@ def export_households(
     """Write every live member the user may see; returns the number of rows written."""
     actor.require(Permission.VIEW_REGISTRY)
     abort = abort or never_abort()
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise ValidationError(_("Export to a .csv or .xlsx file."), field="out")
     schema = session.execute(select(Scheme.custom_fields_schema)).scalar_one() or {}
     custom = [
         name for part in ("household", "member") for name in (schema.get(part) or {}).get("properties", {})
@@ -140,37 +146,13 @@ def export_households(
     # Further documents get id_type_2 / id_number_2 ... columns, as many pairs as some member needs.
     more_ids = min(len(MORE_ID_PAIRS), max((len(d) for d in documents.values()), default=1) - 1)
     extra = [f"{name}_{k}" for k in MORE_ID_PAIRS[:more_ids] for name in ("id_type", "id_number")]
-    header = [*COLUMNS, *extra, *custom]
-    rows = _rows(
-        session, actor, custom, documents=documents, more_ids=more_ids, progress=progress, abort=abort
-    )
-    count = 0
-    tmp = path.with_name(path.name + ".part")  # a cancelled export leaves no half file under the real name
-    try:
-        if suffix == ".csv":
-            with tmp.open("w", encoding="utf-8-sig", newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(header)
-                for row in rows:
-                    writer.writerow(row)
-                    count += 1
-        else:
-            from openpyxl import Workbook
-
-            book = Workbook(write_only=True)
-            sheet = book.create_sheet("households")
-            sheet.append(header)
-            for row in rows:
-                sheet.append(row)
-                count += 1
-            book.save(tmp)
-        tmp.replace(path)
-    except OSError as exc:
-        raise ValidationError(
-            _("{path} cannot be written: {reason}.").format(path=path, reason=exc.strerror), field="out"
-        ) from exc
-    finally:
-        tmp.unlink(missing_ok=True)
+    with TableWriter(path, [*COLUMNS, *extra, *custom], sheet="households") as table:
+        table.write_all(
+            _rows(
+                session, actor, custom, documents=documents, more_ids=more_ids, progress=progress, abort=abort
+            )
+        )
+    count = table.rows
     audit.record(
         session,
         actor,

@@ -8,6 +8,7 @@ database comes in a `RegistryContext`.
 from __future__ import annotations
 
 import enum
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,13 @@ OLDEST_AGE = 120
 ID_TYPES = ("national_id", "birth_certificate", "voter_card", "passport", "driving_licence", "other")
 ERROR, WARNING = "error", "warning"
 Choice = TypeVar("Choice", bound=enum.StrEnum)
+
+# What no name, address, number or reference holds: control characters (C0, DEL, C1; a tab or a line
+# break inside a name breaks every list, sheet and file it goes to), the line and paragraph separators,
+# and the invisible bidirectional controls that make a text display other than it reads (U+202A-E,
+# U+2066-9). Letters of every script, accents, apostrophes, hyphens and joiners (U+200C/D, which some
+# scripts need) are all kept.
+_NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(slots=True)
@@ -167,6 +175,47 @@ def _check_birth(m: MemberInput, ctx: RegistryContext, add: Any) -> None:
         add("date_of_birth", _("The year of birth {y} is not possible.").format(y=m.birth_year))
 
 
+def text_problem(value: str) -> str | None:
+    """The message for a text that holds a character no registry text may hold, or None."""
+    found = _NOT_TEXT.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    if char == "\t":
+        what = _("a tab")
+    elif char in "\r\n":
+        what = _("a line break")
+    else:
+        what = _("an invisible control character (U+{code:04X})").format(code=ord(char))
+    return _("Contains {what}, which cannot be stored: type the value again without it.").format(what=what)
+
+
+def _check_texts(values: Mapping[str, Any], add: Any) -> None:
+    """Refuse control characters in each text of `values` (field name -> value)."""
+    texts = [(name, value) for name, value in values.items() if isinstance(value, str)]
+    # One search over all of them first: an import checks every member, and nearly all are clean.
+    if not _NOT_TEXT.search("".join(value for _name, value in texts)):
+        return
+    for name, value in texts:
+        if message := text_problem(value):
+            add(name, message)
+
+
+def _member_texts(m: MemberInput) -> dict[str, Any]:
+    texts: dict[str, Any] = {
+        "given_name": m.given_name,
+        "family_name": m.family_name,
+        "other_names": m.other_names,
+        "phone": m.phone,
+        "source_ref": m.source_ref,
+    }
+    for j, ident in enumerate(m.identifiers):
+        texts[f"identifiers[{j}].id_type"] = ident.id_type
+        texts[f"identifiers[{j}].number"] = ident.number
+    texts.update({f"custom.{name}": value for name, value in m.custom_fields.items()})
+    return texts
+
+
 def _check_codes(m: MemberInput, add: Any) -> None:
     for name, value in (("given_name", m.given_name), ("family_name", m.family_name)):
         if not value.strip():
@@ -198,6 +247,7 @@ def _check_member(i: int, m: MemberInput, ctx: RegistryContext, out: list[Proble
     def add(name: str, message: str, severity: str = ERROR) -> None:
         out.append(Problem(f"members[{i}].{name}", message, severity, i, m.row))
 
+    _check_texts(_member_texts(m), add)
     _check_codes(m, add)
     _check_birth(m, ctx, add)
     phone = None
@@ -317,6 +367,15 @@ def check_household(
                 _("{name} is a {level}: choose a village.").format(name=location.name, level=location.level),
             )
         )
+    _check_texts(
+        {
+            "address": data.address,
+            "payment_account": data.payment_account,
+            "source_ref": data.source_ref,
+            **{f"custom.{name}": value for name, value in data.custom_fields.items()},
+        },
+        lambda name, message: out.append(Problem(name, message)),
+    )
     pay_point, account = _check_payment(data, ctx, out)
     for name, value, limit in (
         ("gps_latitude", data.gps_latitude, 90),

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
 from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
+from cashdesk.core.tabular import restore
 
 SAMPLE_BYTES = 1 << 20
 HEADER_SEARCH_ROWS = 10  # rows with data looked at for a sheet's header (titles and notes come above it)
@@ -183,7 +184,7 @@ def _open_csv(path: Path, head: bytes, size: int, warnings: list[str]) -> TableI
     try:
         for line, record in reader:
             if any(cell.strip() for cell in record):
-                headers, header_notes = _clean_headers(path, record)
+                headers, header_notes = _clean_headers(path, [restore(cell.strip()) for cell in record])
                 warnings.extend(header_notes)
                 return TableInfo(path, "csv", encoding, delimiter, None, headers, tuple(warnings), size, line)
     finally:
@@ -210,6 +211,10 @@ def _iter_csv(
             cells = tuple(map(str.strip, record))  # one pass in C: this runs for every row of the file
             if not any(cells):
                 continue
+            # A cell CashDesk's writer neutralised begins with an apostrophe (cashdesk.core.tabular).
+            # One join and find in C per row tell whether any cell does; only then is each looked at.
+            if "\n'" in "\n".join(cells) or cells[0][:1] == "'":
+                cells = tuple(map(restore, cells))
             if len(cells) != width:  # ragged: pad to the header's width, cut empty cells beyond it
                 if any(cells[width:]):
                     longer += 1
