@@ -71,6 +71,32 @@ def role_label(role: Role) -> str:
     }[role]
 
 
+def _roles_label(role: Role) -> str:
+    return {
+        Role.ADMINISTRATOR: _("administrators"),
+        Role.SUPERVISOR: _("supervisors"),
+        Role.ENROLMENT_OFFICER: _("enrolment officers"),
+        Role.PAY_POINT_CLERK: _("pay point clerks"),
+    }[role]
+
+
+def roles_that_may(permission: Permission) -> list[Role]:
+    return [role for role, granted in ROLE_PERMISSIONS.items() if permission in granted]
+
+
+def refusal(role: Role, permission: Permission) -> str:
+    """A refusal that says who may do it, so the user knows whom to ask."""
+    allowed = [_roles_label(r) for r in roles_that_may(permission)]
+    who = (
+        allowed[0]
+        if len(allowed) == 1
+        else _("{some} or {last}").format(some=", ".join(allowed[:-1]), last=allowed[-1])
+    )
+    return _("Only {roles} may {permission}; you are logged in as {role}.").format(
+        roles=who, permission=permission.value.replace("_", " "), role=role_label(role).lower()
+    )
+
+
 @dataclass(frozen=True)
 class Actor:
     """The logged-in user on whose behalf a service acts.
@@ -91,11 +117,7 @@ class Actor:
 
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
-            raise PermissionDenied(
-                _("{role}s may not do this ({permission}).").format(
-                    role=role_label(self.role), permission=permission.value.replace("_", " ")
-                )
-            )
+            raise PermissionDenied(refusal(self.role, permission))
 
     def covers_location(self, location_path: str) -> bool:
         """True when the location lies in one of the user's areas.
