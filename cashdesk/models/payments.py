@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cashdesk.models.base import Base, Money, Synced, UUIDKey, enum_column, utcnow
@@ -41,7 +41,11 @@ class Payroll(Synced, Base):
     generated_at: Mapped[datetime | None]
     approved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[datetime | None]
+    rejected_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    rejected_at: Mapped[datetime | None]
     status_note: Mapped[str] = mapped_column(Text, default="")
+    # SHA-256 of the payroll's contents, fixed at approval and printed on every sheet.
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
 
 
 class PaymentStatus(enum.StrEnum):
@@ -49,13 +53,25 @@ class PaymentStatus(enum.StrEnum):
     PAID = "paid"
     NOT_PAID = "not_paid"
     REVERSED = "reversed"
+    CANCELLED = "cancelled"  # its payroll was rejected: the household may go on a new payroll
 
 
 class PaymentLine(Synced, Base):
     __tablename__ = "payment_lines"
-    __table_args__ = (Index("uq_payment_lines_payroll_enrolment", "payroll_id", "enrolment_id", unique=True),)
+    __table_args__ = (
+        Index("uq_payment_lines_payroll_enrolment", "payroll_id", "enrolment_id", unique=True),
+        # Never twice in one cycle: the database itself refuses a second live line.
+        Index(
+            "uq_payment_lines_cycle_enrolment",
+            "cycle_id",
+            "enrolment_id",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+        ),
+    )
 
     payroll_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payrolls.id"), index=True)
+    cycle_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payment_cycles.id"))
     # Unique and traceable: printed on the sheet, quoted by the PSP in its result file.
     transaction_number: Mapped[str] = mapped_column(String(32), unique=True)
     enrolment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrolments.id"), index=True)
@@ -66,6 +82,11 @@ class PaymentLine(Synced, Base):
     payment_account: Mapped[str | None] = mapped_column(String(64))
     amount_minor: Mapped[int] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(String(3))
+    # As they were when the payroll was generated: an approved payroll, and its sheets, never change.
+    household_code: Mapped[str] = mapped_column(String(24), default="")
+    recipient_name: Mapped[str] = mapped_column(String(200), default="")
+    recipient_id_number: Mapped[str] = mapped_column(String(64), default="")
+    position: Mapped[int] = mapped_column(default=0)  # row on the sheet
     status: Mapped[PaymentStatus] = mapped_column(enum_column(PaymentStatus), default=PaymentStatus.PENDING)
 
 

@@ -25,6 +25,16 @@ class Frequency(enum.StrEnum):
     ONE_OFF = "one_off"
 
 
+class AmountBasis(enum.StrEnum):
+    PER_HOUSEHOLD = "household"  # the base amount once per household
+    PER_MEMBER = "member"  # the base amount for each live member
+
+
+class CriteriaMatch(enum.StrEnum):
+    ALL = "all"
+    ANY = "any"
+
+
 class PlanStatus(enum.StrEnum):
     DRAFT = "draft"
     ACTIVE = "active"
@@ -41,8 +51,14 @@ class BenefitPlan(Synced, Base):
     frequency: Mapped[Frequency] = mapped_column(enum_column(Frequency))
     currency: Mapped[str] = mapped_column(String(3))
     base_amount_minor: Mapped[int] = mapped_column(Money, default=0)
+    amount_basis: Mapped[AmountBasis] = mapped_column(
+        enum_column(AmountBasis), default=AmountBasis.PER_HOUSEHOLD
+    )
     max_amount_minor: Mapped[int | None] = mapped_column(Money)  # ceiling per beneficiary per cycle
     max_beneficiaries: Mapped[int | None]
+    budget_per_cycle_minor: Mapped[int | None] = mapped_column(Money)
+    # Whether every eligibility criterion must hold, or one is enough.
+    criteria_match: Mapped[CriteriaMatch] = mapped_column(enum_column(CriteriaMatch), default=CriteriaMatch.ALL)
     valid_from: Mapped[date]
     valid_to: Mapped[date | None]
     status: Mapped[PlanStatus] = mapped_column(enum_column(PlanStatus), default=PlanStatus.DRAFT)
@@ -59,8 +75,9 @@ class CriterionPurpose(enum.StrEnum):
 
 
 class CriterionScope(enum.StrEnum):
-    HOUSEHOLD = "household"
-    MEMBER = "member"
+    HOUSEHOLD = "household"  # a field of the household (size, village, its own custom fields)
+    MEMBER = "member"  # eligibility: some member matches; top-up: for each matching member
+    HEAD = "head"  # a field of the household's head
 
 
 class PlanCriterion(UUIDKey, Base):
@@ -75,6 +92,7 @@ class PlanCriterion(UUIDKey, Base):
     operator: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(200))
     amount_minor: Mapped[int | None] = mapped_column(Money)
+    max_count: Mapped[int | None]  # a member top-up counts at most this many members
     position: Mapped[int] = mapped_column(default=0)
 
 
@@ -83,6 +101,7 @@ class EnrolmentStatus(enum.StrEnum):
     ACTIVE = "active"
     GRADUATED = "graduated"
     SUSPENDED = "suspended"
+    EXITED = "exited"
 
 
 class Enrolment(Synced, Base):
@@ -120,6 +139,7 @@ class EnrolmentStatusChange(UUIDKey, Base):
     from_status: Mapped[EnrolmentStatus | None] = mapped_column(enum_column(EnrolmentStatus))
     to_status: Mapped[EnrolmentStatus] = mapped_column(enum_column(EnrolmentStatus))
     reason: Mapped[str] = mapped_column(String(200), default="")
+    effective_on: Mapped[date | None]  # the date the change takes effect (may be before it was recorded)
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     changed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 

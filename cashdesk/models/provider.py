@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from datetime import date
 
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -28,6 +29,10 @@ class PaymentServiceProvider(Synced, Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
+    # The contract under which money flows through the provider: no new payroll outside its dates.
+    contract_ref: Mapped[str | None] = mapped_column(String(64))
+    contract_from: Mapped[date | None]
+    contract_to: Mapped[date | None]
 
 
 pay_point_clerks = Table(
@@ -47,5 +52,6 @@ class PayPoint(Synced, Base):
     location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("locations.id"), index=True)
     address: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    opening_days: Mapped[str] = mapped_column(String(40), default="")  # e.g. "mon,wed,fri"
 
     clerks: Mapped[list[User]] = relationship(secondary=pay_point_clerks)
