@@ -22,7 +22,13 @@ def build_parser() -> argparse.ArgumentParser:
     import argparse
 
     from cashdesk import __version__
-    from cashdesk.cli import audit_commands, registry_commands, setup_commands, user_commands
+    from cashdesk.cli import (
+        audit_commands,
+        registry_commands,
+        review_commands,
+        setup_commands,
+        user_commands,
+    )
 
     parser = argparse.ArgumentParser(
         prog="cashdesk",
@@ -39,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     setup_commands.add_parsers(commands)
     user_commands.add_parsers(commands)
     registry_commands.add_parsers(commands)
+    review_commands.add_parsers(commands)
     audit_commands.add_parsers(commands)
     return parser
 

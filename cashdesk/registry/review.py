@@ -206,6 +206,18 @@ def review_queue(
             .limit(limit)
         ).scalars()
     )
+    return _items(session, candidates)
+
+
+def review_item(session: Session, actor: Actor, candidate_id: uuid.UUID) -> ReviewItem:
+    """One pair still to decide, as the queue shows it (for deciding a pair named by its id).
+    NotFound if there is no such pair, ValidationError if it was decided or one of its records is gone."""
+    actor.require(Permission.REVIEW_DUPLICATES)
+    (item,) = _items(session, [_candidate(session, candidate_id)])
+    return item
+
+
+def _items(session: Session, candidates: list[DuplicateCandidate]) -> list[ReviewItem]:
     ids = {c.left_member_id for c in candidates} | {c.right_member_id for c in candidates}
     members = {
         m.id: (m, code, village)
