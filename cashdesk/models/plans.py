@@ -58,7 +58,9 @@ class BenefitPlan(Synced, Base):
     max_beneficiaries: Mapped[int | None]
     budget_per_cycle_minor: Mapped[int | None] = mapped_column(Money)
     # Whether every eligibility criterion must hold, or one is enough.
-    criteria_match: Mapped[CriteriaMatch] = mapped_column(enum_column(CriteriaMatch), default=CriteriaMatch.ALL)
+    criteria_match: Mapped[CriteriaMatch] = mapped_column(
+        enum_column(CriteriaMatch), default=CriteriaMatch.ALL
+    )
     valid_from: Mapped[date]
     valid_to: Mapped[date | None]
     status: Mapped[PlanStatus] = mapped_column(enum_column(PlanStatus), default=PlanStatus.DRAFT)

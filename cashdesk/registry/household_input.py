@@ -22,7 +22,7 @@ import jsonschema
 from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
 from cashdesk.models.registry import PaymentMethod, RecipientRole, Relationship, Sex
-from cashdesk.registry.phones import normalise_phone
+from cashdesk.scheme.phones import normalise_phone
 
 OLDEST_AGE = 120
 # Kinds of identity document the editor offers first (any other kind may be typed).

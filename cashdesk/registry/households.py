@@ -51,7 +51,7 @@ from cashdesk.registry.household_input import (
     enum_choice,
     normalise_id_number,
 )
-from cashdesk.registry.phones import normalise_phone
+from cashdesk.scheme.phones import normalise_phone
 from cashdesk.security import audit
 from cashdesk.security.permissions import Actor, Permission
 

@@ -33,8 +33,8 @@ from cashdesk.models import (
     Relationship,
     Scheme,
 )
-from cashdesk.registry.phones import national_number
 from cashdesk.scheme.countries import COUNTRIES
+from cashdesk.scheme.phones import national_number
 from cashdesk.security.permissions import Actor, Permission
 
 AnySelect = Select[*tuple[Any, ...]]

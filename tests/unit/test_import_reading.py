@@ -9,10 +9,10 @@ import pytest
 from openpyxl import Workbook
 
 from cashdesk.core.errors import ValidationError
+from cashdesk.core.tables import open_table
 from cashdesk.desk import Desk
 from cashdesk.registry.importing.rows import RowParser
 from cashdesk.registry.importing.run import import_households
-from cashdesk.registry.importing.tables import open_table
 from tests.unit.test_import_households import BAD, GOOD, HEADER, admin_with_pay_point, write_csv
 from tests.unit.test_import_tables import rows_of
 

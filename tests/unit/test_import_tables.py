@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from cashdesk.registry.importing.tables import TableError, iter_rows, list_sheets, open_table
+from cashdesk.core.tables import TableError, iter_rows, list_sheets, open_table
 
 
 def rows_of(path: Path, **kwargs: object) -> tuple[object, list[tuple[int, tuple[str, ...]]], list[str]]:

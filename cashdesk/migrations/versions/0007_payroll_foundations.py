@@ -24,6 +24,22 @@ branch_labels = None
 depends_on = None
 
 
+# An approved (or reconciled) payroll never changes: what was approved, fingerprinted and printed is what is
+# paid. The sync bookkeeping columns, the payment status and the recipient's record (a duplicate merge moves
+# the line to the kept record; the printed name stays) may still change.
+FROZEN_COLUMNS = (
+    "payroll_id, cycle_id, transaction_number, enrolment_id, household_id, pay_point_id, payment_method, "
+    "payment_account, amount_minor, currency, household_code, recipient_name, recipient_id_number, position"
+)
+APPROVED = "(SELECT status FROM payrolls WHERE id = OLD.payroll_id) IN ('approved', 'reconciled')"
+TRIGGERS = [
+    f"""CREATE TRIGGER payment_lines_frozen_when_approved BEFORE UPDATE OF {FROZEN_COLUMNS} ON payment_lines
+    WHEN {APPROVED} BEGIN SELECT RAISE(ABORT, 'an approved payroll cannot change'); END""",
+    f"""CREATE TRIGGER payment_lines_kept_when_approved BEFORE DELETE ON payment_lines
+    WHEN {APPROVED} BEGIN SELECT RAISE(ABORT, 'an approved payroll cannot change'); END""",
+]
+
+
 def upgrade() -> None:
     with op.batch_alter_table("benefit_plans", schema=None) as batch_op:
         batch_op.add_column(
@@ -85,14 +101,24 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("contract_to", sa.Date(), nullable=True))
 
 
-def downgrade() -> None:
-    with op.batch_alter_table("providers", schema=None) as batch_op:
-        batch_op.drop_column("contract_to")
-        batch_op.drop_column("contract_from")
-        batch_op.drop_column("contract_ref")
+    for statement in TRIGGERS:
+        op.execute(statement)
 
-    with op.batch_alter_table("plan_criteria", schema=None) as batch_op:
-        batch_op.drop_column("max_count")
+
+def _drop_column(table: str, column: str) -> None:
+    # SQLite's own DROP COLUMN, not a batch copy of the table: dropping a table that other rows point at
+    # (households at providers and pay points) fails while foreign keys are enforced.
+    op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+
+
+def downgrade() -> None:
+    for name in ("payment_lines_frozen_when_approved", "payment_lines_kept_when_approved"):
+        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    _drop_column("providers", "contract_to")
+    _drop_column("providers", "contract_from")
+    _drop_column("providers", "contract_ref")
+
+    _drop_column("plan_criteria", "max_count")
 
     with op.batch_alter_table("payrolls", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_payrolls_rejected_by_id_users"), type_="foreignkey")
@@ -109,13 +135,10 @@ def downgrade() -> None:
         batch_op.drop_column("household_code")
         batch_op.drop_column("cycle_id")
 
-    with op.batch_alter_table("pay_points", schema=None) as batch_op:
-        batch_op.drop_column("opening_days")
+    _drop_column("pay_points", "opening_days")
 
-    with op.batch_alter_table("enrolment_status_changes", schema=None) as batch_op:
-        batch_op.drop_column("effective_on")
+    _drop_column("enrolment_status_changes", "effective_on")
 
-    with op.batch_alter_table("benefit_plans", schema=None) as batch_op:
-        batch_op.drop_column("criteria_match")
-        batch_op.drop_column("budget_per_cycle_minor")
-        batch_op.drop_column("amount_basis")
+    _drop_column("benefit_plans", "criteria_match")
+    _drop_column("benefit_plans", "budget_per_cycle_minor")
+    _drop_column("benefit_plans", "amount_basis")

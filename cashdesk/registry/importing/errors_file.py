@@ -8,8 +8,8 @@ from pathlib import Path
 
 from cashdesk.core.i18n import _
 from cashdesk.core.jobs import check_abort
+from cashdesk.core.tables import CsvReader, TableInfo, iter_rows
 from cashdesk.core.tabular import TableWriter, restore
-from cashdesk.registry.importing.tables import CsvReader, TableInfo, iter_rows
 
 
 def column_name(problem_field: str) -> str:

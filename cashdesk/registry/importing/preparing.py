@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
 from cashdesk.core.jobs import Progress, check_abort
+from cashdesk.core.tables import TableInfo, iter_rows, open_table
 from cashdesk.models import LocationLevel
 from cashdesk.models.keys import uuid7
 from cashdesk.registry import households
@@ -45,7 +46,6 @@ from cashdesk.registry.importing.rows import (
     has_errors,
     names_required_columns,
 )
-from cashdesk.registry.importing.tables import TableInfo, iter_rows, open_table
 from cashdesk.security.permissions import Actor
 
 # An import holds its parsed rows in memory until the end of its one transaction: about 2.5 KB a row at the

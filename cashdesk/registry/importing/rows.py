@@ -89,7 +89,7 @@ class RowParser:
     """Turns the cells of one row into a ParsedRow; made once per import, used for every row.
 
     `columns` maps field name -> column index (custom fields as "custom.NAME"); the cells come from
-    cashdesk.registry.importing.tables already stripped. Every field's position is looked up once here:
+    cashdesk.core.tables already stripped. Every field's position is looked up once here:
     this runs for each of hundreds of thousands of rows.
 
     `cells` is the number of columns the header names. The reader gives a row more cells than that only

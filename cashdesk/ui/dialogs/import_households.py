@@ -32,13 +32,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cashdesk.core.tables import open_table
 from cashdesk.registry.importing.batches import list_batches, undo_import
 from cashdesk.registry.importing.errors_file import column_name
 from cashdesk.registry.importing.fields import FIELDS
 from cashdesk.registry.importing.mapping import list_profiles
 from cashdesk.registry.importing.rows import names_required_columns
 from cashdesk.registry.importing.run import REPORT, UPDATE, ImportOptions, import_households
-from cashdesk.registry.importing.tables import open_table
 from cashdesk.ui.ops import OpsHub, error_text
 from cashdesk.ui.widgets.forms import ErrorLabel
 

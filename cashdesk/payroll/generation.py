@@ -1,0 +1,458 @@
+"""Generating a cycle's payrolls: one per pay point for cash, one per provider for mobile money and bank.
+
+Set-based: one statement selects every active beneficiary not yet on a payroll of the cycle with its
+amount (computed in SQL by the plan's rule at the cycle's first day), its recipient and ID number; the
+lines go in with bulk inserts. A household is never twice in one cycle (a partial unique index refuses a
+second live line). Everything happens in the caller's one transaction: a refusal or a cancel leaves
+nothing, and the lines keep the recipient as generated, so an approved payroll never changes.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, insert, select
+from sqlalchemy.orm import Session, aliased
+
+from cashdesk.core.database import note_changed
+from cashdesk.core.errors import NotFound, ValidationError
+from cashdesk.core.i18n import _
+from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
+from cashdesk.models import (
+    Enrolment,
+    Household,
+    Location,
+    Member,
+    MemberIdentifier,
+    PaymentCycle,
+    PaymentLine,
+    PaymentServiceProvider,
+    PayPoint,
+    Payroll,
+)
+from cashdesk.models.keys import uuid7s
+from cashdesk.models.payments import PaymentStatus, PayrollStatus
+from cashdesk.models.plans import EnrolmentStatus
+from cashdesk.models.registry import HouseholdStatus, PaymentMethod, RecipientRole
+from cashdesk.payroll import numbers
+from cashdesk.payroll.criteria import amount_expression
+from cashdesk.payroll.cycles import cycle_for, parse_period
+from cashdesk.payroll.enrolment import area_filter
+from cashdesk.payroll.money import format_amount
+from cashdesk.payroll.plans import AmountRule, amount_rule, compiler_for, plan_by_code
+from cashdesk.payroll.queries import PayrollSummary, summarise
+from cashdesk.security import audit
+from cashdesk.security.permissions import Actor, Permission
+
+STOP, UP_TO_BUDGET = "stop", "up-to-budget"  # what to do when the cycle would exceed the plan's budget
+CHUNK = 20_000
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    cycle_code: str
+    period_start: date
+    period_end: date
+    payrolls: tuple[PayrollSummary, ...]
+    skipped: dict[str, int]  # reason -> households left off
+
+
+@dataclass
+class _Line:
+    enrolment_id: uuid.UUID
+    household_id: uuid.UUID
+    household_code: str
+    method: PaymentMethod
+    account: str | None
+    pay_point_id: uuid.UUID | None
+    provider_id: uuid.UUID | None
+    amount: int
+    recipient_id: uuid.UUID | None
+    recipient_name: str
+    id_number: str
+    sort_key: tuple[str, ...]
+
+
+def _candidates(
+    actor: Actor, *, plan_id: uuid.UUID, cycle: PaymentCycle, amount: Any, pay_point: PayPoint | None
+) -> Any:
+    """Every active beneficiary of the plan not yet on a live payment line of the cycle, with its amount."""
+    recipient = aliased(Member)
+    first_document = (
+        select(MemberIdentifier.number)
+        .where(MemberIdentifier.member_id == recipient.id)
+        .order_by(MemberIdentifier.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    on_payroll = exists().where(
+        PaymentLine.cycle_id == cycle.id,
+        PaymentLine.enrolment_id == Enrolment.id,
+        PaymentLine.status != PaymentStatus.CANCELLED,
+    )
+    query = (
+        select(
+            Enrolment.id,
+            Household.id,
+            Household.code,
+            Household.payment_method,
+            Household.payment_account,
+            Household.preferred_pay_point_id,
+            Household.payment_provider_id,
+            amount.label("amount"),
+            recipient.id,
+            recipient.given_name,
+            recipient.family_name,
+            first_document,
+            Location.name,
+        )
+        .join(Household, Household.id == Enrolment.household_id)
+        .join(Location, Location.id == Household.location_id)
+        .outerjoin(
+            recipient,
+            and_(
+                recipient.household_id == Household.id,
+                recipient.recipient_role == RecipientRole.PRIMARY,
+                recipient.deleted_at.is_(None),
+            ),
+        )
+        .where(
+            Enrolment.plan_id == plan_id,
+            Enrolment.member_id.is_(None),
+            Enrolment.status == EnrolmentStatus.ACTIVE,
+            Enrolment.deleted_at.is_(None),
+            (Enrolment.enrolled_on.is_(None)) | (Enrolment.enrolled_on <= cycle.period_end),
+            Household.deleted_at.is_(None),
+            Household.status == HouseholdStatus.ACTIVE,
+            ~on_payroll,
+        )
+    )
+    if pay_point is not None:
+        query = query.where(Household.preferred_pay_point_id == pay_point.id)
+    area = area_filter(actor)
+    return query if area is None else query.where(area)
+
+
+def generate_payroll(
+    session: Session,
+    actor: Actor,
+    *,
+    plan_code: str,
+    period: str,
+    pay_point_code: str | None = None,
+    over_budget: str = STOP,
+    progress: Progress = no_progress,
+    abort: threading.Event | None = None,
+) -> GenerationResult:
+    """The payrolls of the plan's cycle starting in `period` (YYYY-MM) for every active beneficiary not on
+    one yet, or only those of one pay point. Each payroll waits for a second supervisor's approval."""
+    actor.require(Permission.GENERATE_PAYROLL)
+    abort = abort or never_abort()
+    if over_budget not in (STOP, UP_TO_BUDGET):
+        raise ValidationError(_("Over budget: stop or up-to-budget."), field="over_budget")
+    plan = plan_by_code(session, plan_code)
+    rule = amount_rule(session, plan)
+    start = parse_period(period)
+    pay_point = _pay_point(session, pay_point_code) if pay_point_code else None
+    cycle = cycle_for(session, plan, start)
+    progress(0.05, _("Selecting the beneficiaries of {cycle}").format(cycle=cycle.code))
+    amount = amount_expression(
+        compiler_for(session, cycle.period_start),
+        base_minor=rule.base_minor,
+        per_member=rule.per_member,
+        top_ups=rule.top_ups,
+        cap_minor=rule.cap_minor,
+    )
+    points = {p.id: p for p in session.execute(select(PayPoint)).scalars()}
+    skipped: Counter[str] = Counter()
+    rows = session.execute(
+        _candidates(actor, plan_id=plan.id, cycle=cycle, amount=amount, pay_point=pay_point)
+    )
+    lines = _lines(rows, points, skipped, abort)
+    check_abort(abort)
+    providers = {p.id: p for p in session.execute(select(PaymentServiceProvider)).scalars()}
+    _check_providers(lines, providers, cycle)
+    lines = _within_budget(session, lines, cycle=cycle, rule=rule, over_budget=over_budget, skipped=skipped)
+    if not lines:
+        raise ValidationError(
+            _("Nobody to pay in {cycle}: {why}.").format(
+                cycle=cycle.code,
+                why="; ".join(f"{n:,} {reason}" for reason, n in skipped.items())
+                or _("every active beneficiary is on a payroll of this cycle already"),
+            )
+        )
+    parameters = {
+        "plan": plan.code,
+        "period": start.strftime("%Y-%m"),
+        "pay_point": pay_point.code if pay_point else None,
+        "over_budget": over_budget,
+    }
+    payrolls = _write(
+        session,
+        actor,
+        cycle=cycle,
+        currency=rule.currency,
+        lines=lines,
+        points=points,
+        providers=providers,
+        progress=progress,
+        abort=abort,
+        parameters=parameters,
+    )
+    summaries = tuple(summarise(session, p) for p in payrolls)
+    audit.record(
+        session,
+        actor,
+        action="payroll.generated",
+        entity_type="payment_cycle",
+        entity_id=cycle.id,
+        summary=_("{n} payroll(s), {lines:,} payments, {total} for {cycle}").format(
+            n=len(payrolls),
+            lines=len(lines),
+            total=format_amount(
+                sum(line.amount for line in lines), minor_units=rule.minor_units, currency=rule.currency
+            ),
+            cycle=cycle.code,
+        ),
+        after={"payrolls": [s.code for s in summaries], "skipped": dict(skipped)},
+    )
+    progress(1.0, _("{n:,} payments on {p} payroll(s)").format(n=len(lines), p=len(payrolls)))
+    return GenerationResult(cycle.code, cycle.period_start, cycle.period_end, summaries, dict(skipped))
+
+
+def _pay_point(session: Session, code: str) -> PayPoint:
+    point = session.execute(
+        select(PayPoint).where(func.upper(PayPoint.code) == code.strip().upper())
+    ).scalar_one_or_none()
+    if point is None:
+        raise NotFound(_("There is no pay point {code}.").format(code=code))
+    return point
+
+
+def _lines(
+    rows: Any, points: dict[uuid.UUID, PayPoint], skipped: Counter[str], abort: threading.Event
+) -> list[_Line]:
+    """The payment lines of the selected beneficiaries; those who cannot be paid are counted by reason."""
+    lines: list[_Line] = []
+    for i, row in enumerate(rows):
+        if i % CHUNK == 0:
+            check_abort(abort)
+        (enrolment_id, household_id, code, method, account, point_id, provider_id, value, recipient_id,
+         given, family, document, village) = row  # fmt: skip
+        value = int(value or 0)
+        if value <= 0:
+            skipped[_("the amount rule gives them nothing")] += 1
+            continue
+        if recipient_id is None:
+            skipped[_("no primary recipient")] += 1
+            continue
+        point = points.get(point_id) if point_id else None
+        if method == PaymentMethod.CASH:
+            if point is None or not point.active:
+                skipped[_("no active pay point")] += 1
+                continue
+            provider_id = point.provider_id
+        else:
+            provider_id = provider_id or (point.provider_id if point else None)
+            if provider_id is None:
+                skipped[_("no payment provider")] += 1
+                continue
+        lines.append(
+            _Line(
+                enrolment_id=enrolment_id,
+                household_id=household_id,
+                household_code=code,
+                method=method,
+                account=account,
+                pay_point_id=point_id if method == PaymentMethod.CASH else None,
+                provider_id=provider_id,
+                amount=value,
+                recipient_id=recipient_id,
+                recipient_name=f"{given} {family}",
+                id_number=document or "",
+                sort_key=(village, family.lower(), given.lower(), code),
+            )
+        )
+    check_abort(abort)
+    return lines
+
+
+def _check_providers(
+    lines: list[_Line], providers: dict[uuid.UUID, PaymentServiceProvider], cycle: PaymentCycle
+) -> None:
+    """Money flows only through a provider whose contract covers the cycle: refuse before writing."""
+    for provider_id in sorted({line.provider_id for line in lines if line.provider_id}, key=str):
+        provider = providers[provider_id]
+        count = sum(1 for line in lines if line.provider_id == provider_id)
+        if not provider.active:
+            problem = _("is not active")
+        elif provider.contract_to is not None and provider.contract_to < cycle.period_start:
+            problem = _("has a contract that ended on {day}").format(day=provider.contract_to.isoformat())
+        elif provider.contract_from is not None and provider.contract_from > cycle.period_end:
+            problem = _("has a contract that starts only on {day}").format(
+                day=provider.contract_from.isoformat()
+            )
+        else:
+            continue
+        raise ValidationError(
+            _(
+                "The payment provider {name} ({code}) {problem}: no new payroll can go to it, and {n:,} "
+                "households of {cycle} are paid through it. Renew its contract, or generate for other pay "
+                "points (--pay-point). Nothing was generated."
+            ).format(name=provider.name, code=provider.code, problem=problem, n=count, cycle=cycle.code),
+            field="provider",
+        )
+
+
+def _within_budget(
+    session: Session,
+    lines: list[_Line],
+    *,
+    cycle: PaymentCycle,
+    rule: AmountRule,
+    over_budget: str,
+    skipped: Counter[str],
+) -> list[_Line]:
+    """Refuse a cycle that would exceed the plan's budget, saying by how much; or, when asked, keep the
+    households in order of household code until the budget is reached (docs/plans.md)."""
+    budget = rule.budget_minor
+    if budget is None:
+        return lines
+    already = session.execute(
+        select(func.coalesce(func.sum(PaymentLine.amount_minor), 0)).where(
+            PaymentLine.cycle_id == cycle.id, PaymentLine.status != PaymentStatus.CANCELLED
+        )
+    ).scalar_one()
+    total = sum(line.amount for line in lines)
+    if already + total <= budget:
+        return lines
+    if over_budget == STOP:
+
+        def money(minor: int) -> str:
+            return format_amount(minor, minor_units=rule.minor_units, currency=rule.currency)
+
+        raise ValidationError(
+            _(
+                "The cycle {cycle} would cost {total} ({already} already on payrolls, {new} now), {over} more "
+                "than the plan's budget of {budget} per cycle. Raise the budget, or generate up to the budget "
+                "(households in order of household code). Nothing was generated."
+            ).format(
+                cycle=cycle.code,
+                total=money(already + total),
+                already=money(int(already)),
+                new=money(total),
+                over=money(int(already) + total - budget),
+                budget=money(budget),
+            ),
+            field="budget_per_cycle",
+        )
+    kept, room = [], budget - int(already)
+    for line in sorted(lines, key=lambda item: item.household_code):
+        if line.amount <= room:
+            kept.append(line)
+            room -= line.amount
+        else:
+            skipped[_("over the budget")] += 1
+    return kept
+
+
+def _payroll_code(cycle: PaymentCycle, group: str, taken: set[str]) -> str:
+    base = f"{cycle.code}-{group}"
+    if len(base) > 28:
+        base = f"{cycle.code}-P"
+    code, n = base, 1
+    while code in taken:
+        n += 1
+        code = f"{base}-{n}"
+    taken.add(code)
+    return code
+
+
+def _write(
+    session: Session,
+    actor: Actor,
+    *,
+    cycle: PaymentCycle,
+    currency: str,
+    lines: list[_Line],
+    points: dict[uuid.UUID, PayPoint],
+    providers: dict[uuid.UUID, PaymentServiceProvider],
+    progress: Progress,
+    abort: threading.Event,
+    parameters: dict[str, Any],
+) -> list[Payroll]:
+    # Cash goes on the payroll of its pay point; mobile money and bank on the payroll of their provider.
+    groups: dict[tuple[uuid.UUID | None, uuid.UUID | None], list[_Line]] = {}
+    for line in lines:
+        key = (line.pay_point_id, None) if line.pay_point_id else (None, line.provider_id)
+        groups.setdefault(key, []).append(line)
+    taken = set(session.execute(select(Payroll.code).where(Payroll.cycle_id == cycle.id)).scalars())
+    now = datetime.now(UTC)
+    transaction_numbers = iter(numbers.reserve(session, len(lines)))
+    line_ids = iter(uuid7s(len(lines)))
+    payrolls = []
+    done = 0
+    for (point_id, provider_id), members in sorted(
+        groups.items(),
+        key=lambda g: points[g[0][0]].code if g[0][0] else providers[g[0][1]].code,  # type: ignore[index]
+    ):
+        point = points[point_id] if point_id else None
+        provider = providers[point.provider_id] if point else providers[provider_id]  # type: ignore[index]
+        payroll = Payroll(
+            code=_payroll_code(cycle, point.code if point else provider.code, taken),
+            cycle_id=cycle.id,
+            pay_point_id=point.id if point else None,
+            provider_id=provider.id,
+            status=PayrollStatus.PENDING_APPROVAL,
+            parameters=parameters,
+            line_count=len(members),
+            total_amount_minor=sum(m.amount for m in members),
+            currency=currency,
+            generated_by_id=actor.user_id,
+            generated_at=now,
+        )
+        session.add(payroll)
+        session.flush()
+        payrolls.append(payroll)
+        members.sort(key=lambda m: m.sort_key)
+        for start in range(0, len(members), CHUNK):
+            check_abort(abort)
+            session.execute(
+                insert(PaymentLine),
+                [
+                    {
+                        "id": next(line_ids),
+                        "payroll_id": payroll.id,
+                        "cycle_id": cycle.id,
+                        "transaction_number": next(transaction_numbers),
+                        "enrolment_id": m.enrolment_id,
+                        "household_id": m.household_id,
+                        "recipient_member_id": m.recipient_id,
+                        "pay_point_id": m.pay_point_id,
+                        "payment_method": m.method,
+                        "payment_account": m.account,
+                        "amount_minor": m.amount,
+                        "currency": currency,
+                        "household_code": m.household_code,
+                        "recipient_name": m.recipient_name,
+                        "recipient_id_number": m.id_number,
+                        "position": start + k + 1,
+                        "status": PaymentStatus.PENDING,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for k, m in enumerate(members[start : start + CHUNK])
+                ],
+            )
+            done += min(CHUNK, len(members) - start)
+            progress(
+                0.3 + 0.65 * done / len(lines),
+                _("{done:,} of {total:,} payments").format(done=done, total=len(lines)),
+            )
+    note_changed(session, "payment_lines", "payrolls", "payment_cycles")
+    return payrolls
