@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
+from xml.etree.ElementTree import ParseError
 
 from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
@@ -137,12 +138,17 @@ def _detect_delimiter(text: str) -> str:
     lines = [line for line in text.splitlines() if line.strip()][:20]
     if not lines:
         return ","
+    counts = {d: lines[0].count(d) for d in DELIMITERS}  # in the first line with data: the header
     try:
-        return csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
+        sniffed: str | None = csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
     except csv.Error:
-        counts = {d: lines[0].count(d) for d in DELIMITERS}
-        best = max(counts, key=lambda d: counts[d])
-        return best if counts[best] else ","
+        sniffed = None
+    # The sniffer can be misled by a cell's text (a row ending in `, 'Mama'`, a long cell full of commas):
+    # a delimiter the header line does not hold, when it holds another, cannot be the file's.
+    if sniffed is not None and (counts.get(sniffed) or not any(counts.values())):
+        return sniffed
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
 
 
 class CsvReader:
@@ -261,17 +267,23 @@ def _workbook(path: Path) -> Iterator[Any]:
     with path.open("rb") as handle:
         try:
             book = load_workbook(handle, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException) as exc:
-            raise TableError(
-                _(
-                    "{file} is not a readable Excel (.xlsx) file. Open it in Excel or LibreOffice and save "
-                    "it again as .xlsx or .csv."
-                ).format(file=path.name)
-            ) from exc
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException, ParseError) as exc:
+            raise _unreadable_workbook(path) from exc
         try:
             yield book
+        except ParseError as exc:  # a sheet's XML is broken: found only when its rows are read
+            raise _unreadable_workbook(path) from exc
         finally:
             book.close()
+
+
+def _unreadable_workbook(path: Path) -> TableError:
+    return TableError(
+        _(
+            "{file} is not a readable Excel (.xlsx) file. Open it in Excel or LibreOffice and save "
+            "it again as .xlsx or .csv."
+        ).format(file=path.name)
+    )
 
 
 def list_sheets(path: Path) -> list[str]:
