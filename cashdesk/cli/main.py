@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     from cashdesk import __version__
     from cashdesk.cli import (
         audit_commands,
+        payroll_commands,
         registry_commands,
         review_commands,
         setup_commands,
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     registry_commands.add_parsers(commands)
     review_commands.add_parsers(commands)
     audit_commands.add_parsers(commands)
+    payroll_commands.add_parsers(commands)
     return parser
 
 
