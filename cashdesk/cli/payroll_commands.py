@@ -20,6 +20,7 @@ from cashdesk.payroll.approval import approve_payroll, reject_payroll
 from cashdesk.payroll.enrolment import EnrolmentPreview, enrol, preview_enrolment
 from cashdesk.payroll.generation import STOP, UP_TO_BUDGET, generate_payroll
 from cashdesk.payroll.money import format_amount
+from cashdesk.payroll.payment_file import export_payment_file
 from cashdesk.payroll.plans import list_plans, read_plan_file, save_plan
 from cashdesk.payroll.providers import (
     PayPointInput,
@@ -31,6 +32,8 @@ from cashdesk.payroll.providers import (
     save_provider,
 )
 from cashdesk.payroll.queries import PayrollSummary, list_payrolls
+from cashdesk.payroll.sheets import print_sheet
+from cashdesk.payroll.slips import print_slips
 from cashdesk.security.permissions import Permission
 
 if TYPE_CHECKING:  # subscriptable for the type checker only
@@ -130,6 +133,15 @@ def _payroll_parsers(commands: Commands) -> None:
     reject.add_argument("code")
     reject.add_argument("--reason", required=True)
     reject.set_defaults(run=run_reject)
+    sheet = sub.add_parser("sheet", help=_("print an approved payroll's sheet (or slips) to a PDF"))
+    sheet.add_argument("code")
+    sheet.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
+    sheet.add_argument("--slips", action="store_true", help=_("one payment slip per household instead"))
+    sheet.set_defaults(run=run_sheet)
+    export = sub.add_parser("export", help=_("an approved payroll as the provider's payment file"))
+    export.add_argument("code")
+    export.add_argument("--out", required=True, type=Path, metavar="FILE.csv|FILE.xlsx")
+    export.set_defaults(run=run_export)
     listing = sub.add_parser("list", help=_("the payrolls, newest first"))
     listing.add_argument("--plan", help=_("only this plan's"))
     listing.set_defaults(run=run_payroll_list)
@@ -353,4 +365,32 @@ def run_payroll_list(args: argparse.Namespace) -> int:
         print(_("No payrolls yet: cashdesk payroll generate --plan CODE --period YYYY-MM"))
     elif not payrolls:
         print(_("No payrolls for your pay points yet: an administrator assigns clerks to pay points."))
+    return 0
+
+
+def run_sheet(args: argparse.Namespace) -> int:
+    job = print_slips if args.slips else print_sheet
+    with logged_in(args) as desk:
+        bar = ProgressBar()
+        with cancellable() as abort:
+            printed = desk.run(job, args.code, args.out, progress=bar, abort=abort)
+        bar.finish()
+    what = _("slips") if args.slips else _("sheet")
+    print(
+        _("{path}: {what} of {n:,} payments on {pages:,} pages.").format(
+            path=printed.path, what=what, n=printed.rows, pages=printed.pages
+        )
+    )
+    if not printed.fonts_embedded:
+        print(_("The DejaVu fonts are missing: names outside Latin-1 may not print."), file=sys.stderr)
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    with logged_in(args) as desk:
+        bar = ProgressBar()
+        with cancellable() as abort:
+            written = desk.run(export_payment_file, args.code, args.out, progress=bar, abort=abort)
+        bar.finish()
+    print(_("{path}: {n:,} payments.").format(path=written.path, n=written.rows))
     return 0

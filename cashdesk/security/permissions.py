@@ -28,6 +28,7 @@ class Permission(enum.StrEnum):
     GENERATE_PAYROLL = "generate_payroll"
     APPROVE_PAYROLL = "approve_payroll"
     VIEW_PAYROLLS = "view_payrolls"
+    PRINT_PAYROLLS = "print_or_export_payrolls"
     RECORD_PAYMENTS = "record_payments"
 
 
@@ -42,6 +43,7 @@ _SUPERVISOR = frozenset(
         Permission.GENERATE_PAYROLL,
         Permission.APPROVE_PAYROLL,
         Permission.VIEW_PAYROLLS,
+        Permission.PRINT_PAYROLLS,
     }
 )
 
