@@ -1,7 +1,10 @@
 """The provider's payment file: an approved payroll as the CSV or XLSX a mobile money operator or a bank
 takes for a bulk payment (one row per payment: transaction number, recipient, phone or account, amount,
 currency, reference). Written through core.tabular's TableWriter, so no name becomes a live formula and
-the amount stays a number."""
+the amount stays a number.
+
+Mobile numbers go out as the MSISDN bulk-payment systems expect: the international number in digits,
+without its "+" (which a spreadsheet would also read as the start of a formula)."""
 
 from __future__ import annotations
 
@@ -51,7 +54,7 @@ def export_payment_file(
                 [
                     line.transaction_number,
                     line.recipient_name,
-                    line.account,
+                    _msisdn(line.account) if line.payment_method == "mobile_money" else line.account,
                     Decimal(line.amount_minor).scaleb(-s.minor_units),
                     s.currency,
                     s.code,
@@ -64,3 +67,7 @@ def export_payment_file(
                 progress(table.rows / max(1, s.line_count), _("{n:,} payments written").format(n=table.rows))
     progress(1.0, _("{n:,} payments written").format(n=table.rows))
     return Printed(out, 0, table.rows, s.total_minor)
+
+
+def _msisdn(phone: str) -> str:
+    return phone.removeprefix("+")
