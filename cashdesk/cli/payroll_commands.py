@@ -209,7 +209,7 @@ def run_paypoint_add(args: argparse.Namespace) -> int:
 def run_paypoint_import(args: argparse.Namespace) -> int:
     with logged_in(args) as desk:
         result = desk.run(import_pay_points, args.file)
-    print(_("{n} pay points created, {m} changed.").format(n=result.created, m=result.updated))
+    print(_("Pay points created: {n}, changed: {m}.").format(n=result.created, m=result.updated))
     return 0
 
 
@@ -256,7 +256,10 @@ def run_plan_list(args: argparse.Namespace) -> int:
 def run_plan_import(args: argparse.Namespace) -> int:
     data = read_plan_file(args.file)  # before logging in: a bad file is refused without a password
     with logged_in(args) as desk:
-        plan = desk.run(save_plan, data)
+        try:
+            plan = desk.run(save_plan, data)
+        except ValidationError as exc:  # a field of the file the registry refuses: say which file
+            raise ValidationError(f"{args.file.name}: {exc.message}", field=exc.field) from exc
     print(_("Plan {code} {name} saved.").format(code=plan.code, name=plan.name))
     return 0
 

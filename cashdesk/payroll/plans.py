@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -311,6 +312,47 @@ def list_plans(session: Session, actor: Actor) -> list[PlanSummary]:
     return [_summary(session, plan, units) for plan in plans.scalars()]
 
 
+def plan_definition(session: Session, actor: Actor, code: str) -> PlanInput:
+    """The plan with this code as a PlanInput (amounts in major units), for the window's editor to show
+    and change: what save_plan would take to write the same plan again."""
+    actor.require(Permission.VIEW_PAYROLLS)
+    plan = plan_by_code(session, code)
+    units = session.execute(select(Scheme.currency_minor_units)).scalar_one()
+
+    def major(minor: int | None) -> str:
+        return "" if minor is None else str(Decimal(minor).scaleb(-units))
+
+    def criterion(c: PlanCriterion) -> CriterionInput:
+        top_up = c.purpose == CriterionPurpose.TOP_UP
+        return CriterionInput(
+            scope=c.scope.value,
+            field=c.field,
+            operator=c.operator,
+            value=c.value,
+            amount=major(c.amount_minor) if top_up else "",
+            max_count=c.max_count if top_up else None,
+        )
+
+    return PlanInput(
+        code=plan.code,
+        name=plan.name,
+        target=plan.target.value,
+        description=plan.description,
+        start=plan.valid_from,
+        end=plan.valid_to,
+        currency=plan.currency,
+        frequency=plan.frequency.value,
+        max_beneficiaries=plan.max_beneficiaries,
+        budget_per_cycle=major(plan.budget_per_cycle_minor),
+        match=plan.criteria_match.value,
+        conditions=[criterion(c) for c in plan.criteria if c.purpose == CriterionPurpose.ELIGIBILITY],
+        base_amount=major(plan.base_amount_minor),
+        amount_per=plan.amount_basis.value,
+        cap=major(plan.max_amount_minor),
+        top_ups=[criterion(c) for c in plan.criteria if c.purpose == CriterionPurpose.TOP_UP],
+    )
+
+
 def plan_by_code(session: Session, code: str) -> BenefitPlan:
     plan = session.execute(
         select(BenefitPlan).where(func.upper(BenefitPlan.code) == code.strip().upper())
@@ -372,7 +414,8 @@ def read_plan_file(path: Path) -> PlanInput:
         raw = yaml.safe_load(text) if path.suffix.lower() in (".yaml", ".yml") else json.loads(text)
     except (ValueError, yaml.YAMLError) as exc:  # JSONDecodeError is a ValueError
         raise ValidationError(
-            _("{file} is not a valid plan file: {reason}").format(file=path.name, reason=exc), field="file"
+            _("{file} is not a valid plan file: {reason}.").format(file=path.name, reason=_syntax_error(exc)),
+            field="file",
         ) from exc
     if not isinstance(raw, Mapping):
         raise ValidationError(_("{file}: a plan file holds one plan (an object).").format(file=path.name))
@@ -380,6 +423,21 @@ def read_plan_file(path: Path) -> PlanInput:
         return plan_input(raw)
     except ValidationError as exc:
         raise ValidationError(f"{path.name}: {exc.message}", field=exc.field) from exc
+
+
+def _syntax_error(exc: Exception) -> str:
+    """Where the file breaks, in one line (PyYAML's own message spans several, with a caret)."""
+    if isinstance(exc, json.JSONDecodeError):
+        return _("{problem} at line {line}, column {column}").format(
+            problem=exc.msg, line=exc.lineno, column=exc.colno
+        )
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is None:
+        return str(problem)
+    return _("{problem} at line {line}, column {column}").format(
+        problem=problem, line=mark.line + 1, column=mark.column + 1
+    )
 
 
 def _date(value: Any, where: str) -> date | None:
