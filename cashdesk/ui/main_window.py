@@ -30,8 +30,10 @@ from cashdesk.ui.ops import OpsHub
 from cashdesk.ui.screens.audit_trail import AuditScreen
 from cashdesk.ui.screens.base import Screen
 from cashdesk.ui.screens.duplicates_review import DuplicatesScreen
+from cashdesk.ui.screens.enrolment import EnrolmentScreen
 from cashdesk.ui.screens.home import HomeScreen
 from cashdesk.ui.screens.households import HouseholdsScreen
+from cashdesk.ui.screens.payroll import PayrollScreen
 from cashdesk.ui.screens.settings import SettingsScreen
 from cashdesk.ui.screens.users import UsersScreen
 
@@ -61,6 +63,8 @@ class MainWindow(QMainWindow):
             ("home", HomeScreen(hub), True),
             ("households", self.households_screen, self.households_screen is not None),
             ("duplicates", self.duplicates_screen, self.duplicates_screen is not None),
+            ("enrolment", EnrolmentScreen(hub), actor.can(Permission.MANAGE_PLANS)),
+            ("payroll", PayrollScreen(hub), actor.can(Permission.VIEW_PAYROLLS)),
             ("users", UsersScreen(hub), actor.can(Permission.MANAGE_USERS)),
             ("audit", AuditScreen(hub), actor.can(Permission.READ_AUDIT)),
             ("settings", SettingsScreen(hub), actor.can(Permission.MANAGE_SETTINGS)),
