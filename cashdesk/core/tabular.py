@@ -39,7 +39,7 @@ SUFFIXES = (".csv", ".xlsx")
 Cell = str | int | Decimal | date | None  # datetime is a date; bool and float are refused (say what you mean)
 
 # Characters XML 1.0 cannot carry: openpyxl refuses them in a cell (CSV can carry them).
-_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def neutralise(text: str) -> str:

@@ -33,15 +33,23 @@ Choice = TypeVar("Choice", bound=enum.StrEnum)
 # What no name, address, number or reference holds: control characters (C0, DEL, C1; a tab or a line
 # break inside a name breaks every list, sheet and file it goes to), the line and paragraph separators,
 # and the invisible bidirectional controls that make a text display other than it reads (U+202A-E,
-# U+2066-9). Letters of every script, accents, apostrophes, hyphens and joiners (U+200C/D, which some
-# scripts need) are all kept.
-_NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# U+2066-9), and U+FFFE/U+FFFF, which are no characters at all and which XML (so an XLSX file) cannot
+# hold. Letters of every script, accents, apostrophes, hyphens and joiners (U+200C/D, which some scripts
+# need) are all kept.
+_NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
 
 
 @dataclass(slots=True)
 class IdentifierInput:
     id_type: str
     number: str
+    # Read from a file: its columns (kind, number), e.g. ("id_type_2", "id_number_2"), so a problem names
+    # the column the user must correct rather than the document's place in the member's list.
+    columns: tuple[str, str] | None = None
+
+    def fields(self, j: int) -> tuple[str, str]:
+        """The problem fields of its kind and its number, as the j-th document of its member."""
+        return self.columns or (f"identifiers[{j}].id_type", f"identifiers[{j}].number")
 
 
 @dataclass(slots=True)
@@ -185,6 +193,8 @@ def text_problem(value: str) -> str | None:
         what = _("a tab")
     elif char in "\r\n":
         what = _("a line break")
+    elif char in "\ufffe\uffff":
+        what = _("U+{code:04X}, which is no character").format(code=ord(char))
     else:
         what = _("an invisible control character (U+{code:04X})").format(code=ord(char))
     return _("Contains {what}, which cannot be stored: type the value again without it.").format(what=what)
@@ -210,8 +220,9 @@ def _member_texts(m: MemberInput) -> dict[str, Any]:
         "source_ref": m.source_ref,
     }
     for j, ident in enumerate(m.identifiers):
-        texts[f"identifiers[{j}].id_type"] = ident.id_type
-        texts[f"identifiers[{j}].number"] = ident.number
+        kind_field, number_field = ident.fields(j)
+        texts[kind_field] = ident.id_type
+        texts[number_field] = ident.number
     texts.update({f"custom.{name}": value for name, value in m.custom_fields.items()})
     return texts
 
@@ -232,13 +243,11 @@ def _check_codes(m: MemberInput, add: Any) -> None:
     if m.recipient_role and enum_choice(m.recipient_role, RecipientRole) is None:
         add("recipient_role", _("Recipient must be primary, secondary or blank."))
     for j, ident in enumerate(m.identifiers):
+        kind_field, number_field = ident.fields(j)
         if ident.number.strip() and not ident.id_type.strip():
-            add(
-                f"identifiers[{j}].id_type",
-                _("Say what kind of document the number {n} is.").format(n=ident.number),
-            )
+            add(kind_field, _("Say what kind of document the number {n} is.").format(n=ident.number))
         elif ident.number.strip() and len(normalise_id_number(ident.number)) < 3:
-            add(f"identifiers[{j}].number", _("The ID number {n} is too short.").format(n=ident.number))
+            add(number_field, _("The ID number {n} is too short.").format(n=ident.number))
 
 
 def _check_member(i: int, m: MemberInput, ctx: RegistryContext, out: list[Problem]) -> str | None:

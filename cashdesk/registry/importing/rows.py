@@ -108,7 +108,7 @@ class RowParser:
         self._padding = ("",) * self._width
         self._positions = tuple(at.get(name, blank) for name in _MEMBER_FIELDS)
         self._more_ids = [
-            (at.get(f"id_type_{k}", blank), at[f"id_number_{k}"])
+            (at.get(f"id_type_{k}", blank), at[f"id_number_{k}"], (f"id_type_{k}", f"id_number_{k}"))
             for k in MORE_ID_PAIRS
             if f"id_number_{k}" in at
         ]
@@ -145,10 +145,12 @@ class RowParser:
             problems.append(Problem("disability", _("Disability must be yes or no."), ERROR, row=number))
         identifiers = []
         if id_number := values[id_number_at]:
-            identifiers.append(IdentifierInput(values[id_type_at] or "national_id", id_number))
-        for type_index, number_index in self._more_ids:  # further documents must say their type
+            identifiers.append(
+                IdentifierInput(values[id_type_at] or "national_id", id_number, ("id_type", "id_number"))
+            )
+        for type_index, number_index, columns in self._more_ids:  # further documents must say their type
             if more := values[number_index]:
-                identifiers.append(IdentifierInput(values[type_index], more))
+                identifiers.append(IdentifierInput(values[type_index], more, columns))
         member = MemberInput(
             given_name=values[given_at],
             family_name=values[family_at],
