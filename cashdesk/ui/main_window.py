@@ -34,6 +34,8 @@ from cashdesk.ui.screens.enrolment import EnrolmentScreen
 from cashdesk.ui.screens.home import HomeScreen
 from cashdesk.ui.screens.households import HouseholdsScreen
 from cashdesk.ui.screens.payroll import PayrollScreen
+from cashdesk.ui.screens.plans import PlansScreen
+from cashdesk.ui.screens.providers import ProvidersScreen
 from cashdesk.ui.screens.settings import SettingsScreen
 from cashdesk.ui.screens.users import UsersScreen
 
@@ -63,6 +65,8 @@ class MainWindow(QMainWindow):
             ("home", HomeScreen(hub), True),
             ("households", self.households_screen, self.households_screen is not None),
             ("duplicates", self.duplicates_screen, self.duplicates_screen is not None),
+            ("providers", ProvidersScreen(hub), actor.can(Permission.MANAGE_PROVIDERS)),
+            ("plans", PlansScreen(hub), actor.can(Permission.VIEW_PAYROLLS)),
             ("enrolment", EnrolmentScreen(hub), actor.can(Permission.MANAGE_PLANS)),
             ("payroll", PayrollScreen(hub), actor.can(Permission.VIEW_PAYROLLS)),
             ("users", UsersScreen(hub), actor.can(Permission.MANAGE_USERS)),
