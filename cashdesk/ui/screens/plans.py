@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -113,7 +114,6 @@ class PlansScreen(Screen):
         upper = QWidget()
         upper_layout = QVBoxLayout(upper)
         upper_layout.setContentsMargins(0, 0, 0, 0)
-        upper_layout.addWidget(self.empty)
         upper_layout.addWidget(self.table)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(upper)
@@ -124,7 +124,14 @@ class PlansScreen(Screen):
         layout.addLayout(top)
         layout.addWidget(intro)
         layout.addWidget(self.result)
-        layout.addWidget(splitter, 1)
+        # With nothing to list, say so in the middle of the screen rather than show empty tables.
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("font-size: 12pt; padding: 40px;")
+        self.body = QStackedWidget()
+        self.body.addWidget(splitter)
+        self.body.addWidget(self.empty)
+        layout.addWidget(self.body, 1)
         self.table.selectionModel().selectionChanged.connect(self._plan_chosen)
         self.scheme: Any = None
         self.location_codes: list[str] = []
@@ -171,7 +178,7 @@ class PlansScreen(Screen):
 
     def _show_plans(self, plans: list[Any]) -> None:
         self.model.set_rows(plans)
-        self.empty.setVisible(not plans)
+        self.body.setCurrentWidget(self.body.widget(0) if plans else self.empty)
         codes = [p.code for p in plans]
         if plans:
             self.table.selectRow(codes.index(self._wanted) if self._wanted in codes else 0)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -130,7 +131,6 @@ class ProvidersScreen(Screen):
         upper = QWidget()
         upper_layout = QVBoxLayout(upper)
         upper_layout.setContentsMargins(0, 0, 0, 0)
-        upper_layout.addWidget(self.empty)
         upper_layout.addWidget(self.providers)
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
@@ -146,10 +146,17 @@ class ProvidersScreen(Screen):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(intro)
-        layout.addWidget(splitter, 1)
+        # With nothing to list, say so in the middle of the screen rather than show empty tables.
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("font-size: 12pt; padding: 40px;")
+        self.body = QStackedWidget()
+        self.body.addWidget(splitter)
+        self.body.addWidget(self.empty)
+        layout.addWidget(self.body, 1)
         # Sized so that every column shows at 1280x720 (the last one takes what is left, at least
         # the header's default 100 px).
-        for column, width in enumerate((60, 180, 105, 80, 135, 180, 105)):
+        for column, width in enumerate((55, 165, 100, 80, 130, 180, 105)):
             self.providers.setColumnWidth(column, width)
         for column, width in enumerate((70, 180, 160, 185, 140, 180)):
             self.points.setColumnWidth(column, width)
@@ -220,7 +227,7 @@ class ProvidersScreen(Screen):
 
     def _show_providers(self, rows: list[Any]) -> None:
         self.provider_model.set_rows(rows)
-        self.empty.setVisible(not rows)
+        self.body.setCurrentWidget(self.body.widget(0) if rows else self.empty)
         codes = [p.code for p in rows]
         if rows:
             wanted = self._wanted_provider if self._wanted_provider in codes else codes[0]
