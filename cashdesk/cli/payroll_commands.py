@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,9 +17,10 @@ from cashdesk.cli.session import logged_in
 from cashdesk.cli.terminal import ProgressBar, cancellable
 from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
+from cashdesk.payroll import runs
 from cashdesk.payroll.approval import approve_payroll, reject_payroll
 from cashdesk.payroll.enrolment import EnrolmentPreview, enrol, preview_enrolment
-from cashdesk.payroll.generation import STOP, UP_TO_BUDGET, generate_payroll
+from cashdesk.payroll.generation import STOP, UP_TO_BUDGET, GenerationResult, parameters
 from cashdesk.payroll.money import format_amount
 from cashdesk.payroll.payment_file import export_payment_file
 from cashdesk.payroll.plans import list_plans, read_plan_file, save_plan
@@ -126,6 +128,9 @@ def _payroll_parsers(commands: Commands) -> None:
         help=_("stop (default), or pay households in order of household code up to the budget"),
     )
     generate.set_defaults(run=run_generate)
+    rerun = sub.add_parser("rerun", help=_("run a failed generation again from its saved parameters"))
+    rerun.add_argument("code", help=_("the failed generation's code (payroll list shows it)"))
+    rerun.set_defaults(run=run_rerun)
     approve = sub.add_parser("approve", help=_("approve a payroll another supervisor generated"))
     approve.add_argument("code")
     approve.set_defaults(run=run_approve)
@@ -313,16 +318,24 @@ def run_generate(args: argparse.Namespace) -> int:
     with logged_in(args) as desk:
         bar = ProgressBar()
         with cancellable() as abort:
-            result = desk.run(
-                generate_payroll,
-                plan_code=args.plan,
-                period=args.period,
-                pay_point_code=args.pay_point,
-                over_budget=args.over_budget,
-                progress=bar,
-                abort=abort,
-            )
+            params = parameters(args.plan, args.period, args.pay_point, args.over_budget)
+            result = runs.generate(desk, params, progress=bar, abort=abort)
         bar.finish()
+    _print_generated(result, abort)
+    return 0
+
+
+def run_rerun(args: argparse.Namespace) -> int:
+    with logged_in(args) as desk:
+        bar = ProgressBar()
+        with cancellable() as abort:
+            result = runs.rerun_generation(desk, args.code, progress=bar, abort=abort)
+        bar.finish()
+    _print_generated(result, abort)
+    return 0
+
+
+def _print_generated(result: GenerationResult, abort: threading.Event) -> None:
     print(
         _("Cycle {code}: {start} to {end}").format(
             code=result.cycle_code, start=result.period_start, end=result.period_end
@@ -336,7 +349,6 @@ def run_generate(args: argparse.Namespace) -> int:
     print(_("Each payroll now waits for another supervisor: cashdesk payroll approve CODE"))
     if abort.is_set():
         print(_("Ctrl+C came after generation had finished: it was saved."), file=sys.stderr)
-    return 0
 
 
 def run_approve(args: argparse.Namespace) -> int:
@@ -364,6 +376,8 @@ def run_payroll_list(args: argparse.Namespace) -> int:
         print(_payroll_header())
     for payroll in payrolls:
         print(_payroll_line(payroll))
+        if payroll.status in ("failed", "rejected") and payroll.status_note:
+            print(f"    {payroll.status_note}")
     if not payrolls and sees_all:
         print(_("No payrolls yet: cashdesk payroll generate --plan CODE --period YYYY-MM"))
     elif not payrolls:

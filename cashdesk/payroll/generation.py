@@ -138,6 +138,14 @@ def _candidates(
     return query if area is None else query.where(area)
 
 
+def parameters(
+    plan_code: str, period: str, pay_point_code: str | None = None, over_budget: str = STOP
+) -> dict[str, Any]:
+    """What a generation is started with, saved on its payrolls (and on a failed run's record) to run
+    it again."""
+    return {"plan": plan_code, "period": period, "pay_point": pay_point_code, "over_budget": over_budget}
+
+
 def generate_payroll(
     session: Session,
     actor: Actor,
@@ -186,12 +194,6 @@ def generate_payroll(
                 or _("every active beneficiary is on a payroll of this cycle already"),
             )
         )
-    parameters = {
-        "plan": plan.code,
-        "period": start.strftime("%Y-%m"),
-        "pay_point": pay_point.code if pay_point else None,
-        "over_budget": over_budget,
-    }
     payrolls = _write(
         session,
         actor,
@@ -202,7 +204,9 @@ def generate_payroll(
         providers=providers,
         progress=progress,
         abort=abort,
-        parameters=parameters,
+        parameters=parameters(
+            plan.code, start.strftime("%Y-%m"), pay_point.code if pay_point else None, over_budget
+        ),
     )
     summaries = tuple(summarise(session, p) for p in payrolls)
     audit.record(
