@@ -179,10 +179,14 @@ def main() -> None:
     settle(app, hub, 600)
     providers = window.screens["providers"]
     save(window, "providers")
+    providers.providers.selectRow(2)  # TCB, whose contract has expired: the dialog says so
+    settle(app, hub)
     dialog = providers.edit_provider()
     settle(app, hub)
     save(dialog, "provider-dialog")
     dialog.close()
+    providers.providers.selectRow(0)
+    settle(app, hub, 400)
     providers.points.selectRow(1)
     providers.edit_pay_point()
     settle(app, hub, 400)

@@ -85,6 +85,16 @@ def test_an_expired_contract_is_marked(qtbot: QtBot, hub_as: Callable[[str], Ops
     assert _cell(model, new, 6) == "valid"
     assert _cell(model, new, 6, Qt.ItemDataRole.ForegroundRole) is None
 
+    screen.providers.selectRow(old)  # renewing it: the dialog says why first
+    dialog = screen.edit_provider()
+    assert dialog is not None and dialog.code.isReadOnly()
+    assert "expired" in dialog.contract_warning.text() and dialog.contract_warning.isVisibleTo(dialog)
+    dialog.contract_to.set_date(date.today() + timedelta(days=365))
+    with qtbot.waitSignal(dialog.saved, timeout=5000):
+        dialog.save()
+    qtbot.waitUntil(lambda: _cell(screen.provider_model, old, 6) == "valid", timeout=5000)
+    assert screen.selected_provider().code == "OLD"  # still where the user was
+
 
 def test_a_bad_value_is_shown_in_the_dialog_and_nothing_saved(
     qtbot: QtBot, hub_as: Callable[[str], OpsHub]

@@ -178,6 +178,7 @@ class PlanEditor(QDialog):
         self.end.setToolTip(self.tr("Leave unticked if the plan runs until further notice."))
         self.currency = QLineEdit(scheme.currency)
         self.currency.setReadOnly(True)
+        self.currency.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # shown, never typed in
         self.currency.setToolTip(
             self.tr("Plans pay in the scheme's currency, set when the scheme was created.")
         )

@@ -4,9 +4,10 @@ marked, and the dialog stays open with nothing saved."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -36,6 +37,18 @@ def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind.replace("_", " "))
 
 
+def contract_problem(provider: Any, today: date | None = None) -> str:
+    """Why payrolls cannot use this provider's contract today ("" when they can)."""
+    today = today or date.today()
+    if provider.contract_to and provider.contract_to < today:
+        text = "Contract expired on {day}: no payroll can be made for this provider until it is renewed."
+        return QCoreApplication.translate("Providers", text).format(day=provider.contract_to.isoformat())
+    if provider.contract_from and provider.contract_from > today:
+        text = "The contract starts on {day}: no payroll before then."
+        return QCoreApplication.translate("Providers", text).format(day=provider.contract_from.isoformat())
+    return ""
+
+
 class ProviderDialog(QDialog):
     """A new provider, or changes to one (its code then stays: pay points and payrolls refer to it)."""
 
@@ -54,7 +67,7 @@ class ProviderDialog(QDialog):
         self.provider = provider
         self.taken_codes = taken_codes
         self.setWindowTitle(self.tr("Edit payment provider") if provider else self.tr("New payment provider"))
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(600)  # both contract dates whole, with their calendar buttons
         self.code = QLineEdit(provider.code if provider else "")
         self.code.setReadOnly(provider is not None)
         self.code.setMaxLength(32)
@@ -101,9 +114,15 @@ class ProviderDialog(QDialog):
         form.addRow(self.tr("E-mail"), self.email)
         form.addRow("", self.active)
         self.error = ErrorLabel()
+        # Said when the dialog opens: the usual reason to edit a provider is a contract to renew.
+        self.contract_warning = ErrorLabel()
+        problem = contract_problem(provider) if provider else ""
+        if problem:
+            self.contract_warning.show_error(problem)
         self.buttons = ok_cancel_buttons(self, self.tr("Save"), self.save)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.contract_warning)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self._fields: dict[str, QWidget] = {

@@ -4,6 +4,7 @@ plans; everyone else who sees payrolls gets the same editor read-only)."""
 from __future__ import annotations
 
 import html
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +84,9 @@ class PlansScreen(Screen):
                 (self.tr("Amount"), self._amount),
                 (self.tr("Runs"), self._runs),
                 (self.tr("Households"), self._households),
-                (self.tr("Status"), lambda p: self.tr(p.status)),
+                (self.tr("Status"), self._status),
             ],
-            muted=lambda p: p.status == "closed",
+            muted=lambda p: p.status == "closed" or self._ended(p),
             parent=self,
         )
         self.table = row_table(self.model)
@@ -149,6 +150,14 @@ class PlansScreen(Screen):
         if p.top_ups:
             text += self.tr(" + top-ups")
         return text
+
+    @staticmethod
+    def _ended(p: Any) -> bool:
+        return p.end is not None and p.end < date.today()
+
+    def _status(self, p: Any) -> str:
+        # A plan past its end date pays no more, whatever its stored status says.
+        return self.tr("ended") if p.status == "active" and self._ended(p) else self.tr(p.status)
 
     def _runs(self, p: Any) -> str:
         end = p.end.isoformat() if p.end else self.tr("no end date")
