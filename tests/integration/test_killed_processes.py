@@ -5,7 +5,7 @@ audit chain check out, and the job, run again, ends as an unkilled run would hav
 an unkilled run of the command on this machine (T), then kills it at moments drawn uniformly from
 [0.2 T, 1.05 T] by a seeded random.Random: a failure names the seed and the moment, and
 CASHDESK_KILL_SEED=<seed> draws the same moments again. Every kill works on its own copy of a database set
-up once. `pytest -s` prints where the kills landed.
+up once. The jobs: an import of households, a merge of duplicates, a payroll generation. `pytest -s` prints where the kills landed.
 """
 
 from __future__ import annotations
@@ -143,8 +143,9 @@ def fresh_copy(template: Path, target: Path) -> Path:
 # --- (a) an import ---------------------------------------------------------------------------------
 
 
-def write_households(path: Path, count: int) -> tuple[list[str], list[str]]:
-    """A file of `count` households of one to four people in V001; returns the household and member refs."""
+def write_households(path: Path, count: int, pay_point: str = "") -> tuple[list[str], list[str]]:
+    """A file of `count` households of one to four people in V001 (paid at `pay_point` when given);
+    returns the household and member refs."""
     rng = random.Random(7)
     given = GIVEN_NAMES.split()
     family = FAMILY_NAMES.split()
@@ -153,7 +154,7 @@ def write_households(path: Path, count: int) -> tuple[list[str], list[str]]:
         writer = csv.writer(handle)
         writer.writerow(
             ["household_ref", "member_ref", "relationship", "recipient", "given_name", "family_name", "sex",
-             "date_of_birth", "id_type", "id_number", "location"]
+             "date_of_birth", "id_type", "id_number", "location", "pay_point"]
         )  # fmt: skip
         for number in range(count):
             ref = f"K{number:05d}"
@@ -176,6 +177,7 @@ def write_households(path: Path, count: int) -> tuple[list[str], list[str]]:
                         "national_id" if person == 0 else "",
                         f"{30_000_000 + number}" if person == 0 else "",
                         "V001",
+                        pay_point,
                     ]
                 )
     return sorted(households), sorted(members)
@@ -435,3 +437,104 @@ def test_a_killed_merge_is_done_or_not_at_all(review_template: Path, tmp_path: P
             assert (problem := sound(desk)) == "", f"{where}, run again: {problem}"
             assert without_logins(review_state(desk)) == merged, f"{where}, run again"
     report("review merge", took, kills)
+
+
+# --- (c) a payroll generation ----------------------------------------------------------------------
+
+BENEFICIARIES = 5_000  # enough lines that a kill lands inside the generation, not only at start-up
+
+
+@pytest.fixture(scope="module")
+def payroll_template(template_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template with pay point PP1, BENEFICIARIES households paid there, all enrolled in plan ALL."""
+    from datetime import date
+
+    from cashdesk.payroll.enrolment import enrol
+    from cashdesk.payroll.plans import save_plan
+    from cashdesk.registry.importing.run import import_households
+    from tests.unit.payroll_helpers import add_pay_points, flat_plan
+
+    folder = fresh_copy(template_dir, tmp_path_factory.mktemp("payroll") / "data")
+    source = folder.parent / "households.csv"
+    write_households(source, BENEFICIARIES, pay_point="PP1")
+    with ExitStack() as stack:
+
+        def desk_for(user: str) -> Desk:
+            desk = open_desk(folder, user, PASSWORDS[user])
+            stack.callback(desk.close)
+            return desk
+
+        add_pay_points(desk_for(ADMIN))
+        assert desk_for(OFFICER).run(import_households, source).households_created == BENEFICIARIES
+        supervisor = desk_for(SUPERVISOR)
+        supervisor.run(save_plan, flat_plan())
+        assert supervisor.run(enrol, "ALL", on=date(2026, 3, 1)).new == BENEFICIARIES
+    return folder
+
+
+def payroll_state(desk: Desk) -> tuple[Any, ...]:
+    """The payrolls, their lines (transaction numbers and amounts), the cycles, the counter the numbers
+    come from, and the audit trail without logins."""
+
+    def read(session: Session, actor: object) -> tuple[Any, ...]:
+        def rows(sql: str) -> tuple[Any, ...]:
+            return tuple(tuple(row) for row in session.execute(text(sql)))
+
+        return (
+            rows("SELECT code, status, line_count, total_amount_minor FROM payrolls ORDER BY code"),
+            rows(
+                "SELECT count(*), count(DISTINCT transaction_number), count(DISTINCT household_id), "
+                "sum(amount_minor), min(transaction_number), max(transaction_number) FROM payment_lines"
+            ),
+            rows("SELECT code, period_start FROM payment_cycles ORDER BY code"),
+            rows("SELECT * FROM code_sequences ORDER BY 1"),
+            rows("SELECT action FROM audit_entries WHERE action NOT LIKE 'login%' ORDER BY seq"),
+        )
+
+    return desk.run(read)
+
+
+def test_a_killed_payroll_generation_is_all_there_or_not_at_all(
+    payroll_template: Path, tmp_path: Path
+) -> None:
+    args = ["payroll", "generate", "--plan", "ALL", "--period", "2026-03"]
+    with opened(payroll_template) as desk:
+        before = payroll_state(desk)
+    assert before[0] == () and before[1][0][0] == 0
+
+    reference = fresh_copy(payroll_template, tmp_path / "reference")
+    took, result = timed_run(command(SUPERVISOR, *args, data=reference), SUPERVISOR)
+    assert result.returncode == 0, result.stderr
+    with opened(reference) as desk:
+        whole = payroll_state(desk)
+    assert whole[0] == (("ALL-202603-PP1", "pending_approval", BENEFICIARIES, BENEFICIARIES * 1_000_000),)
+    assert whole[1][0][:3] == (BENEFICIARIES,) * 3  # one line, one number per household
+    assert whole[4] == (*before[4], ("payroll.generated",))
+
+    kills = []
+    for number, at in enumerate(draw_moments(took)):
+        where = f"seed {SEED}, kill {number} at {at:.3f} s of an unkilled {took:.3f} s"
+        folder = fresh_copy(payroll_template, tmp_path / "killed")
+        stderr = tmp_path / "stderr.txt"
+        code = killed_run(command(SUPERVISOR, *args, data=folder), SUPERVISOR, at, stderr)
+        phase = import_phase(stderr)
+        where += f", last progress: {phase}"
+        with opened(folder) as desk:
+            assert (problem := sound(desk)) == "", f"{where}: {problem}"
+            after_kill = payroll_state(desk)
+        if code is not None:
+            assert code == 0, f"{where}: the generation ended by itself with {code}: {stderr.read_text()}"
+        # A cycle may be opened by a killed run's transaction only together with its payroll.
+        assert after_kill in (before, whole), f"{where}: half a payroll: {after_kill[:4]}"
+        outcome = "ended before the kill" if code is not None else "whole" if after_kill == whole else "none"
+        kills.append(Kill(at, phase, f"generation {outcome}"))
+
+        _, again = timed_run(command(SUPERVISOR, *args, data=folder), SUPERVISOR)
+        if after_kill == whole:  # never twice in a cycle
+            assert again.returncode == 1 and "Nobody to pay in ALL-202603" in again.stderr, where
+        else:
+            assert again.returncode == 0, f"{where}: run again: {again.stderr[-2000:]}"
+        with opened(folder) as desk:
+            assert (problem := sound(desk)) == "", f"{where}, run again: {problem}"
+            assert payroll_state(desk) == whole, f"{where}, run again"
+    report("payroll generate", took, kills)
