@@ -76,6 +76,13 @@ def run_demo(args: argparse.Namespace) -> int:
             v=summary.villages, p=summary.pay_points, h=summary.households, m=summary.members
         )
     )
+    if summary.payrolls:
+        print(
+            _(
+                "Child grant (plan CG): {n:,} households enrolled, {p} payrolls for this month; {code} is "
+                "approved, the others wait for approval."
+            ).format(n=summary.enrolled, p=len(summary.payrolls), code=summary.approved_payroll)
+        )
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Generate a demo district: locations, two providers with pay points, and N households.
+"""Generate a demo district: locations, two providers with pay points, N households, and a child grant with
+its enrolled caseload and this month's payrolls (demo/payroll.py).
 
 Households are written with bulk Core inserts in one transaction (100,000 households in well under
 two minutes); cancelling rolls everything back.
@@ -22,6 +23,7 @@ from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
 from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
 from cashdesk.demo.names import FAMILY, FEMALE_GIVEN, MALE_GIVEN, VILLAGE_SUFFIXES, VILLAGE_SYLLABLES
+from cashdesk.demo.payroll import load_demo_payroll
 from cashdesk.models import (
     Base,
     Household,
@@ -52,6 +54,9 @@ class DemoSummary:
     pay_points: int
     households: int
     members: int
+    enrolled: int = 0  # in the demo's child grant
+    payrolls: tuple[str, ...] = ()  # this month's
+    approved_payroll: str = ""
 
 
 def _village_names(rng: random.Random, count: int) -> list[str]:
@@ -199,12 +204,17 @@ def _create_network(
         for i, name in enumerate(_village_names(rng, village_count), start=1)
     ]
     session.add_all(villages)
+    # Contracts for this year and the next: the demo payroll of this month can go through them.
+    year = datetime.now(UTC).year
+    contract = {"contract_from": date(year, 1, 1), "contract_to": date(year + 1, 12, 31)}
     mobile = PaymentServiceProvider(
         code="KMM",
         name="Kalulu Mobile Money",
         kind=ProviderKind.MOBILE_MONEY,
         contact_name="Agent desk",
         phone="+265888000100",
+        contract_ref=f"KMM/CT/{year}-01",
+        **contract,
     )
     bank = PaymentServiceProvider(
         code="TCB",
@@ -212,6 +222,8 @@ def _create_network(
         kind=ProviderKind.BANK,
         contact_name="Branch manager",
         phone="+265999000200",
+        contract_ref=f"TCB/CT/{year}-02",
+        **contract,
     )
     session.add_all([mobile, bank])
     session.flush()
@@ -227,6 +239,7 @@ def _create_network(
                 provider_id=provider.id,
                 location_id=village.id,
                 address=f"Trading centre, {village.name}",
+                opening_days="mon,wed,fri" if provider is mobile else "tue,thu",
             )
         )
     session.add_all(pay_points)
@@ -373,7 +386,19 @@ def load_demo_district(
     progress(0.95, _("Indexing the households for search and duplicate checks"))
     search.index_households(session, session.execute(select(Household.id)).scalars())
     duplicates.store_keys(session, duplicates.load_people(session), stored="none")
-    summary = DemoSummary(len(villages), 2, len(pay_points), households, member_total)
+    check_abort(abort)
+    progress(0.97, _("Enrolling the child grant and generating this month's payrolls"))
+    money = load_demo_payroll(session, actor, people.today)
+    summary = DemoSummary(
+        len(villages),
+        2,
+        len(pay_points),
+        households,
+        member_total,
+        money.enrolled,
+        money.payrolls,
+        money.approved,
+    )
     audit.record(
         session,
         actor,

@@ -149,3 +149,39 @@ def test_demo_people_are_found_by_search_and_by_the_duplicate_check(empty_dir: P
     views = officer.run(check_member_duplicates, typed_again, location_code=village)
     assert person.id in {view.member_id for view in views}
     officer.close()
+
+
+def test_the_demo_has_a_plan_an_enrolled_caseload_and_an_approved_payroll(empty_dir: Path) -> None:
+    from cashdesk.core.errors import AuthenticationError
+    from cashdesk.payroll.approval import verify_fingerprint
+    from cashdesk.payroll.enrolment import preview_enrolment
+    from cashdesk.payroll.plans import list_plans
+    from cashdesk.payroll.queries import list_payrolls
+    from cashdesk.payroll.sheets import print_sheet
+    from cashdesk.security.audit import verify_chain
+
+    desk = open_desk(empty_dir, ADMIN, ADMIN_PASSWORD)
+    try:
+        summary = desk.run(load_demo_district, households=600, seed=11)
+        [plan] = desk.run(list_plans)
+        assert plan.code == "CG" and plan.name == "Child grant"
+        preview = desk.run(preview_enrolment, "CG")
+        assert summary.enrolled == preview.already_enrolled > 0 and preview.new == 0
+        payrolls = {p.code: p for p in desk.run(list_payrolls)}
+        assert set(payrolls) == set(summary.payrolls)
+        assert sum(p.line_count for p in payrolls.values()) == summary.enrolled
+        approved = payrolls[summary.approved_payroll]
+        assert (approved.status, approved.approved_by, approved.generated_by) == (
+            "approved",
+            desk.actor.full_name or ADMIN,
+            "Demo Supervisor (sample data)",
+        )
+        assert {p.status for c, p in payrolls.items() if c != approved.code} == {"pending_approval"}
+        assert desk.run(verify_fingerprint, approved.code).intact
+        printed = desk.run(print_sheet, approved.code, empty_dir / "sheet.pdf")
+        assert printed.rows == approved.line_count
+        assert desk.run(verify_chain).intact
+    finally:
+        desk.close()
+    with pytest.raises(AuthenticationError):  # the demo's supervisor is a name, never a login
+        open_desk(empty_dir, "demo.supervisor", "")
