@@ -225,3 +225,17 @@ def test_enrolment_by_hand_and_status_changes_keep_their_history(sue: Desk, case
     ]
     assert history[-3].effective_on == date(2026, 4, 1)
     assert {h.changed_by for h in history} == {"sue"}
+
+
+def test_the_example_of_docs_plans_md_imports_as_written(sue: Desk, tmp_path: Path) -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "plans.md"
+    example = docs.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "example.yaml").write_text(example, encoding="utf-8")
+    plan = sue.run(save_plan, read_plan_file(tmp_path / "example.yaml"))
+    assert (plan.code, plan.match, plan.max_beneficiaries, plan.budget_per_cycle) == (
+        "CG",
+        "all",
+        50000,
+        "250,000,000.00 MWK",
+    )
+    assert len(plan.conditions) == 3 and len(plan.top_ups) == 2
