@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import shiboken6
 from PySide6.QtCore import QDate, QTimer
-from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -48,6 +48,7 @@ from tests.unit.payroll_helpers import (
     add_pay_points,
     child_grant,
     district_officer,
+    flat_plan,
     ready_to_generate,
     register_caseload,
 )
@@ -259,6 +260,26 @@ def test_a_refused_generation_keeps_the_dialog_open_with_the_reason(
     assert dialog.isVisible() and dialog.generate_button.isEnabled()
 
 
+def test_over_the_budget_stops_or_pays_up_to_the_budget(
+    qtbot: QtBot, hub_as: HubAs, admin: Desk, desk_for: Any
+) -> None:
+    hub = hub_as("sue")
+    ready_to_generate(hub.desk, admin, desk_for, flat_plan(budget_per_cycle="40,000"))
+    screen = _payroll_screen(qtbot, hub, 0)
+    dialog = screen.open_generate()
+    qtbot.waitUntil(lambda: dialog.plan.count() == 1, timeout=5000)
+    dialog.period.setDate(QDate(2026, 3, 1))
+    assert dialog.budget.text() == "Budget per cycle: 40,000.00 MWK" and dialog.stop.isChecked()
+    qtbot.mouseClick(dialog.generate_button, _left())
+    qtbot.waitUntil(lambda: "more than the plan's budget" in dialog.error.text(), timeout=5000)
+    assert "20,000.00 MWK more" in dialog.error.text()
+    dialog.fill.setChecked(True)
+    qtbot.mouseClick(dialog.generate_button, _left())
+    qtbot.waitUntil(lambda: screen.model.rowCount() > 0, timeout=10000)
+    assert "4 payments, 40,000.00 MWK" in screen.notice.text()
+    assert "2 households left off: over the budget" in screen.notice.text()
+
+
 def test_cancel_of_a_generation_leaves_nothing(
     qtbot: QtBot, hub_as: HubAs, admin: Desk, desk_for: Any
 ) -> None:
@@ -365,6 +386,29 @@ def test_printed_sheet_holds_every_transaction_number(
     assert len(numbers) == 3
     for number in numbers:
         assert number in text.stdout
+
+
+@pytest.mark.skipif(bool(QPrinterInfo.availablePrinters()), reason="a printer is set up here")
+def test_print_without_a_printer_says_so_and_the_file_stays(
+    qtbot: QtBot, hub_as: HubAs, approved: str, tmp_path: Path
+) -> None:
+    screen = _payroll_screen(qtbot, hub_as("sue"), 2)
+    _select(qtbot, screen, approved)
+    chooser = _when_modal(QFileDialog, _save_as(tmp_path / "sheet.pdf"))
+    qtbot.mouseClick(screen.sheet_button, _left())
+    qtbot.waitUntil(screen.detail.print_button.isVisible, timeout=10000)
+    said: list[str] = []
+
+    def read(box: QMessageBox) -> None:
+        said.append(box.text())
+        box.accept()
+
+    answer = _when_modal(QMessageBox, read)
+    qtbot.mouseClick(screen.detail.print_button, _left())
+    qtbot.waitUntil(lambda: bool(said), timeout=5000)
+    assert chooser is not None and answer is not None
+    assert "No printer is set up" in said[0] or "cannot print PDFs" in said[0]
+    assert str(tmp_path / "sheet.pdf") in said[0]
 
 
 def test_payment_file_for_the_provider(qtbot: QtBot, hub_as: HubAs, approved: str, tmp_path: Path) -> None:

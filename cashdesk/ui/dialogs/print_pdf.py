@@ -15,12 +15,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QRectF, QSize
 from PySide6.QtGui import QPageLayout, QPainter
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from cashdesk.core.errors import Cancelled, CashDeskError
 from cashdesk.core.jobs import check_abort
-from cashdesk.ui.ops import OpsHub
+from cashdesk.ui.ops import OpsHub, error_text
 
 RENDER_DPI = 200  # sharp enough for QR codes and small print; a 1200 dpi page image would be ~550 MB
 
@@ -96,6 +96,17 @@ def print_pdf(hub: OpsHub, path: Path, parent: QWidget, *, on_done: Callable[[in
             ).format(path=path),
         )
         return
+    if not QPrinterInfo.availablePrinters():
+        # Qt would offer only "Print to File (PDF)": a copy of the PDF the user already has.
+        QMessageBox.information(
+            parent,
+            parent.tr("Print"),
+            parent.tr(
+                "No printer is set up on this computer. The file is saved; print it once a printer "
+                "is installed, or from another computer.\n\n{path}"
+            ).format(path=path),
+        )
+        return
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setDocName(path.stem)
     printer.setPageOrientation(
@@ -108,22 +119,18 @@ def print_pdf(hub: OpsHub, path: Path, parent: QWidget, *, on_done: Callable[[in
 
     def failed(exc: BaseException) -> None:
         if not isinstance(exc, Cancelled):
-            QMessageBox.warning(parent, parent.tr("Print"), str(exc))
+            QMessageBox.warning(parent, parent.tr("Print"), error_text(exc))
 
-    _jobs[id(printer)] = printer
     hub.job(
         parent.tr("Printing {name}…").format(name=path.name),
         print_pages,
         path,
         printer,
         needs_desk=False,
-        on_done=lambda pages: (_jobs.pop(id(printer), None), on_done(pages)),
-        on_error=lambda exc: (_jobs.pop(id(printer), None), failed(exc)),
+        on_done=on_done,
+        on_error=failed,
         parent=parent,
     )
-
-
-_jobs: dict[int, QPrinter] = {}  # printers in use by a running print job (Qt must not free them early)
 
 
 def _landscape(path: Path) -> bool:
