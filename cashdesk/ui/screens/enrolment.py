@@ -340,11 +340,18 @@ class EnrolmentScreen(Screen):
             new=0,
         )
         self._show_preview(now)
-        self.notice.ok(
-            self.tr("{n:,} households enrolled in {plan}. They are active beneficiaries now.").format(
-                n=result.new, plan=result.plan_code
+        if result.new == 0:  # someone else enrolled them since the preview
+            self.notice.ok(
+                self.tr("Nobody new to enrol: everyone {plan} selects is enrolled.").format(
+                    plan=result.plan_code
+                )
             )
-        )
+        else:
+            self.notice.ok(
+                self.tr("{n:,} households enrolled in {plan}. They are active beneficiaries now.").format(
+                    n=result.new, plan=result.plan_code
+                )
+            )
 
     def enrol_by_hand(self) -> None:
         code = self.plan_code()

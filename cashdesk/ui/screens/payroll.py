@@ -166,7 +166,7 @@ class PayrollScreen(Screen):
         self.notice = Notice()
         self.model = PayrollsModel(self)
         self.table = row_table(self.model)
-        for column, width in enumerate((135, 50, 75, 165, 150, 75, 135, 105)):
+        for column, width in enumerate((135, 50, 75, 160, 145, 75, 135, 125)):
             self.table.setColumnWidth(column, width)
         compact_rows(self.table)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selection_changed())
