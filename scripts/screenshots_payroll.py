@@ -111,7 +111,7 @@ def main() -> None:
     save(window, "enrolment-preview")
     hub.job("Enrolling", enrol, "OP", on_done=enrolment._enrolled)  # through the hub: the screen refreshes
     settle(hub, 600)
-    enrolment.household_table.selectRow(0)
+    enrolment.members.table.selectRow(0)
     settle(hub, 600)
     save(window, "enrolment-households")
 

@@ -172,28 +172,29 @@ def test_enrol_makes_the_households_active_and_a_status_change_is_kept(
     assert confirm is not None
     assert _cells(screen.table, 0) == ["All villages", "2", "2", "0", "13,000.00 MWK"]
     assert not screen.enrol_button.isEnabled()
-    qtbot.waitUntil(lambda: screen.households.loaded == 2, timeout=5000)
-    qtbot.waitUntil(lambda: screen.count.text() == "2 households", timeout=5000)
-    enrolled = {screen.households.row(i).code for i in range(2)}
+    qtbot.waitUntil(lambda: screen.members.model.loaded == 2, timeout=5000)
+    qtbot.waitUntil(lambda: screen.members.count.text() == "2 households", timeout=5000)
+    enrolled = {screen.members.model.row(i).code for i in range(2)}
     assert enrolled == {caseload[0], caseload[3]}
     assert hub.desk.run(status_history, "CG", caseload[0])[-1].to_status == "active"
 
-    row = next(i for i in range(2) if screen.households.row(i).code == caseload[0])
-    screen.household_table.selectRow(row)
-    qtbot.waitUntil(lambda: screen.history_table.rowCount() == 1, timeout=5000)
-    assert "Active" in screen.chosen.text()
-    assert _cells(screen.history_table, 0)[1:3] == ["Not yet enrolled", "Active"]
-    qtbot.mouseClick(screen.status_button, _left())
-    dialog = screen.status_dialog
+    row = next(i for i in range(2) if screen.members.model.row(i).code == caseload[0])
+    screen.members.table.selectRow(row)
+    qtbot.waitUntil(lambda: screen.members.history_table.rowCount() == 1, timeout=5000)
+    assert "Active" in screen.members.chosen.text()
+    assert _cells(screen.members.history_table, 0)[1:3] == ["Not yet enrolled", "Active"]
+    qtbot.mouseClick(screen.members.status_button, _left())
+    dialog = screen.members.status_dialog
+    assert dialog is not None
     dialog.status.setCurrentIndex(dialog.status.findData("suspended"))
     dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
     qtbot.waitUntil(lambda: "Say why" in dialog.error.text(), timeout=5000)  # a reason is required
     qtbot.keyClicks(dialog.reason, "moved to town for work")
     dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
-    qtbot.waitUntil(lambda: screen.history_table.rowCount() == 2, timeout=5000)
-    newest = _cells(screen.history_table, 0)
+    qtbot.waitUntil(lambda: screen.members.history_table.rowCount() == 2, timeout=5000)
+    newest = _cells(screen.members.history_table, 0)
     assert newest[1:] == ["Active", "Suspended", "moved to town for work", "sue"]
-    assert "Suspended" in screen.chosen.text()
+    assert "Suspended" in screen.members.chosen.text()
     assert f"{caseload[0]} is now suspended" in screen.notice.text()
 
 
@@ -206,8 +207,8 @@ def test_enrol_chosen_households_by_hand(qtbot: QtBot, hub_as: HubAs, caseload: 
     qtbot.keyClicks(dialog.reason, "referred by the social welfare office")
     dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
     qtbot.waitUntil(lambda: "2 households enrolled in CG by hand" in screen.notice.text(), timeout=5000)
-    qtbot.waitUntil(lambda: screen.households.loaded == 2, timeout=5000)
-    assert {screen.households.row(i).code for i in range(2)} == {caseload[1], caseload[2]}
+    qtbot.waitUntil(lambda: screen.members.model.loaded == 2, timeout=5000)
+    assert {screen.members.model.row(i).code for i in range(2)} == {caseload[1], caseload[2]}
 
 
 # --- payrolls ---

@@ -2,15 +2,16 @@
 beneficiary's status over time.
 
 Left: the preview per village (a long job with progress and Cancel: the criteria run over the whole
-registry). Right: the households enrolled in the plan, paged, and the chosen one's status history.
+registry). Right: the households enrolled in the plan and the chosen one's status history
+(enrolment_households.PlanHouseholds).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QComboBox,
@@ -18,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -28,17 +28,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cashdesk.payroll.enrolment import EnrolmentPreview, enrol, preview_enrolment, status_history
+from cashdesk.payroll.enrolment import EnrolmentPreview, enrol, preview_enrolment
 from cashdesk.payroll.plans import list_plans
-from cashdesk.registry.search import HouseholdQuery, count_households, list_households
-from cashdesk.ui.dialogs.enrolment_dialogs import EnrolByHandDialog, StatusDialog
+from cashdesk.ui.dialogs.enrolment_dialogs import EnrolByHandDialog
 from cashdesk.ui.ops import OpsHub, error_text
 from cashdesk.ui.screens.base import Screen
-from cashdesk.ui.screens.money_ui import Notice, compact_rows, enrolment_status, money, number_item
-from cashdesk.ui.widgets.paged_model import PagedTableModel
-from cashdesk.ui.widgets.tables import row_table
+from cashdesk.ui.screens.enrolment_households import PlanHouseholds
+from cashdesk.ui.screens.money_ui import Notice, compact_rows, money, number_item
 
-SEARCH_DELAY_MS = 200
 TOTAL_BACKGROUND = QColor("#e8eef2")
 
 
@@ -49,7 +46,6 @@ class EnrolmentScreen(Screen):
         super().__init__(hub, parent)
         self.plans: dict[str, Any] = {}
         self.preview: EnrolmentPreview | None = None
-        self.history: list[Any] = []
         heading = QLabel(self.tr("Enrolment"))
         heading.setObjectName("screenTitle")
         self.plan = QComboBox()
@@ -75,16 +71,13 @@ class EnrolmentScreen(Screen):
         split = QSplitter()
         split.setChildrenCollapsible(False)
         split.addWidget(self._preview_pane())
-        split.addWidget(self._households_pane())
+        self.members = PlanHouseholds(hub, self.notice)
+        split.addWidget(self.members)
         split.setSizes([520, 520])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.notice)
         layout.addWidget(split, 1)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(SEARCH_DELAY_MS)
-        self._timer.timeout.connect(self.reload_households)
         self._show_preview(None)
 
     def title(self) -> str:
@@ -118,56 +111,6 @@ class EnrolmentScreen(Screen):
         layout.addWidget(self.table, 1)
         return box
 
-    def _households_pane(self) -> QWidget:
-        box = QGroupBox(self.tr("Households in the plan"))
-        self.search = QLineEdit()
-        self.search.setPlaceholderText(self.tr("Search: name, household code, ID number or phone…"))
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(lambda _text: self._timer.start())
-        self.count = QLabel()
-        self.count.setObjectName("hint")
-        columns: list[tuple[str, Callable[[Any], Any]]] = [
-            (self.tr("Code"), lambda r: r.code),
-            (self.tr("Head"), lambda r: r.head_name),
-            (self.tr("Village"), lambda r: r.village),
-        ]
-        self.households = PagedTableModel(columns, self._fetch, parent=self)
-        self.household_table = row_table(self.households)
-        compact_rows(self.household_table)
-        self.household_table.setColumnWidth(0, 130)
-        self.household_table.setColumnWidth(1, 200)
-        self.household_table.selectionModel().selectionChanged.connect(lambda *_a: self._household_chosen())
-        self._keep: str | None = None
-        self.households.rowsInserted.connect(lambda *_a: self._reselect())
-        self.chosen = QLabel(self.tr("Choose a household to see its status history."))
-        self.chosen.setObjectName("hint")
-        self.chosen.setWordWrap(True)
-        self.status_button = QPushButton(self.tr("Change status…"))
-        self.status_button.setEnabled(False)
-        self.status_button.clicked.connect(self.change_status)
-        chosen_row = QHBoxLayout()
-        chosen_row.addWidget(self.chosen, 1)
-        chosen_row.addWidget(self.status_button)
-        self.history_table = QTableWidget(0, 5)
-        self.history_table.setHorizontalHeaderLabels(
-            [self.tr("From date"), self.tr("Was"), self.tr("Became"), self.tr("Reason"), self.tr("By")]
-        )
-        self.history_table.verticalHeader().hide()
-        self.history_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.history_table.setWordWrap(False)
-        compact_rows(self.history_table)
-        header = self.history_table.horizontalHeader()
-        for column in (0, 1, 2, 4):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        layout = QVBoxLayout(box)
-        layout.addWidget(self.search)
-        layout.addWidget(self.count)
-        layout.addWidget(self.household_table, 3)
-        layout.addLayout(chosen_row)
-        layout.addWidget(self.history_table, 2)
-        return box
-
     # --- plans ---
     def refresh(self) -> None:
         self.hub.call(list_plans, on_done=self._fill_plans, parent=self)
@@ -191,7 +134,7 @@ class EnrolmentScreen(Screen):
         if self.plan.currentData() != chosen or self.preview is None:
             self._plan_changed()
         else:
-            self.reload_households()
+            self.members.reload()
 
     def plan_code(self) -> str | None:
         code = self.plan.currentData()
@@ -199,7 +142,8 @@ class EnrolmentScreen(Screen):
 
     def _plan_changed(self) -> None:
         self._show_preview(None)
-        self.reload_households()
+        plan = self.plans.get(self.plan_code() or "")
+        self.members.set_plan(plan.code if plan else None, plan.id if plan else None)
 
     # --- preview and enrolment ---
     def run_preview(self) -> None:
@@ -328,8 +272,6 @@ class EnrolmentScreen(Screen):
         )
 
     def _enrolled(self, result: EnrolmentPreview) -> None:
-        from dataclasses import replace
-
         # The result counts as before enrolling; show the plan as it is now (the new ones enrolled).
         now = replace(
             result,
@@ -365,117 +307,4 @@ class EnrolmentScreen(Screen):
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.by_hand_dialog = dialog
-        dialog.open()
-
-    # --- households of the plan ---
-    def _query(self) -> HouseholdQuery | None:
-        plan = self.plans.get(self.plan_code() or "")
-        return HouseholdQuery(text=self.search.text(), plan_id=plan.id) if plan else None
-
-    def _fetch(self, offset: int, limit: int, deliver: Callable[[list[Any]], None]) -> None:
-        query = self._query()
-        if query is None:
-            QTimer.singleShot(0, lambda: deliver([]))
-            return
-        self.hub.call(list_households, query, offset=offset, limit=limit, on_done=deliver, parent=self)
-
-    def reload_households(self) -> None:
-        # A status change or an enrolment reloads the list: the household being looked at stays chosen.
-        chosen = self.selected_household()
-        self._keep = chosen.code if chosen is not None else None
-        self.households.reload()
-        self._show_history([])
-        query = self._query()
-        if query is None:
-            self.count.setText("")
-            return
-        self.hub.call(
-            count_households,
-            query,
-            on_done=lambda n: self.count.setText(
-                self.tr("1 household") if n == 1 else self.tr("{n:,} households").format(n=n)
-            ),
-            parent=self,
-        )
-
-    def _reselect(self) -> None:
-        if self._keep is None:
-            return
-        for row in range(self.households.loaded):
-            if self.households.row(row).code == self._keep:
-                self._keep = None
-                self.household_table.selectRow(row)
-                return
-
-    def selected_household(self) -> Any:
-        rows = self.household_table.selectionModel().selectedRows()
-        return self.households.row(rows[0].row()) if rows else None
-
-    def _household_chosen(self) -> None:
-        household, code = self.selected_household(), self.plan_code()
-        self._show_history([])
-        if household is None or code is None:
-            return
-        self.hub.call(
-            status_history,
-            code,
-            household.code,
-            on_done=lambda rows: self._history_arrived(household.code, rows),
-            on_error=lambda exc: self.notice.problem(error_text(exc)),
-            parent=self,
-        )
-
-    def _history_arrived(self, household_code: str, rows: list[Any]) -> None:
-        chosen = self.selected_household()
-        if chosen is not None and chosen.code == household_code:
-            self._show_history(rows)
-
-    def current_status(self) -> str | None:
-        return self.history[-1].to_status if self.history else None
-
-    def _show_history(self, rows: list[Any]) -> None:
-        self.history = rows
-        household = self.selected_household()
-        self.history_table.setRowCount(len(rows))
-        for r, change in enumerate(reversed(rows)):  # newest first: what the user asks about is recent
-            values = (
-                change.effective_on.isoformat() if change.effective_on else "",
-                enrolment_status(change.from_status),
-                enrolment_status(change.to_status),
-                change.reason,
-                change.changed_by,
-            )
-            for column, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                item.setToolTip(value)
-                self.history_table.setItem(r, column, item)
-        self.status_button.setEnabled(bool(rows))
-        if household is None:
-            self.chosen.setText(self.tr("Choose a household to see its status history."))
-        elif rows:
-            self.chosen.setText(
-                self.tr("<b>{code}</b> {head}: <b>{status}</b>").format(
-                    code=household.code,
-                    head=household.head_name,
-                    status=enrolment_status(self.current_status()),
-                )
-            )
-
-    def change_status(self) -> None:
-        household, code, current = self.selected_household(), self.plan_code(), self.current_status()
-        if household is None or code is None or current is None:
-            return
-        dialog = StatusDialog(
-            self.hub, plan_code=code, household_code=household.code, current=current, parent=self
-        )
-        dialog.accepted.connect(
-            lambda: self.notice.ok(
-                self.tr("{code} is now {status}.").format(
-                    code=household.code, status=enrolment_status(dialog.status.currentData()).lower()
-                )
-            )
-        )
-        dialog.accepted.connect(self._household_chosen)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.status_dialog = dialog
         dialog.open()
