@@ -28,7 +28,18 @@ def _sections(window: MainWindow) -> list[str]:
 
 def test_sections_follow_the_role(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
     window = _window(qtbot, hub_as("admin"))
-    assert _sections(window) == ["Home", "Households", "Duplicates", "Users", "Audit trail", "Settings"]
+    assert _sections(window) == [
+        "Home",
+        "Households",
+        "Duplicates",
+        "Payment providers",
+        "Benefit plans",
+        "Enrolment",
+        "Payrolls",
+        "Users",
+        "Audit trail",
+        "Settings",
+    ]
     assert "Ada Admin (Administrator)" in window.user_label.text()
     assert "cashdesk.db" in window.db_label.text()
     qtbot.waitUntil(lambda: "never synced" in window.sync_label.text(), timeout=5000)
@@ -37,9 +48,17 @@ def test_sections_follow_the_role(qtbot: QtBot, hub_as: Callable[[str], OpsHub])
 
 def test_clerk_sees_only_what_a_clerk_may(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
     window = _window(qtbot, hub_as("carl"))
-    assert _sections(window) == ["Home"]
+    assert _sections(window) == ["Home", "Benefit plans", "Payrolls"]  # the plans read-only
     supervisor = _window(qtbot, hub_as("sue"))
-    assert _sections(supervisor) == ["Home", "Households", "Duplicates", "Audit trail"]
+    assert _sections(supervisor) == [
+        "Home",
+        "Households",
+        "Duplicates",
+        "Benefit plans",
+        "Enrolment",
+        "Payrolls",
+        "Audit trail",
+    ]
 
 
 def test_home_shows_the_scheme_figures(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
