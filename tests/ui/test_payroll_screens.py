@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from pytestqt.qtbot import QtBot
+from sqlalchemy import text
 
 from cashdesk.desk import Desk
 from cashdesk.models.security import Role
@@ -245,6 +246,44 @@ def test_generate_through_the_dialog_lists_payrolls_waiting_for_approval(
     qtbot.waitUntil(lambda: "To pay: 3 (30,000.00 MWK)" in screen.detail.counts.text(), timeout=5000)
     screen.status.setCurrentIndex(screen.status.findData("approved"))
     qtbot.waitUntil(lambda: screen.model.rowCount() == 0, timeout=5000)
+
+
+def test_a_failed_generation_is_listed_with_its_error_and_run_again(
+    qtbot: QtBot, hub_as: HubAs, admin: Desk, desk_for: Any
+) -> None:
+    hub = hub_as("sue")
+    ready_to_generate(hub.desk, admin, desk_for)
+    # A real failure of the database's, not of the input: a trigger refuses the payment lines.
+    trigger = (
+        "CREATE TRIGGER no_lines BEFORE INSERT ON payment_lines "
+        "BEGIN SELECT RAISE(ABORT, 'simulated storage failure'); END"
+    )
+    hub.desk.run(lambda session, actor: session.execute(text(trigger)))
+    screen = _payroll_screen(qtbot, hub, 0)
+    qtbot.mouseClick(screen.generate_button, _left())
+    dialog = screen.generate_dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.plan.count() == 1, timeout=5000)
+    dialog.period.setDate(QDate(2026, 3, 1))
+    qtbot.mouseClick(dialog.generate_button, _left())
+    qtbot.waitUntil(lambda: "simulated storage failure" in dialog.error.text(), timeout=10000)
+    assert "ALL-202603-FAILED-1" in dialog.error.text()
+    dialog.reject()
+    qtbot.waitUntil(lambda: screen.model.rowCount() == 1, timeout=5000)
+    screen.table.selectRow(0)
+    assert _cells(screen.table, 0)[0] == "ALL-202603-FAILED-1"
+    assert screen.rerun_button.isEnabled() and not screen.approve_button.isEnabled()
+
+    hub.desk.run(lambda session, actor: session.execute(text("DROP TRIGGER no_lines")))  # the cause fixed
+    qtbot.mouseClick(screen.rerun_button, _left())
+    qtbot.waitUntil(lambda: screen.model.rowCount() == 3, timeout=10000)
+    assert "2 payroll(s) generated for ALL-202603" in screen.notice.text()
+    statuses = {p.code: p.status for p in hub.desk.run(list_payrolls)}
+    assert statuses == {
+        "ALL-202603-FAILED-1": "failed",
+        "ALL-202603-PP1": "pending_approval",
+        "ALL-202603-PP2": "pending_approval",
+    }
 
 
 def test_a_refused_generation_keeps_the_dialog_open_with_the_reason(

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cashdesk.payroll import runs
 from cashdesk.payroll.approval import approve_payroll, reject_payroll
 from cashdesk.payroll.generation import GenerationResult
 from cashdesk.payroll.payment_file import export_payment_file
@@ -34,7 +35,7 @@ from cashdesk.payroll.queries import PayrollSummary, list_payrolls
 from cashdesk.payroll.sheets import print_sheet
 from cashdesk.payroll.slips import print_slips
 from cashdesk.security.permissions import Permission
-from cashdesk.ui.dialogs.generate_payroll import GeneratePayrollDialog
+from cashdesk.ui.dialogs.generate_payroll import PAYROLL_TABLES, GeneratePayrollDialog
 from cashdesk.ui.dialogs.print_pdf import print_pdf
 from cashdesk.ui.ops import OpsHub, error_text
 from cashdesk.ui.screens.base import Screen
@@ -136,13 +137,19 @@ class PayrollScreen(Screen):
         self.sheet_button = QPushButton(self.tr("Print sheet…"))
         self.slips_button = QPushButton(self.tr("Print slips…"))
         self.export_button = QPushButton(self.tr("Export payment file…"))
+        self.rerun_button = QPushButton(self.tr("Run again"))
+        self.rerun_button.setToolTip(
+            self.tr("Generate a failed payroll again, with the plan, month and choices it was started with")
+        )
         self.generate_button.clicked.connect(self.open_generate)
+        self.rerun_button.clicked.connect(self.rerun)
         self.approve_button.clicked.connect(self.approve)
         self.reject_button.clicked.connect(self.reject)
         self.sheet_button.clicked.connect(lambda: self.save_pdf(slips=False))
         self.slips_button.clicked.connect(lambda: self.save_pdf(slips=True))
         self.export_button.clicked.connect(self.export_file)
         self.generate_button.setVisible(actor.can(Permission.GENERATE_PAYROLL))
+        self.rerun_button.setVisible(actor.can(Permission.GENERATE_PAYROLL))
         for button in (self.approve_button, self.reject_button):
             button.setVisible(actor.can(Permission.APPROVE_PAYROLL))
         for button in (self.sheet_button, self.slips_button, self.export_button):
@@ -155,6 +162,7 @@ class PayrollScreen(Screen):
         buttons = QHBoxLayout()
         for button in (
             self.generate_button,
+            self.rerun_button,
             self.approve_button,
             self.reject_button,
             self.sheet_button,
@@ -226,6 +234,7 @@ class PayrollScreen(Screen):
         released = p is not None and p.status in RELEASED
         self.approve_button.setEnabled(pending)
         self.reject_button.setEnabled(pending)
+        self.rerun_button.setEnabled(p is not None and p.status == "failed")
         self.sheet_button.setEnabled(released)
         self.slips_button.setEnabled(released)
         self.export_button.setEnabled(released and p is not None and p.provider_kind in FILE_PROVIDERS)
@@ -265,6 +274,30 @@ class PayrollScreen(Screen):
         self.notice.ok(text)
         self._select_code = first.code
         self.refresh()
+
+    def rerun(self) -> None:
+        p = self.selected()
+        if p is None or p.status != "failed":
+            return
+        self.notice.clear()
+        self.hub.job(
+            self.tr("Generating {code} again…").format(code=p.code),
+            runs.rerun_generation,
+            self.hub.desk,
+            p.code,
+            needs_desk=False,
+            on_done=self._rerun_done,
+            on_error=self._rerun_failed,
+            parent=self,
+        )
+
+    def _rerun_done(self, result: GenerationResult) -> None:
+        self.hub.changed.emit(PAYROLL_TABLES)
+        self._generated(result)
+
+    def _rerun_failed(self, exc: BaseException) -> None:
+        self.hub.changed.emit(PAYROLL_TABLES)
+        self._refused(exc)
 
     # --- approve and reject ---
     def approve(self) -> None:
