@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Integer,
     and_,
@@ -218,10 +219,15 @@ class Compiler:
 
     def _age_at_least(self, member: Any, years: int) -> ColumnElement[bool]:
         born_by = _years_before(self.reference, years)
-        return or_(
+        # Never NULL: with only a year of birth, `date_of_birth <= x` is NULL, and NOT of it stays NULL,
+        # so "age < 5" (NOT at least 5) used to leave out every child known only by the year of birth.
+        test: ColumnElement[bool] = func.coalesce(
             member.date_of_birth <= born_by,
-            and_(member.date_of_birth.is_(None), member.birth_year <= self.reference.year - years),
+            member.birth_year <= self.reference.year - years,
+            false(),
+            type_=Boolean,
         )
+        return test
 
     def _age(self, member: Any, operator: str, values: list[int]) -> ColumnElement[bool]:
         def at_least(n: int) -> ColumnElement[bool]:

@@ -14,9 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from cashdesk.core import bulk
 from cashdesk.core.database import note_changed
 from cashdesk.core.errors import NotFound, ValidationError
 from cashdesk.core.i18n import _
@@ -233,42 +234,37 @@ def _write_enrolments(
     on: date,
     reason: str,
 ) -> None:
+    # Through the import's bulk path (cashdesk.core.bulk): the values every row shares are converted
+    # once, not once per row by SQLAlchemy (100,000 enrolments: 7 s with insert() and lists of dicts).
     now = datetime.now(UTC)
-    ids = uuid7s(len(household_ids))
-    changes = uuid7s(len(household_ids))
-    for start in range(0, len(household_ids), 20_000):
-        part = range(start, min(len(household_ids), start + 20_000))
-        session.execute(
-            insert(Enrolment),
-            [
-                {
-                    "id": ids[i],
-                    "plan_id": plan_id,
-                    "household_id": household_ids[i],
-                    "status": EnrolmentStatus.ACTIVE,
-                    "enrolled_on": on,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for i in part
-            ],
-        )
-        session.execute(
-            insert(EnrolmentStatusChange),
-            [
-                {
-                    "id": changes[i],
-                    "enrolment_id": ids[i],
-                    "from_status": EnrolmentStatus.POTENTIAL,
-                    "to_status": EnrolmentStatus.ACTIVE,
-                    "reason": reason,
-                    "effective_on": on,
-                    "changed_at": now,
-                    "changed_by_id": actor.user_id,
-                }
-                for i in part
-            ],
-        )
+    ids = [i.hex for i in uuid7s(len(household_ids))]
+    changes = [i.hex for i in uuid7s(len(household_ids))]
+    bulk.insert_converted(
+        session,
+        "enrolments",
+        ("id", "household_id"),
+        zip(ids, (h.hex for h in household_ids), strict=True),
+        shared={
+            "plan_id": plan_id,
+            "status": EnrolmentStatus.ACTIVE,
+            "enrolled_on": on,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    bulk.insert_converted(
+        session,
+        "enrolment_status_changes",
+        ("id", "enrolment_id", "reason"),  # the reason is bound: a supervisor may have typed it
+        ((change, enrolment, reason) for change, enrolment in zip(changes, ids, strict=True)),
+        shared={
+            "from_status": EnrolmentStatus.POTENTIAL,
+            "to_status": EnrolmentStatus.ACTIVE,
+            "effective_on": on,
+            "changed_at": now,
+            "changed_by_id": actor.user_id,
+        },
+    )
     note_changed(session, "enrolments", "enrolment_status_changes")
 
 
