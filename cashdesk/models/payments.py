@@ -60,6 +60,8 @@ class PaymentLine(Synced, Base):
     __tablename__ = "payment_lines"
     __table_args__ = (
         Index("uq_payment_lines_payroll_enrolment", "payroll_id", "enrolment_id", unique=True),
+        # Sheet order: approval, sheets and files read a payroll's lines by position (migration 0008).
+        Index("ix_payment_lines_payroll_position", "payroll_id", "position"),
         # Never twice in one cycle: the database itself refuses a second live line.
         Index(
             "uq_payment_lines_cycle_enrolment",
@@ -70,7 +72,7 @@ class PaymentLine(Synced, Base):
         ),
     )
 
-    payroll_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payrolls.id"), index=True)
+    payroll_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payrolls.id"))
     cycle_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payment_cycles.id"))
     # Unique and traceable: printed on the sheet, quoted by the PSP in its result file.
     transaction_number: Mapped[str] = mapped_column(String(32), unique=True)

@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
 from cashdesk.core.database import note_changed
@@ -23,6 +23,14 @@ from cashdesk.models.payments import PaymentStatus, PayrollStatus
 from cashdesk.payroll.queries import PayrollSummary, payroll_by_code, summarise
 from cashdesk.security import audit
 from cashdesk.security.permissions import Actor, Permission
+
+# "\n{position}|{transaction number}|{household}|{name}|{id number}|{method}|{account}|{amount}|{currency}"
+_LINE_TEXTS = text(
+    "SELECT char(10) || position || '|' || transaction_number || '|' || household_code || '|' || "
+    "recipient_name || '|' || recipient_id_number || '|' || payment_method || '|' || "
+    "coalesce(payment_account, '') || '|' || amount_minor || '|' || currency, amount_minor "
+    "FROM payment_lines WHERE payroll_id = :payroll ORDER BY position"
+)
 
 
 def fingerprint(session: Session, payroll: Payroll) -> str:
@@ -41,29 +49,14 @@ def fingerprint(session: Session, payroll: Payroll) -> str:
             ]
         ).encode()
     )
-    rows = session.execute(
-        select(
-            PaymentLine.position,
-            PaymentLine.transaction_number,
-            PaymentLine.household_code,
-            PaymentLine.recipient_name,
-            PaymentLine.recipient_id_number,
-            PaymentLine.payment_method,
-            PaymentLine.payment_account,
-            PaymentLine.amount_minor,
-            PaymentLine.currency,
-        )
-        .where(PaymentLine.payroll_id == payroll.id)
-        .order_by(PaymentLine.position)
-        .execution_options(yield_per=20_000)
-    )
+    # Each line's text is made by SQLite, in sheet order (index of migration 0008), and hashed a batch at a
+    # time: the same bytes as line by line in Python, at a fraction of the cost for 100,000 lines.
+    rows = session.execute(_LINE_TEXTS, {"payroll": payroll.id.hex})
     count = total = 0
-    for position, number, household, name, id_number, method, account, amount, currency in rows:
-        digest.update(
-            f"\n{position}|{number}|{household}|{name}|{id_number}|{method.value}|{account or ''}|{amount}|{currency}".encode()
-        )
-        count += 1
-        total += amount
+    for batch in rows.partitions(20_000):
+        digest.update("".join(line for line, _amount in batch).encode())
+        count += len(batch)
+        total += sum(amount for _line, amount in batch)
     digest.update(f"\n{count}|{total}".encode())
     return digest.hexdigest()
 

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, select
+from sqlalchemy import String, and_, exists, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
+from cashdesk.core import bulk
 from cashdesk.core.database import note_changed
 from cashdesk.core.errors import NotFound, ValidationError
 from cashdesk.core.i18n import _
@@ -51,6 +52,22 @@ from cashdesk.security.permissions import Actor, Permission
 
 STOP, UP_TO_BUDGET = "stop", "up-to-budget"  # what to do when the cycle would exceed the plan's budget
 CHUNK = 20_000
+# The columns of a payment line that differ from line to line, in the order _write gives them.
+LINE_COLUMNS = (
+    "id",
+    "transaction_number",
+    "enrolment_id",
+    "household_id",
+    "recipient_member_id",
+    "pay_point_id",
+    "payment_method",
+    "payment_account",
+    "amount_minor",
+    "household_code",
+    "recipient_name",
+    "recipient_id_number",
+    "position",
+)
 
 
 @dataclass(frozen=True)
@@ -62,20 +79,28 @@ class GenerationResult:
     skipped: dict[str, int]  # reason -> households left off
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
-    enrolment_id: uuid.UUID
-    household_id: uuid.UUID
+    """One payment to write. Ids are kept as the database holds them (32 hex digits) and the method as
+    its stored text: 100,000 lines are read and written without a conversion per value."""
+
+    enrolment_id: str
+    household_id: str
     household_code: str
-    method: PaymentMethod
+    method: str
     account: str | None
-    pay_point_id: uuid.UUID | None
-    provider_id: uuid.UUID | None
+    pay_point_id: str | None
+    provider_id: str
     amount: int
-    recipient_id: uuid.UUID | None
+    recipient_id: str
     recipient_name: str
     id_number: str
     sort_key: tuple[str, ...]
+
+
+def _raw(column: Any, name: str) -> Any:
+    """The column as stored (a UUID's hex, an enum's text), without SQLAlchemy's conversion per row."""
+    return type_coerce(column, String).label(name)
 
 
 def _candidates(
@@ -97,15 +122,15 @@ def _candidates(
     )
     query = (
         select(
-            Enrolment.id,
-            Household.id,
+            _raw(Enrolment.id, "enrolment_id"),
+            _raw(Household.id, "household_id"),
             Household.code,
-            Household.payment_method,
+            _raw(Household.payment_method, "method"),
             Household.payment_account,
-            Household.preferred_pay_point_id,
-            Household.payment_provider_id,
+            _raw(Household.preferred_pay_point_id, "pay_point_id"),
+            _raw(Household.payment_provider_id, "provider_id"),
             amount.label("amount"),
-            recipient.id,
+            _raw(recipient.id, "recipient_id"),
             recipient.given_name,
             recipient.family_name,
             first_document,
@@ -176,14 +201,14 @@ def generate_payroll(
         top_ups=rule.top_ups,
         cap_minor=rule.cap_minor,
     )
-    points = {p.id: p for p in session.execute(select(PayPoint)).scalars()}
+    points = {p.id.hex: p for p in session.execute(select(PayPoint)).scalars()}
     skipped: Counter[str] = Counter()
     rows = session.execute(
         _candidates(actor, plan_id=plan.id, cycle=cycle, amount=amount, pay_point=pay_point)
     )
     lines = _lines(rows, points, skipped, abort)
     check_abort(abort)
-    providers = {p.id: p for p in session.execute(select(PaymentServiceProvider)).scalars()}
+    providers = {p.id.hex: p for p in session.execute(select(PaymentServiceProvider)).scalars()}
     _check_providers(lines, providers, cycle)
     lines = _within_budget(session, lines, cycle=cycle, rule=rule, over_budget=over_budget, skipped=skipped)
     if not lines:
@@ -239,7 +264,7 @@ def _pay_point(session: Session, code: str) -> PayPoint:
 
 
 def _lines(
-    rows: Any, points: dict[uuid.UUID, PayPoint], skipped: Counter[str], abort: threading.Event
+    rows: Any, points: dict[str, PayPoint], skipped: Counter[str], abort: threading.Event
 ) -> list[_Line]:
     """The payment lines of the selected beneficiaries; those who cannot be paid are counted by reason."""
     lines: list[_Line] = []
@@ -260,9 +285,9 @@ def _lines(
             if point is None or not point.active:
                 skipped[_("no active pay point")] += 1
                 continue
-            provider_id = point.provider_id
+            provider_id = point.provider_id.hex
         else:
-            provider_id = provider_id or (point.provider_id if point else None)
+            provider_id = provider_id or (point.provider_id.hex if point else None)
             if provider_id is None:
                 skipped[_("no payment provider")] += 1
                 continue
@@ -287,12 +312,12 @@ def _lines(
 
 
 def _check_providers(
-    lines: list[_Line], providers: dict[uuid.UUID, PaymentServiceProvider], cycle: PaymentCycle
+    lines: list[_Line], providers: dict[str, PaymentServiceProvider], cycle: PaymentCycle
 ) -> None:
     """Money flows only through a provider whose contract covers the cycle: refuse before writing."""
-    for provider_id in sorted({line.provider_id for line in lines if line.provider_id}, key=str):
+    counts = Counter(line.provider_id for line in lines)
+    for provider_id, count in sorted(counts.items()):
         provider = providers[provider_id]
-        count = sum(1 for line in lines if line.provider_id == provider_id)
         if not provider.active:
             problem = _("is not active")
         elif provider.contract_to is not None and provider.contract_to < cycle.period_start:
@@ -384,14 +409,14 @@ def _write(
     cycle: PaymentCycle,
     currency: str,
     lines: list[_Line],
-    points: dict[uuid.UUID, PayPoint],
-    providers: dict[uuid.UUID, PaymentServiceProvider],
+    points: dict[str, PayPoint],
+    providers: dict[str, PaymentServiceProvider],
     progress: Progress,
     abort: threading.Event,
     parameters: dict[str, Any],
 ) -> list[Payroll]:
     # Cash goes on the payroll of its pay point; mobile money and bank on the payroll of their provider.
-    groups: dict[tuple[uuid.UUID | None, uuid.UUID | None], list[_Line]] = {}
+    groups: dict[tuple[str | None, str | None], list[_Line]] = {}
     for line in lines:
         key = (line.pay_point_id, None) if line.pay_point_id else (None, line.provider_id)
         groups.setdefault(key, []).append(line)
@@ -406,7 +431,7 @@ def _write(
         key=lambda g: points[g[0][0]].code if g[0][0] else providers[g[0][1]].code,  # type: ignore[index]
     ):
         point = points[point_id] if point_id else None
-        provider = providers[point.provider_id] if point else providers[provider_id]  # type: ignore[index]
+        provider = providers[point.provider_id.hex] if point else providers[provider_id]  # type: ignore[index]
         payroll = Payroll(
             code=_payroll_code(cycle, point.code if point else provider.code, taken),
             cycle_id=cycle.id,
@@ -424,39 +449,49 @@ def _write(
         session.flush()
         payrolls.append(payroll)
         members.sort(key=lambda m: m.sort_key)
-        for start in range(0, len(members), CHUNK):
+        written = done
+
+        def wrote(count: int, total: int = len(lines), before: int = written) -> None:
             check_abort(abort)
-            session.execute(
-                insert(PaymentLine),
-                [
-                    {
-                        "id": next(line_ids),
-                        "payroll_id": payroll.id,
-                        "cycle_id": cycle.id,
-                        "transaction_number": next(transaction_numbers),
-                        "enrolment_id": m.enrolment_id,
-                        "household_id": m.household_id,
-                        "recipient_member_id": m.recipient_id,
-                        "pay_point_id": m.pay_point_id,
-                        "payment_method": m.method,
-                        "payment_account": m.account,
-                        "amount_minor": m.amount,
-                        "currency": currency,
-                        "household_code": m.household_code,
-                        "recipient_name": m.recipient_name,
-                        "recipient_id_number": m.id_number,
-                        "position": start + k + 1,
-                        "status": PaymentStatus.PENDING,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                    for k, m in enumerate(members[start : start + CHUNK])
-                ],
-            )
-            done += min(CHUNK, len(members) - start)
             progress(
-                0.3 + 0.65 * done / len(lines),
-                _("{done:,} of {total:,} payments").format(done=done, total=len(lines)),
+                0.3 + 0.65 * (before + count) / total,
+                _("{done:,} of {total:,} payments").format(done=before + count, total=total),
             )
+
+        # Through the import's bulk path: ids and methods are already as stored, the values every line
+        # of the payroll shares are written into the statement once (cashdesk.core.bulk).
+        bulk.insert_converted(
+            session,
+            "payment_lines",
+            LINE_COLUMNS,
+            (
+                (
+                    next(line_ids).hex,
+                    next(transaction_numbers),
+                    m.enrolment_id,
+                    m.household_id,
+                    m.recipient_id,
+                    m.pay_point_id,
+                    m.method,
+                    m.account,
+                    m.amount,
+                    m.household_code,
+                    m.recipient_name,
+                    m.id_number,
+                    position,
+                )
+                for position, m in enumerate(members, start=1)
+            ),
+            shared={
+                "payroll_id": payroll.id,
+                "cycle_id": cycle.id,
+                "currency": currency,
+                "status": PaymentStatus.PENDING,
+                "created_at": now,
+                "updated_at": now,
+            },
+            done=wrote,
+        )
+        done += len(members)
     note_changed(session, "payment_lines", "payrolls", "payment_cycles")
     return payrolls

@@ -212,3 +212,38 @@ def test_transaction_numbers_catch_a_typo_and_a_swap() -> None:
         if body[i] != body[i + 1]:
             swapped = body[:i] + body[i + 1] + body[i] + body[i + 2 :]
             assert not numbers.is_valid(swapped), i
+
+
+def test_the_fingerprint_is_the_documented_hash_of_the_lines(sue: Desk, admin: Desk, desk_for: Any) -> None:
+    # Computed here the straightforward way, from the ORM objects, to pin down what approval hashes (the
+    # service has SQLite write each line's text, for speed).
+    import hashlib
+
+    from cashdesk.models import PaymentCycle
+
+    ready_to_generate(sue, admin, desk_for)
+    code = _generate(sue).payrolls[0].code
+    approved = admin.run(approve_payroll, code)
+
+    def expected(session: Session, actor: object) -> str:
+        payroll = session.execute(select(Payroll).where(Payroll.code == code)).scalar_one()
+        cycle = session.get_one(PaymentCycle, payroll.cycle_id)
+        header = ["cashdesk-payroll-1", payroll.code, cycle.code, str(payroll.pay_point_id or "")]
+        digest = hashlib.sha256(
+            "|".join([*header, str(payroll.provider_id or ""), payroll.currency]).encode()
+        )
+        lines = session.execute(
+            select(PaymentLine).where(PaymentLine.payroll_id == payroll.id).order_by(PaymentLine.position)
+        ).scalars()
+        count = total = 0
+        for n in lines:
+            digest.update(
+                f"\n{n.position}|{n.transaction_number}|{n.household_code}|{n.recipient_name}|"
+                f"{n.recipient_id_number}|{n.payment_method.value}|{n.payment_account or ''}|"
+                f"{n.amount_minor}|{n.currency}".encode()
+            )
+            count, total = count + 1, total + n.amount_minor
+        digest.update(f"\n{count}|{total}".encode())
+        return digest.hexdigest()
+
+    assert approved.fingerprint == sue.run(expected)
