@@ -239,3 +239,22 @@ def test_the_example_of_docs_plans_md_imports_as_written(sue: Desk, tmp_path: Pa
         "250,000,000.00 MWK",
     )
     assert len(plan.conditions) == 3 and len(plan.top_ups) == 2
+
+
+def test_a_child_known_only_by_the_year_of_birth_counts_by_that_year(
+    sue: Desk, admin: Desk, desk_for: Any
+) -> None:
+    # "age < 5" once left out every member without a date of birth: NOT of a NULL comparison stays NULL.
+    # A year of birth counts from 1 January of that year (docs/plans.md).
+    add_pay_points(admin)
+    otto = district_officer(admin, desk_for)
+    for family, year in (("Banda", ON.year - 4), ("Phiri", ON.year - 5), ("Mwale", ON.year - 6)):
+        mother = member("Chisomo" if family == "Banda" else "Tiyamike", family)
+        child = member("Mphatso", family, born=None, year=year, relation="child", recipient=None)
+        otto.run(create_household, household(mother, child))
+    under_five = [CriterionInput("member", "age", "lt", "5")]
+    assert _qualifying(sue, flat_plan(conditions=under_five)) == 1  # born in ON.year - 4 only
+    under_six = [CriterionInput("member", "age", "lt", "6")]
+    assert _qualifying(sue, flat_plan(code="U6", conditions=under_six)) == 2
+    exactly_five = [CriterionInput("member", "age", "eq", "5")]
+    assert _qualifying(sue, flat_plan(code="E5", conditions=exactly_five)) == 1
