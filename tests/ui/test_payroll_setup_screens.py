@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from cashdesk.payroll.plans import CriterionInput, list_plans, plan_definition, save_plan
 from cashdesk.payroll.providers import list_pay_points, list_providers
+from cashdesk.scheme.settings import set_custom_fields
 from cashdesk.ui.dialogs.criteria_rows import ConditionRow, TopUpRow
 from cashdesk.ui.dialogs.plan_editor import PlanEditor
 from cashdesk.ui.main_window import MainWindow
@@ -19,6 +22,23 @@ from cashdesk.ui.ops import OpsHub
 from tests.unit.payroll_helpers import add_pay_points, add_provider, child_grant
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
+
+
+@pytest.fixture(autouse=True)
+def _answers_arrive_while_the_windows_live(hub: OpsHub, hub_as: Callable[[str], OpsHub]) -> Iterator[None]:
+    """Deliver every queued answer before the windows are closed: an answer left queued would reach a
+    deleted widget during the next test (and fail that test instead)."""
+    yield
+    for _ in range(5):  # an answer may ask again (a list, then the chosen row's details)
+        hub.wait_idle()
+        QApplication.processEvents()
+
+
+def _stored(hub: OpsHub, service: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Read what the database holds, once the screens' own reads are done (one thread at a time on a
+    connection, as in the window)."""
+    hub.wait_idle()
+    return hub.desk.run(service, *args, **kwargs)
 
 
 def _screen(qtbot: QtBot, hub: OpsHub, key: str) -> Any:
@@ -110,7 +130,7 @@ def test_a_bad_value_is_shown_in_the_dialog_and_nothing_saved(
     assert "is not an e-mail address" in dialog.error.text()
     assert dialog.email.property("invalid") is True
     assert dialog.isVisible()
-    assert hub.desk.run(list_providers) == []
+    assert _stored(hub, list_providers) == []
 
 
 def test_admin_adds_a_pay_point_with_its_clerk(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
@@ -137,7 +157,7 @@ def test_admin_adds_a_pay_point_with_its_clerk(qtbot: QtBot, hub_as: Callable[[s
     assert _cell(screen.point_model, 0, 2) == "Mbewe (V002)"
     assert _cell(screen.point_model, 0, 4) == "Mon, Thu"
     assert _cell(screen.point_model, 0, 5) == "Carl"  # the clerk by name
-    [saved] = hub.desk.run(list_pay_points, provider="KMM")
+    [saved] = _stored(hub, list_pay_points, provider="KMM")
     assert (saved.opening_days, saved.clerks) == ("mon,thu", ("carl",))
 
 
@@ -162,7 +182,7 @@ def test_pay_point_import_names_the_bad_row_and_saves_nothing(
         "row 3" in text and "village" in text and "V999" in text and "Nothing from the file was saved" in text
     )
     assert screen.import_result.objectName() == "errorLabel"
-    assert hub.desk.run(list_pay_points) == []
+    assert _stored(hub, list_pay_points) == []
 
     bad.write_text(
         "code,name,provider,village,opening_days,clerks\n"
@@ -236,7 +256,7 @@ def test_supervisor_builds_a_targeted_plan_with_a_top_up(
     with qtbot.waitSignal(editor.saved, timeout=5000):
         editor.save()
 
-    [plan] = hub.desk.run(list_plans)
+    [plan] = _stored(hub, list_plans)
     assert (plan.code, plan.frequency, plan.base_amount) == ("CG-2026", "bimonthly", "5,000.00 MWK")
     assert plan.match == "all"
     assert plan.conditions == ("household: size ≥ 5", "the head: sex = F", "a member: age < 5")
@@ -244,6 +264,42 @@ def test_supervisor_builds_a_targeted_plan_with_a_top_up(
     qtbot.waitUntil(lambda: screen.model.rowCount() == 1, timeout=5000)
     qtbot.waitUntil(lambda: "number of members is at least 5" in screen.details.text(), timeout=5000)
     assert "The head: sex is female" in screen.details.text()
+
+
+def test_the_schemes_own_fields_are_offered_with_their_type(
+    qtbot: QtBot, hub_as: Callable[[str], OpsHub]
+) -> None:
+    hub_as("admin").desk.run(
+        set_custom_fields,
+        schema={
+            "household": {
+                "type": "object",
+                "properties": {"poverty_score": {"type": "number", "title": "Poverty score"}},
+            },
+            "member": {
+                "type": "object",
+                "properties": {"in_school": {"type": "boolean", "title": "In school"}},
+            },
+        },
+    )
+    hub = hub_as("sue")
+    _, editor = _new_plan_editor(qtbot, hub)
+    qtbot.keyClicks(editor.code, "PMT")
+    qtbot.keyClicks(editor.name, "Poorest households")
+    qtbot.keyClicks(editor.base_amount, "4000")
+    score = _condition(editor, editor.conditions, "household", "custom.poverty_score", "lte", "30")
+    assert score.field.currentText() == "Poverty score (scheme field)"
+    assert [score.operator.itemData(i) for i in range(score.operator.count())] == [
+        "eq", "ne", "lt", "lte", "gt", "gte",
+    ]  # fmt: skip
+    school = _condition(editor, editor.conditions, "member", "custom.in_school", "eq", "yes")
+    assert school.value.currentWidget() is school.pick_value  # yes or no, picked
+    with qtbot.waitSignal(editor.saved, timeout=5000):
+        editor.save()
+    assert _stored(hub, plan_definition, "PMT").conditions == [
+        CriterionInput("household", "custom.poverty_score", "lte", "30"),
+        CriterionInput("member", "custom.in_school", "eq", "yes"),
+    ]
 
 
 def test_a_bad_criterion_value_names_its_row_and_saves_nothing(
@@ -261,7 +317,7 @@ def test_a_bad_criterion_value_names_its_row_and_saves_nothing(
     assert "criterion 2" in editor.error.text() and "five" in editor.error.text()
     assert second.text_value.property("invalid") is True
     assert editor.isVisible()
-    assert hub.desk.run(list_plans) == []
+    assert _stored(hub, list_plans) == []
 
     second.text_value.setText("5")
     top_up = _condition(editor, editor.top_ups, "household", "size", "gte", "7")
@@ -271,7 +327,7 @@ def test_a_bad_criterion_value_names_its_row_and_saves_nothing(
     editor.save()
     qtbot.waitUntil(lambda: "top-up 1 amount" in editor.error.text(), timeout=5000)
     assert top_up.amount.property("invalid") is True
-    assert hub.desk.run(list_plans) == []
+    assert _stored(hub, list_plans) == []
 
 
 def test_editing_a_plan_shows_its_criteria_and_keeps_them(
@@ -292,7 +348,7 @@ def test_editing_a_plan_shows_its_criteria_and_keeps_them(
     editor.name.setText("Child grant (2026)")
     with qtbot.waitSignal(editor.saved, timeout=5000):
         editor.save()
-    again = hub.desk.run(plan_definition, "CG")
+    again = _stored(hub, plan_definition, "CG")
     assert again.name == "Child grant (2026)"
     assert again.conditions == [CriterionInput("member", "age", "lt", "5")]
     assert again.top_ups == [CriterionInput("member", "age", "lt", "5", amount="1500.00", max_count=2)]
@@ -310,7 +366,7 @@ def test_plan_file_import(qtbot: QtBot, hub_as: Callable[[str], OpsHub], tmp_pat
     screen.import_from(bad)
     qtbot.waitUntil(screen.result.isVisible, timeout=5000)
     assert "criterion 1" in screen.result.text() and "shoe_size" in screen.result.text()
-    assert hub.desk.run(list_plans) == []
+    assert _stored(hub, list_plans) == []
 
     bad.write_text(
         bad.read_text(encoding="utf-8").replace("shoe_size", "age").replace("40", "65"), encoding="utf-8"
@@ -318,6 +374,39 @@ def test_plan_file_import(qtbot: QtBot, hub_as: Callable[[str], OpsHub], tmp_pat
     screen.import_from(bad)
     qtbot.waitUntil(lambda: "saved from the file" in screen.result.text(), timeout=5000)
     qtbot.waitUntil(lambda: _texts(screen.model, 0) == ["OAP"], timeout=5000)
+
+
+def test_importing_a_plan_that_exists_asks_first(
+    qtbot: QtBot, hub_as: Callable[[str], OpsHub], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub = hub_as("sue")
+    hub.desk.run(save_plan, child_grant())
+    screen = _screen(qtbot, hub, "plans")
+    qtbot.waitUntil(lambda: screen.model.rowCount() == 1, timeout=5000)
+    file = tmp_path / "cg.json"
+    file.write_text(
+        '{"code": "CG", "name": "Child grant, new", "start": "2026-01-01", "amount": {"base": 6000}}'
+    )
+    questions: list[str] = []
+
+    def answer(reply: QMessageBox.StandardButton) -> Callable[..., QMessageBox.StandardButton]:
+        def ask(_parent: Any, _title: str, text: str, *args: Any) -> QMessageBox.StandardButton:
+            questions.append(text)
+            return reply
+
+        return ask
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))
+    screen.import_from(file)
+    qtbot.waitUntil(lambda: len(questions) == 1, timeout=5000)
+    hub.wait_idle()
+    assert "There is already a plan CG" in questions[0]
+    assert _stored(hub, plan_definition, "CG").name == "Child grant"  # kept
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
+    screen.import_from(file)
+    qtbot.waitUntil(lambda: "saved from the file" in screen.result.text(), timeout=5000)
+    assert _stored(hub, plan_definition, "CG").name == "Child grant, new"
 
 
 def test_a_clerk_sees_plans_read_only(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:

@@ -30,6 +30,7 @@ from cashdesk.ui.dialogs.criteria_rows import catalogues_for, describe
 from cashdesk.ui.dialogs.plan_editor import SECTION_STYLE, PlanEditor, friendly_amount
 from cashdesk.ui.ops import OpsHub, error_text
 from cashdesk.ui.screens.base import Screen
+from cashdesk.ui.widgets.alive import guarded
 from cashdesk.ui.widgets.rows_model import RowsModel
 from cashdesk.ui.widgets.tables import row_table
 
@@ -173,16 +174,15 @@ class PlansScreen(Screen):
         current = self.selected()
         if current is not None:
             self._wanted = current.code
-        self.hub.call(scheme_info, on_done=self._got_scheme, parent=self)
-        self.hub.call(list_plans, on_done=self._show_plans, parent=self)
+        self.hub.call(scheme_info, **guarded(self, self._got_scheme))
+        self.hub.call(list_plans, **guarded(self, self._show_plans))
 
     def _got_scheme(self, info: Any) -> None:
         self.scheme = info
         if self.can_manage and not self.location_codes:
             self.hub.call(
                 list_locations,
-                on_done=lambda locs: setattr(self, "location_codes", [loc.code for loc in locs]),
-                parent=self,
+                **guarded(self, lambda locs: setattr(self, "location_codes", [loc.code for loc in locs])),
             )
 
     def _show_plans(self, plans: list[Any]) -> None:
@@ -210,8 +210,7 @@ class PlansScreen(Screen):
         self.hub.call(
             plan_definition,
             plan.code,
-            on_done=lambda definition, summary=plan: self._show_details(summary, definition),
-            parent=self,
+            **guarded(self, lambda definition, summary=plan: self._show_details(summary, definition)),
         )
 
     def _show_details(self, summary: Any, definition: PlanInput) -> None:
@@ -291,8 +290,7 @@ class PlansScreen(Screen):
             self.hub.call(
                 plan_definition,
                 plan.code,
-                on_done=lambda definition: self._editor(definition, read_only=not self.can_manage),
-                parent=self,
+                **guarded(self, lambda definition: self._editor(definition, read_only=not self.can_manage)),
             )
 
     # --- plan files ---
@@ -309,13 +307,13 @@ class PlansScreen(Screen):
     def import_from(self, path: Path) -> None:
         self.result.hide()
         # Reading the file needs no database; it runs off the UI thread all the same (a slow network drive).
-        self.hub.run(read_plan_file, path, on_done=self._file_read, on_error=self._show_failure, parent=self)
+        self.hub.run(read_plan_file, path, **guarded(self, self._file_read, self._show_failure))
 
     def _file_read(self, data: PlanInput) -> None:
         code = data.code.strip().upper()
         if code in {p.code for p in self.model.rows} and not self.confirm_replace(code):
             return
-        self.hub.call(save_plan, data, on_done=self._imported, on_error=self._show_failure, parent=self)
+        self.hub.call(save_plan, data, **guarded(self, self._imported, self._show_failure))
 
     def confirm_replace(self, code: str) -> bool:
         answer = QMessageBox.question(

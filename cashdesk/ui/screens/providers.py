@@ -32,6 +32,7 @@ from cashdesk.ui.dialogs.provider_dialogs import (
 )
 from cashdesk.ui.ops import OpsHub, error_text
 from cashdesk.ui.screens.base import Screen
+from cashdesk.ui.widgets.alive import guarded
 from cashdesk.ui.widgets.rows_model import RowsModel
 from cashdesk.ui.widgets.tables import row_table
 
@@ -214,8 +215,8 @@ class ProvidersScreen(Screen):
         if current is not None:
             self._wanted_provider = current.code
         # Clerks' names are a nicety: without the right to list users the list shows user names.
-        self.hub.call(list_users, on_done=self._got_users, on_error=lambda _exc: None, parent=self)
-        self.hub.call(list_providers, on_done=self._show_providers, parent=self)
+        self.hub.call(list_users, **guarded(self, self._got_users, lambda _exc: None))
+        self.hub.call(list_providers, **guarded(self, self._show_providers))
 
     def _got_users(self, users: list[Any]) -> None:
         self._names = {u.username: u.full_name for u in users}  # clerks by name, not user name
@@ -249,8 +250,7 @@ class ProvidersScreen(Screen):
             self.hub.call(
                 list_pay_points,
                 provider=provider.code,
-                on_done=lambda rows, code=provider.code: self._show_points(code, rows),
-                parent=self,
+                **guarded(self, lambda rows, code=provider.code: self._show_points(code, rows)),
             )
         self._update_buttons()
 
@@ -288,15 +288,13 @@ class ProvidersScreen(Screen):
 
         def got_locations(locations: list[Any]) -> None:
             villages = [loc for loc in locations if loc.level.value == "village"]
-            self.hub.call(
-                list_users,
-                on_done=lambda users: then(
-                    villages, [u for u in users if u.role == Role.PAY_POINT_CLERK and u.active]
-                ),
-                parent=self,
-            )
 
-        self.hub.call(list_locations, on_done=got_locations, parent=self)
+            def got_users(users: list[Any]) -> None:
+                then(villages, [u for u in users if u.role == Role.PAY_POINT_CLERK and u.active])
+
+            self.hub.call(list_users, **guarded(self, got_users))
+
+        self.hub.call(list_locations, **guarded(self, got_locations))
 
     def new_pay_point(self) -> None:
         provider = self.selected_provider()
@@ -341,9 +339,7 @@ class ProvidersScreen(Screen):
             self.tr("Importing pay points from {file}…").format(file=path.name),
             import_pay_points,
             path,
-            on_done=self._imported,
-            on_error=self._import_failed,
-            parent=self,
+            **guarded(self, self._imported, self._import_failed),
         )
 
     def _imported(self, result: Any) -> None:
