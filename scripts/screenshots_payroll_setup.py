@@ -107,7 +107,7 @@ def _data(desk: Desk) -> None:
         save_plan,
         PlanInput(
             code="CG-2026",
-            name="Child grant",
+            name="Targeted child grant 2026",
             description="Households of five or more, headed by a woman, with a child under five.",
             start=date(today.year, 1, 1),
             end=date(today.year, 12, 31),
@@ -195,9 +195,10 @@ def main() -> None:
 
     window.show_screen("plans")
     settle(app, hub, 600)
-    save(window, "plans")
     plans = window.screens["plans"]
-    plans.table.selectRow(0)
+    plans.table.selectRow([p.code for p in plans.model.rows].index("CG-2026"))  # the one with everything
+    settle(app, hub, 400)
+    save(window, "plans")
     plans.open_selected()
     settle(app, hub, 400)
     save(plans.editor, "plan-editor")

@@ -39,6 +39,7 @@ from cashdesk.payroll.plans import PlanInput, save_plan
 from cashdesk.ui.dialogs.criteria_rows import ConditionRow, RowList, TopUpRow, catalogues_for
 from cashdesk.ui.dialogs.date_fields import OptionalDate, date_edit, from_qdate, to_qdate
 from cashdesk.ui.ops import OpsHub
+from cashdesk.ui.widgets.alive import guarded
 from cashdesk.ui.widgets.forms import ErrorLabel, show_failure
 
 FREQUENCIES = {
@@ -375,7 +376,7 @@ class PlanEditor(QDialog):
             self._failed(ValidationError(message.format(code=data.code.strip().upper()), field="code"))
             return
         self.save_button.setEnabled(False)
-        self.hub.call(save_plan, data, on_done=self._saved, on_error=self._failed, parent=self)
+        self.hub.call(save_plan, data, **guarded(self, self._saved, self._failed))
 
     def _saved(self, summary: Any) -> None:
         self.save_button.setEnabled(True)

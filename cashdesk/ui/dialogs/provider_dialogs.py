@@ -26,6 +26,7 @@ from cashdesk.core.errors import ValidationError
 from cashdesk.payroll.providers import WEEKDAYS, PayPointInput, ProviderInput, save_pay_point, save_provider
 from cashdesk.ui.dialogs.date_fields import OptionalDate
 from cashdesk.ui.ops import OpsHub
+from cashdesk.ui.widgets.alive import guarded
 from cashdesk.ui.widgets.forms import ErrorLabel, ok_cancel_buttons, show_failure
 
 # The service's kinds (models.provider.ProviderKind) in the words staff use.
@@ -162,7 +163,7 @@ class ProviderDialog(QDialog):
             message = self.tr("There is already a provider {code}: close this and edit it instead.")
             self._failed(ValidationError(message.format(code=data.code.strip().upper()), field="code"))
             return
-        self.hub.call(save_provider, data, on_done=self._saved, on_error=self._failed, parent=self)
+        self.hub.call(save_provider, data, **guarded(self, self._saved, self._failed))
 
     def _saved(self, row: Any) -> None:
         self.saved.emit(row)
@@ -242,6 +243,14 @@ class PayPointDialog(QDialog):
         no_clerks.setObjectName("hint")
         no_clerks.setWordWrap(True)
         no_clerks.setVisible(not clerks)
+        no_villages = QLabel(
+            self.tr(
+                "There are no villages yet: a pay point is in a village. Import the locations first (cashdesk import locations FILE)."
+            )
+        )
+        no_villages.setObjectName("hint")
+        no_villages.setWordWrap(True)
+        no_villages.setVisible(not villages)
         self.active = QCheckBox(self.tr("Open (untick when it closes for good)"))
         self.active.setChecked(point.active if point else True)
         form = QFormLayout()
@@ -249,6 +258,7 @@ class PayPointDialog(QDialog):
         form.addRow(self.tr("Name"), self.name)
         form.addRow(self.tr("Provider"), self.provider)
         form.addRow(self.tr("Village"), self.village)
+        form.addRow("", no_villages)
         form.addRow(self.tr("Address"), self.address)
         form.addRow(self.tr("Open on"), self.days_widget)
         form.addRow(self.tr("Clerks"), self.clerks)
@@ -292,7 +302,7 @@ class PayPointDialog(QDialog):
             message = self.tr("There is already a pay point {code}: close this and edit it instead.")
             self._failed(ValidationError(message.format(code=data.code.strip().upper()), field="code"))
             return
-        self.hub.call(save_pay_point, data, on_done=self._saved, on_error=self._failed, parent=self)
+        self.hub.call(save_pay_point, data, **guarded(self, self._saved, self._failed))
 
     def _saved(self, row: Any) -> None:
         self.saved.emit(row)
