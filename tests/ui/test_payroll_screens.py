@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
     QInputDialog,
+    QLineEdit,
     QMessageBox,
     QProgressDialog,
     QPushButton,
@@ -58,6 +59,13 @@ HubAs = Callable[[str], OpsHub]
 
 
 # --- driving the window ---
+def _direct(hub: OpsHub, service: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """A service called by the test itself, once the window's worker is idle: the desk's one database
+    connection must never be used by two threads at once (SQLCipher crashes the process)."""
+    assert hub.wait_idle(30_000)
+    return hub.desk.run(service, *args, **kwargs)
+
+
 def _window(qtbot: QtBot, hub: OpsHub, key: str) -> Any:
     window = MainWindow(hub)
     qtbot.addWidget(window)
@@ -89,7 +97,13 @@ def _yes(box: QMessageBox) -> None:
 
 def _save_as(path: Path) -> Callable[[QFileDialog], None]:
     def act(dialog: QFileDialog) -> None:
+        # Typed into the name box as a person would: the box is what the dialog saves to, and a
+        # selectFile() alone was sometimes undone by the dialog's own loading of the folder.
+        dialog.setDirectory(str(path.parent))
         dialog.selectFile(str(path))
+        name_box = dialog.findChild(QLineEdit, "fileNameEdit")
+        if name_box is not None:
+            name_box.setText(str(path))
         dialog.accept()
 
     return act
@@ -177,7 +191,7 @@ def test_enrol_makes_the_households_active_and_a_status_change_is_kept(
     qtbot.waitUntil(lambda: screen.members.count.text() == "2 households", timeout=5000)
     enrolled = {screen.members.model.row(i).code for i in range(2)}
     assert enrolled == {caseload[0], caseload[3]}
-    assert hub.desk.run(status_history, "CG", caseload[0])[-1].to_status == "active"
+    assert _direct(hub, status_history, "CG", caseload[0])[-1].to_status == "active"
 
     row = next(i for i in range(2) if screen.members.model.row(i).code == caseload[0])
     screen.members.table.selectRow(row)
@@ -258,7 +272,7 @@ def test_a_failed_generation_is_listed_with_its_error_and_run_again(
         "CREATE TRIGGER no_lines BEFORE INSERT ON payment_lines "
         "BEGIN SELECT RAISE(ABORT, 'simulated storage failure'); END"
     )
-    hub.desk.run(lambda session, actor: session.execute(text(trigger)))
+    _direct(hub, lambda session, actor: session.execute(text(trigger)))
     screen = _payroll_screen(qtbot, hub, 0)
     qtbot.mouseClick(screen.generate_button, _left())
     dialog = screen.generate_dialog
@@ -274,11 +288,11 @@ def test_a_failed_generation_is_listed_with_its_error_and_run_again(
     assert _cells(screen.table, 0)[0] == "ALL-202603-FAILED-1"
     assert screen.rerun_button.isEnabled() and not screen.approve_button.isEnabled()
 
-    hub.desk.run(lambda session, actor: session.execute(text("DROP TRIGGER no_lines")))  # the cause fixed
+    _direct(hub, lambda session, actor: session.execute(text("DROP TRIGGER no_lines")))  # the cause fixed
     qtbot.mouseClick(screen.rerun_button, _left())
     qtbot.waitUntil(lambda: screen.model.rowCount() == 3, timeout=10000)
     assert "2 payroll(s) generated for ALL-202603" in screen.notice.text()
-    statuses = {p.code: p.status for p in hub.desk.run(list_payrolls)}
+    statuses = {p.code: p.status for p in _direct(hub, list_payrolls)}
     assert statuses == {
         "ALL-202603-FAILED-1": "failed",
         "ALL-202603-PP1": "pending_approval",
@@ -340,9 +354,9 @@ def test_cancel_of_a_generation_leaves_nothing(
     busy.set()
     qtbot.waitUntil(lambda: "Cancelled. Nothing was saved." in dialog.error.text(), timeout=5000)
     assert dialog.isVisible()
-    assert hub.desk.run(list_payrolls) == []
+    assert _direct(hub, list_payrolls) == []
     # Nothing half-written: the same month generates in full afterwards.
-    result = hub.desk.run(generate_payroll, plan_code="ALL", period="2026-03")
+    result = _direct(hub, generate_payroll, plan_code="ALL", period="2026-03")
     assert sum(p.line_count for p in result.payrolls) == 6
 
 
@@ -422,7 +436,7 @@ def test_printed_sheet_holds_every_transaction_number(
     text = subprocess.run(
         ["pdftotext", "-layout", str(target), "-"], capture_output=True, text=True, check=True
     )
-    numbers = [line.transaction_number for line in hub.desk.run(payroll_lines, approved)]
+    numbers = [line.transaction_number for line in _direct(hub, payroll_lines, approved)]
     assert len(numbers) == 3
     for number in numbers:
         assert number in text.stdout
@@ -462,7 +476,7 @@ def test_payment_file_for_the_provider(qtbot: QtBot, hub_as: HubAs, approved: st
     qtbot.waitUntil(lambda: "Payment file saved: 3 payments" in screen.notice.text(), timeout=10000)
     assert chooser is not None
     written = target.read_text(encoding="utf-8-sig")
-    for line in hub.desk.run(payroll_lines, approved):
+    for line in _direct(hub, payroll_lines, approved):
         assert line.transaction_number in written
     assert not screen.detail.print_button.isVisible()  # a CSV goes to the provider, not the printer
 
@@ -473,7 +487,7 @@ def test_print_draws_every_page_of_the_sheet_on_the_printer(
 ) -> None:
     """What Print… does after the system dialog: the saved PDF's pages, drawn on the worker thread."""
     hub = hub_as("sue")
-    sheet = hub.desk.run(print_sheet, approved, tmp_path / "sheet.pdf")
+    sheet = _direct(hub, print_sheet, approved, tmp_path / "sheet.pdf")
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)  # a real printer backend, into a file
     printer.setOutputFileName(str(tmp_path / "printed.pdf"))
