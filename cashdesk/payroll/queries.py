@@ -49,6 +49,7 @@ class PayrollSummary:
     approved_at: datetime | None
     fingerprint: str
     status_note: str
+    generated_by_username: str = ""  # maker-checker: the window offers approval only to someone else
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,11 @@ def _name(session: Session, user_id: uuid.UUID | None) -> str:
         return ""
     user = session.get(User, user_id)
     return user.full_name or user.username if user else ""
+
+
+def _username(session: Session, user_id: uuid.UUID | None) -> str:
+    user = session.get(User, user_id) if user_id else None
+    return user.username if user else ""
 
 
 def summarise(session: Session, payroll: Payroll) -> PayrollSummary:
@@ -102,6 +108,7 @@ def summarise(session: Session, payroll: Payroll) -> PayrollSummary:
         approved_at=payroll.approved_at or payroll.rejected_at,
         fingerprint=payroll.fingerprint or "",
         status_note=payroll.status_note,
+        generated_by_username=_username(session, payroll.generated_by_id),
     )
 
 

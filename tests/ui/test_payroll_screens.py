@@ -378,9 +378,12 @@ def test_own_payroll_is_refused_and_a_second_supervisor_approves_it(
 ) -> None:
     screen = _payroll_screen(qtbot, hub_as("sue"), 2)
     _select(qtbot, screen, "ALL-202603-PP1")
-    assert screen.approve_button.isEnabled() and not screen.sheet_button.isEnabled()
+    # Sue generated it: the window does not offer her the decision, and says why.
+    assert not screen.approve_button.isEnabled() and not screen.reject_button.isEnabled()
+    assert "another supervisor approves" in screen.approve_button.toolTip()
+    assert not screen.sheet_button.isEnabled()
     confirm = _when_modal(QMessageBox, _yes)
-    qtbot.mouseClick(screen.approve_button, _left())
+    screen.approve()  # were the button reached anyway (a keyboard shortcut), the service refuses it
     qtbot.waitUntil(lambda: "another supervisor must approve" in screen.notice.text(), timeout=5000)
     assert confirm is not None and screen.notice.objectName() == "errorLabel"
     screen.window().close()

@@ -232,8 +232,13 @@ class PayrollScreen(Screen):
         p = self.selected()
         pending = p is not None and p.status == "pending_approval"
         released = p is not None and p.status in RELEASED
-        self.approve_button.setEnabled(pending)
-        self.reject_button.setEnabled(pending)
+        # Maker-checker (the service enforces it): whoever generated a payroll neither approves nor rejects it.
+        own = p is not None and p.generated_by_username == self.hub.desk.actor.username
+        self.approve_button.setEnabled(pending and not own)
+        self.reject_button.setEnabled(pending and not own)
+        decide_hint = self.tr("You generated this payroll: another supervisor approves or rejects it")
+        for button in (self.approve_button, self.reject_button):
+            button.setToolTip(decide_hint if pending and own else "")
         self.rerun_button.setEnabled(p is not None and p.status == "failed")
         self.sheet_button.setEnabled(released)
         self.slips_button.setEnabled(released)
