@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction
 
 AUTOCHECKPOINT_PAGES = 1000  # SQLite's default, which the connection gets back after the commit
+LARGE_WRITE_ROWS = 20_000  # from about this many rows a write is worth copying after its commit
 _CONNECTION = "autocheckpoint_off"  # session.info keys
 _START = "checkpoint_after_commit"
 

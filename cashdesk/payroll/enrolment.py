@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from cashdesk.core import bulk
+from cashdesk.core import bulk, checkpoints
 from cashdesk.core.database import note_changed
 from cashdesk.core.errors import NotFound, ValidationError
 from cashdesk.core.i18n import _
@@ -236,6 +236,8 @@ def _write_enrolments(
 ) -> None:
     # Through the import's bulk path (cashdesk.core.bulk): the values every row shares are converted
     # once, not once per row by SQLAlchemy (100,000 enrolments: 7 s with insert() and lists of dicts).
+    if len(household_ids) >= checkpoints.LARGE_WRITE_ROWS:  # the log is copied after the commit
+        checkpoints.checkpoint_after_commit(session)
     now = datetime.now(UTC)
     ids = [i.hex for i in uuid7s(len(household_ids))]
     changes = [i.hex for i in uuid7s(len(household_ids))]

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import String, and_, exists, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
-from cashdesk.core import bulk
+from cashdesk.core import bulk, checkpoints
 from cashdesk.core.database import note_changed
 from cashdesk.core.errors import NotFound, ValidationError
 from cashdesk.core.i18n import _
@@ -420,6 +420,8 @@ def _write(
     for line in lines:
         key = (line.pay_point_id, None) if line.pay_point_id else (None, line.provider_id)
         groups.setdefault(key, []).append(line)
+    if len(lines) >= checkpoints.LARGE_WRITE_ROWS:  # the log is copied into the file after the commit
+        checkpoints.checkpoint_after_commit(session)
     taken = set(session.execute(select(Payroll.code).where(Payroll.cycle_id == cycle.id)).scalars())
     now = datetime.now(UTC)
     transaction_numbers = iter(numbers.reserve(session, len(lines)))

@@ -39,7 +39,7 @@ __all__ = ["REPORT", "UPDATE", "ImportOptions", "ImportReport", "import_househol
 
 # From this many new people, the import's log is copied into the database file after its commit, by a
 # thread, rather than in the commit (cashdesk.core.checkpoints): about 20 MB of log and more.
-CHECKPOINT_AFTER_FROM = 20_000
+CHECKPOINT_AFTER_FROM = checkpoints.LARGE_WRITE_ROWS
 
 
 # A large file makes millions of objects that live until the end: the collector's walks over them would
