@@ -161,6 +161,30 @@ def test_admin_adds_a_pay_point_with_its_clerk(qtbot: QtBot, hub_as: Callable[[s
     assert (saved.opening_days, saved.clerks) == ("mon,thu", ("carl",))
 
 
+def test_a_deactivated_clerk_stays_on_the_pay_point_unless_unticked(
+    qtbot: QtBot, hub_as: Callable[[str], OpsHub]
+) -> None:
+    from cashdesk.payroll.providers import PayPointInput, save_pay_point
+    from cashdesk.security.users import set_active
+
+    hub = hub_as("admin")
+    add_provider(hub.desk, "KMM")
+    hub.desk.run(save_pay_point, PayPointInput("PP1", "Chikwawa agent", "KMM", "V001", clerks=["carl"]))
+    hub.desk.run(set_active, hub.desk.vault, username="carl", active=False)
+    screen = _screen(qtbot, hub, "providers")
+    qtbot.waitUntil(lambda: screen.point_model.rowCount() == 1, timeout=5000)
+    screen.points.selectRow(0)
+    screen.edit_pay_point()
+    qtbot.waitUntil(lambda: getattr(screen, "point_dialog", None) is not None, timeout=5000)
+    dialog = screen.point_dialog
+    items = [dialog.clerks.item(i) for i in range(dialog.clerks.count())]
+    assert [(i.text(), i.checkState()) for i in items] == [("carl (inactive)", Qt.CheckState.Checked)]
+    with qtbot.waitSignal(dialog.saved, timeout=5000):
+        dialog.save()  # saving another change keeps him
+    [saved] = _stored(hub, list_pay_points, provider="KMM")
+    assert saved.clerks == ("carl",)
+
+
 def test_pay_point_import_names_the_bad_row_and_saves_nothing(
     qtbot: QtBot, hub_as: Callable[[str], OpsHub], tmp_path: Path
 ) -> None:

@@ -238,6 +238,18 @@ class PayPointDialog(QDialog):
                 Qt.CheckState.Checked if clerk.username in assigned else Qt.CheckState.Unchecked
             )
             self.clerks.addItem(item)
+        # A clerk assigned here who is no longer offered (deactivated since) stays assigned unless
+        # unticked: saving the dialog must not drop someone silently.
+        offered = {clerk.username for clerk in clerks}
+        for username in sorted(assigned - offered):
+            item = QListWidgetItem(self.tr("{name} (inactive)").format(name=username))
+            item.setData(Qt.ItemDataRole.UserRole, username)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
+            item.setToolTip(
+                self.tr("This user's account is deactivated; untick to take them off this pay point.")
+            )
+            self.clerks.addItem(item)
         self.clerks.setToolTip(self.tr("The pay point clerks who record payments here (tick them)."))
         no_clerks = QLabel(self.tr("There are no pay point clerks yet: create them on the Users screen."))
         no_clerks.setObjectName("hint")
