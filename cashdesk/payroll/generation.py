@@ -14,6 +14,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import String, and_, exists, func, select, type_coerce
@@ -466,23 +467,28 @@ def _write(
             session,
             "payment_lines",
             LINE_COLUMNS,
-            (
+            # Written in household order, each line keeping its position on the sheet: the index on
+            # household_id then grows in sequence rather than at random places of a large tree.
+            sorted(
                 (
-                    next(line_ids).hex,
-                    next(transaction_numbers),
-                    m.enrolment_id,
-                    m.household_id,
-                    m.recipient_id,
-                    m.pay_point_id,
-                    m.method,
-                    m.account,
-                    m.amount,
-                    m.household_code,
-                    m.recipient_name,
-                    m.id_number,
-                    position,
-                )
-                for position, m in enumerate(members, start=1)
+                    (
+                        next(line_ids).hex,
+                        next(transaction_numbers),
+                        m.enrolment_id,
+                        m.household_id,
+                        m.recipient_id,
+                        m.pay_point_id,
+                        m.method,
+                        m.account,
+                        m.amount,
+                        m.household_code,
+                        m.recipient_name,
+                        m.id_number,
+                        position,
+                    )
+                    for position, m in enumerate(members, start=1)
+                ),
+                key=itemgetter(3),
             ),
             shared={
                 "payroll_id": payroll.id,
