@@ -293,9 +293,13 @@ class Compiler:
 
     # --- conditions on a household ---
 
-    def household_condition(self, condition: Condition) -> ColumnElement[bool]:
+    def household_condition(self, condition: Condition, person: Any = None) -> ColumnElement[bool]:
+        """The condition on the household joined as Household. In a plan for individuals, `person` is the
+        member being considered: a member condition is then about that person, not some member."""
         if condition.scope == CriterionScope.HOUSEHOLD:
             return self._household_field(condition)
+        if person is not None and condition.scope == CriterionScope.MEMBER:
+            return self.member_condition(person, condition)
         member = aliased(Member)
         own = and_(member.household_id == Household.id, member.deleted_at.is_(None))
         if condition.scope == CriterionScope.HEAD:
@@ -339,10 +343,12 @@ class Compiler:
             return _is(column, want=values[0] == (condition.operator == "eq"))
         return self._compare(column, condition.operator, values)
 
-    def eligibility(self, conditions: list[Condition], *, match_all: bool) -> ColumnElement[bool]:
+    def eligibility(
+        self, conditions: list[Condition], *, match_all: bool, person: Any = None
+    ) -> ColumnElement[bool]:
         if not conditions:
             return true()
-        parts = [self.household_condition(c) for c in conditions]
+        parts = [self.household_condition(c, person) for c in conditions]
         return and_(*parts) if match_all else or_(*parts)
 
 
@@ -378,13 +384,19 @@ def amount_expression(
     per_member: bool,
     top_ups: list[TopUp],
     cap_minor: int | None,
+    person: Any = None,
 ) -> Any:
     """Each household's amount for one cycle, in minor units: the base (once, or per live member), plus
     each top-up (once for a household or head condition, per matching member for a member condition, at
-    most max_count members), at most the cap."""
+    most max_count members), at most the cap. In a plan for individuals (`person` given), the base is paid
+    once per person and a member top-up once when the person matches it."""
     total: Any = literal(base_minor) * household_size() if per_member else literal(base_minor)
     for top_up in top_ups:
-        if top_up.condition.scope == CriterionScope.MEMBER:
+        if person is not None and top_up.condition.scope == CriterionScope.MEMBER:
+            total = total + case(
+                (compiler.member_condition(person, top_up.condition), top_up.amount_minor), else_=0
+            )
+        elif top_up.condition.scope == CriterionScope.MEMBER:
             count: Any = compiler.matching_members(top_up.condition)
             if top_up.max_count is not None:
                 count = func.min(count, top_up.max_count)

@@ -10,7 +10,6 @@ nothing, and the lines keep the recipient as generated, so an approved payroll n
 from __future__ import annotations
 
 import threading
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -42,7 +41,7 @@ from cashdesk.models.payments import PaymentStatus, PayrollStatus
 from cashdesk.models.plans import EnrolmentStatus
 from cashdesk.models.registry import HouseholdStatus, PaymentMethod, RecipientRole
 from cashdesk.payroll import numbers
-from cashdesk.payroll.criteria import amount_expression
+from cashdesk.payroll.criteria import Compiler, amount_expression
 from cashdesk.payroll.cycles import cycle_for, parse_period
 from cashdesk.payroll.enrolment import area_filter
 from cashdesk.payroll.money import format_amount
@@ -105,10 +104,29 @@ def _raw(column: Any, name: str) -> Any:
 
 
 def _candidates(
-    actor: Actor, *, plan_id: uuid.UUID, cycle: PaymentCycle, amount: Any, pay_point: PayPoint | None
+    actor: Actor, *, rule: AmountRule, compiler: Compiler, cycle: PaymentCycle, pay_point: PayPoint | None
 ) -> Any:
-    """Every active beneficiary of the plan not yet on a live payment line of the cycle, with its amount."""
+    """Every active beneficiary of the plan not yet on a live payment line of the cycle, with its amount.
+    A household is paid through its primary recipient; in a plan for individuals each person is paid."""
     recipient = aliased(Member)
+    amount = amount_expression(
+        compiler,
+        base_minor=rule.base_minor,
+        per_member=rule.per_member,
+        top_ups=rule.top_ups,
+        cap_minor=rule.cap_minor,
+        person=recipient if rule.individual else None,
+    )
+    if rule.individual:
+        paid = and_(recipient.id == Enrolment.member_id, recipient.deleted_at.is_(None))
+        whose = Enrolment.member_id.isnot(None)
+    else:
+        paid = and_(
+            recipient.household_id == Household.id,
+            recipient.recipient_role == RecipientRole.PRIMARY,
+            recipient.deleted_at.is_(None),
+        )
+        whose = Enrolment.member_id.is_(None)
     first_document = (
         select(MemberIdentifier.number)
         .where(MemberIdentifier.member_id == recipient.id)
@@ -139,17 +157,10 @@ def _candidates(
         )
         .join(Household, Household.id == Enrolment.household_id)
         .join(Location, Location.id == Household.location_id)
-        .outerjoin(
-            recipient,
-            and_(
-                recipient.household_id == Household.id,
-                recipient.recipient_role == RecipientRole.PRIMARY,
-                recipient.deleted_at.is_(None),
-            ),
-        )
+        .outerjoin(recipient, paid)
         .where(
-            Enrolment.plan_id == plan_id,
-            Enrolment.member_id.is_(None),
+            Enrolment.plan_id == rule.plan_id,
+            whose,
             Enrolment.status == EnrolmentStatus.ACTIVE,
             Enrolment.deleted_at.is_(None),
             (Enrolment.enrolled_on.is_(None)) | (Enrolment.enrolled_on <= cycle.period_end),
@@ -195,19 +206,11 @@ def generate_payroll(
     pay_point = _pay_point(session, pay_point_code) if pay_point_code else None
     cycle = cycle_for(session, plan, start)
     progress(0.05, _("Selecting the beneficiaries of {cycle}").format(cycle=cycle.code))
-    amount = amount_expression(
-        compiler_for(session, cycle.period_start),
-        base_minor=rule.base_minor,
-        per_member=rule.per_member,
-        top_ups=rule.top_ups,
-        cap_minor=rule.cap_minor,
-    )
+    compiler = compiler_for(session, cycle.period_start)
     points = {p.id.hex: p for p in session.execute(select(PayPoint)).scalars()}
     skipped: Counter[str] = Counter()
-    rows = session.execute(
-        _candidates(actor, plan_id=plan.id, cycle=cycle, amount=amount, pay_point=pay_point)
-    )
-    lines = _lines(rows, points, skipped, abort)
+    rows = session.execute(_candidates(actor, rule=rule, compiler=compiler, cycle=cycle, pay_point=pay_point))
+    lines = _lines(rows, points, skipped, abort, individual=rule.individual)
     check_abort(abort)
     providers = {p.id.hex: p for p in session.execute(select(PaymentServiceProvider)).scalars()}
     _check_providers(lines, providers, cycle)
@@ -265,7 +268,7 @@ def _pay_point(session: Session, code: str) -> PayPoint:
 
 
 def _lines(
-    rows: Any, points: dict[str, PayPoint], skipped: Counter[str], abort: threading.Event
+    rows: Any, points: dict[str, PayPoint], skipped: Counter[str], abort: threading.Event, *, individual: bool
 ) -> list[_Line]:
     """The payment lines of the selected beneficiaries; those who cannot be paid are counted by reason."""
     lines: list[_Line] = []
@@ -279,7 +282,9 @@ def _lines(
             skipped[_("the amount rule gives them nothing")] += 1
             continue
         if recipient_id is None:
-            skipped[_("no primary recipient")] += 1
+            skipped[
+                _("no longer a member of their household") if individual else _("no primary recipient")
+            ] += 1
             continue
         point = points.get(point_id) if point_id else None
         if method == PaymentMethod.CASH:

@@ -105,6 +105,7 @@ class AmountRule:
     match_all: bool
     base_minor: int
     per_member: bool
+    individual: bool  # one enrolment and one payment per person, not per household
     top_ups: list[TopUp]
     cap_minor: int | None
     budget_minor: int | None
@@ -132,16 +133,8 @@ def save_plan(session: Session, actor: Actor, data: PlanInput) -> PlanSummary:
     generated keep their amounts). Everything is checked first; a refusal names the field."""
     actor.require(Permission.MANAGE_PLANS)
     scheme = session.execute(select(Scheme)).scalar_one()
-    code = data.code.strip().upper()
-    if not code or len(code) > 32 or not all(ch.isalnum() or ch in "-_" for ch in code):
-        raise ValidationError(_("A plan code is 1 to 32 letters, digits, - or _."), field="code")
-    if not data.name.strip():
-        raise ValidationError(_("Give the plan a name."), field="name")
+    code, start = _checked_code_and_dates(data)
     target = _choice(data.target, PlanTarget, "target")
-    if target != PlanTarget.HOUSEHOLD:
-        raise ValidationError(
-            _("Plans that pay individuals are not available yet: target households."), field="target"
-        )
     frequency = _choice(data.frequency, Frequency, "frequency")
     currency = (data.currency or scheme.currency).strip().upper()
     if currency != scheme.currency:
@@ -151,10 +144,6 @@ def save_plan(session: Session, actor: Actor, data: PlanInput) -> PlanSummary:
             ),
             field="currency",
         )
-    if data.start is None:
-        raise ValidationError(_("Give the date the plan starts."), field="start")
-    if data.end is not None and data.end < data.start:
-        raise ValidationError(_("The plan ends before it starts."), field="end")
     units = scheme.currency_minor_units
     base = parse_amount(data.base_amount or "0", minor_units=units, where="amount.base")
     cap = (
@@ -174,7 +163,11 @@ def save_plan(session: Session, actor: Actor, data: PlanInput) -> PlanSummary:
         raise ValidationError(
             _("The amount rule gives nothing: set a base amount above zero, or top-ups."), field="amount.base"
         )
+    basis = _choice(data.amount_per, AmountBasis, "amount.per")
+    if target == PlanTarget.INDIVIDUAL:
+        _check_individual_rule(basis, data.top_ups)
     plan = session.execute(select(BenefitPlan).where(BenefitPlan.code == code)).scalar_one_or_none()
+    _check_target_change(session, plan, target)
     before = _definition_snapshot(plan) if plan else None
     if plan is None:
         plan = BenefitPlan(code=code, target=target, status=PlanStatus.ACTIVE)
@@ -184,10 +177,10 @@ def save_plan(session: Session, actor: Actor, data: PlanInput) -> PlanSummary:
     plan.target = target
     plan.frequency = frequency
     plan.currency = currency
-    plan.valid_from = data.start
+    plan.valid_from = start
     plan.valid_to = data.end
     plan.base_amount_minor = base
-    plan.amount_basis = _choice(data.amount_per, AmountBasis, "amount.per")
+    plan.amount_basis = basis
     plan.max_amount_minor = cap
     plan.budget_per_cycle_minor = budget
     plan.max_beneficiaries = data.max_beneficiaries
@@ -205,6 +198,61 @@ def save_plan(session: Session, actor: Actor, data: PlanInput) -> PlanSummary:
         after=_definition_snapshot(plan),
     )
     return _summary(session, plan, units)
+
+
+def _checked_code_and_dates(data: PlanInput) -> tuple[str, date]:
+    """The plan's code as stored and its start, once the code, name and dates are known to be usable."""
+    code = data.code.strip().upper()
+    if not code or len(code) > 32 or not all(ch.isalnum() or ch in "-_" for ch in code):
+        raise ValidationError(_("A plan code is 1 to 32 letters, digits, - or _."), field="code")
+    if not data.name.strip():
+        raise ValidationError(_("Give the plan a name."), field="name")
+    if data.start is None:
+        raise ValidationError(_("Give the date the plan starts."), field="start")
+    if data.end is not None and data.end < data.start:
+        raise ValidationError(_("The plan ends before it starts."), field="end")
+    return code, data.start
+
+
+def _target_words(target: PlanTarget) -> str:
+    return _("households") if target == PlanTarget.HOUSEHOLD else _("individuals")
+
+
+def _check_target_change(session: Session, plan: BenefitPlan | None, target: PlanTarget) -> None:
+    """Enrolments are of households or of people: a plan with some keeps its target."""
+    if plan is None or plan.target == target:
+        return
+    found = session.execute(select(Enrolment.id).where(Enrolment.plan_id == plan.id).limit(1)).first()
+    if found is not None:
+        raise ValidationError(
+            _(
+                "{code} already has beneficiaries enrolled as {was}: its target cannot become {target}. "
+                "Define a new plan instead."
+            ).format(code=plan.code, was=_target_words(plan.target), target=_target_words(target)),
+            field="target",
+        )
+
+
+def _check_individual_rule(basis: AmountBasis, top_ups: list[CriterionInput]) -> None:
+    """A plan for individuals pays each person: the base is per person, and a member top-up asks about
+    that person, so "per member" and "at most N members" would mean nothing there."""
+    if basis == AmountBasis.PER_MEMBER:
+        raise ValidationError(
+            _(
+                "A plan for individuals pays the base amount once to each person: \u201cper member\u201d is "
+                "for plans for households."
+            ),
+            field="amount.per",
+        )
+    for i, item in enumerate(top_ups, start=1):
+        if item.max_count is not None:
+            raise ValidationError(
+                _(
+                    "top-up {n}: in a plan for individuals a member top-up is about the person paid, once; "
+                    "\u201cat most\u201d has nothing to count."
+                ).format(n=i),
+                field=f"top-up {i} max_count",
+            )
 
 
 def _criteria(data: PlanInput, schema: dict[str, Any], units: int) -> list[PlanCriterion]:
@@ -386,6 +434,7 @@ def amount_rule(session: Session, plan: BenefitPlan) -> AmountRule:
         match_all=plan.criteria_match == CriteriaMatch.ALL,
         base_minor=plan.base_amount_minor,
         per_member=plan.amount_basis == AmountBasis.PER_MEMBER,
+        individual=plan.target == PlanTarget.INDIVIDUAL,
         top_ups=top_ups,
         cap_minor=plan.max_amount_minor,
         budget_minor=plan.budget_per_cycle_minor,
