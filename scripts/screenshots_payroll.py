@@ -78,10 +78,11 @@ def scheme(folder: Path) -> None:
 
 
 def older_persons() -> PlanInput:
-    """A second plan beside the demo's child grant, so the preview has households not enrolled yet."""
+    """A second plan beside the demo's child grant, for individuals: each person aged 65 or more."""
     return PlanInput(
         code="OP",
         name="Older persons grant",
+        target="individual",
         start=date(date.today().year, 1, 1),
         conditions=[CriterionInput("member", "age", "gte", "65")],
         base_amount="7000",
@@ -114,6 +115,13 @@ def main() -> None:
     enrolment.members.table.selectRow(0)
     settle(hub, 600)
     save(window, "enrolment-households")
+    enrolment.enrol_by_hand()
+    people = enrolment.by_hand_dialog
+    people.household.setText(enrolment.members.model.row(0).code)
+    people.find()
+    settle(hub, 400)
+    save(people, "enrol-people-dialog")
+    people.close()
 
     window.show_screen("payroll")
     settle(hub)

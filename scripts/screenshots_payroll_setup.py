@@ -1,5 +1,6 @@
 """Render the payment providers and benefit plans screens and their dialogs at 1280x720 with demo data,
-and save PNGs in docs/screenshots/ (providers, provider-dialog, pay-point-dialog, plans, plan-editor).
+and save PNGs in docs/screenshots/ (providers, provider-dialog, pay-point-dialog, plans, plan-editor,
+plan-editor-individual).
 
 Usage: QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots_payroll_setup.py
 """
@@ -131,10 +132,12 @@ def _data(desk: Desk) -> None:
         PlanInput(
             code="OAP",
             name="Older persons' grant",
+            target="individual",
             frequency="quarterly",
             start=date(today.year, 1, 1),
             conditions=[CriterionInput("member", "age", "gte", "65")],
             base_amount="7,500",
+            top_ups=[CriterionInput("member", "disability", "eq", "yes", amount="2,500")],
         ),
     )
     desk.run(
@@ -202,6 +205,12 @@ def main() -> None:
     plans.open_selected()
     settle(app, hub, 400)
     save(plans.editor, "plan-editor")
+    plans.editor.close()
+    plans.table.selectRow([p.code for p in plans.model.rows].index("OAP"))  # a plan for individuals
+    settle(app, hub, 400)
+    plans.open_selected()
+    settle(app, hub, 400)
+    save(plans.editor, "plan-editor-individual")
     plans.editor.close()
     window.close()
     hub.wait_idle()

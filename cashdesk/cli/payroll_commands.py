@@ -273,6 +273,8 @@ def _print_preview(preview: EnrolmentPreview) -> None:
     def money(minor: int) -> str:
         return format_amount(minor, minor_units=preview.minor_units, currency=preview.currency)
 
+    if preview.individual:
+        print(_("{plan} pays individuals: the counts are of people.").format(plan=preview.plan_code))
     print(_("{village:<24} {q:>10} {e:>10} {n:>10} {c:>22}").format(
         village=_("village"), q=_("qualify"), e=_("enrolled"), n=_("new"), c=_("cost per cycle")))  # fmt: skip
     for row in preview.by_location:
@@ -295,7 +297,8 @@ def run_enrol(args: argparse.Namespace) -> int:
         bar.finish()
     _print_preview(preview)
     if preview.enrolled:
-        print(_("{n:,} households enrolled in {plan}.").format(n=preview.new, plan=preview.plan_code))
+        unit = _("people") if preview.individual else _("households")
+        print(_("{n:,} {unit} enrolled in {plan}.").format(n=preview.new, unit=unit, plan=preview.plan_code))
     else:
         print(_("Nothing was enrolled (--dry-run)."))
     return 0

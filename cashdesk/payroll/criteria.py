@@ -101,10 +101,10 @@ class Condition:
     operator: str
     value: str  # as stored: the plan keeps conditions as text
 
-    def describe(self) -> str:
+    def describe(self, *, individual: bool = False) -> str:
         subject = {
             CriterionScope.HOUSEHOLD: _("household"),
-            CriterionScope.MEMBER: _("a member"),
+            CriterionScope.MEMBER: _("the person") if individual else _("a member"),
             CriterionScope.HEAD: _("the head"),
         }[self.scope]
         return f"{subject}: {self.field} {OPERATOR_WORDS.get(self.operator, self.operator)} {self.value}"

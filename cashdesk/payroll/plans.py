@@ -322,6 +322,7 @@ def _summary(session: Session, plan: BenefitPlan, units: int) -> PlanSummary:
     ).scalar_one()
     conditions = [c for c in plan.criteria if c.purpose == CriterionPurpose.ELIGIBILITY]
     top_ups = [c for c in plan.criteria if c.purpose == CriterionPurpose.TOP_UP]
+    individual = plan.target == PlanTarget.INDIVIDUAL
     return PlanSummary(
         id=plan.id,
         code=plan.code,
@@ -338,11 +339,14 @@ def _summary(session: Session, plan: BenefitPlan, units: int) -> PlanSummary:
         budget_per_cycle=money(plan.budget_per_cycle_minor),
         max_beneficiaries=plan.max_beneficiaries,
         match=plan.criteria_match.value,
-        conditions=tuple(Condition(c.scope, c.field, c.operator, c.value).describe() for c in conditions),
+        conditions=tuple(
+            Condition(c.scope, c.field, c.operator, c.value).describe(individual=individual)
+            for c in conditions
+        ),
         top_ups=tuple(
             _("+{amount} if {condition}").format(
                 amount=money(c.amount_minor),
-                condition=Condition(c.scope, c.field, c.operator, c.value).describe(),
+                condition=Condition(c.scope, c.field, c.operator, c.value).describe(individual=individual),
             )
             + (_(" (at most {n})").format(n=c.max_count) if c.max_count else "")
             for c in top_ups

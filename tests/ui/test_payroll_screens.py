@@ -111,7 +111,11 @@ def _save_as(path: Path) -> Callable[[QFileDialog], None]:
 
 def _cells(table: Any, row: int) -> list[str]:
     model = table.model()
-    return [str(model.index(row, c).data() or "") for c in range(model.columnCount())]
+    return [
+        str(model.index(row, c).data() or "")
+        for c in range(model.columnCount())
+        if not table.isColumnHidden(c)
+    ]
 
 
 def _second_supervisor(admin: Desk) -> None:

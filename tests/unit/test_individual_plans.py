@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ from cashdesk.payroll.enrolment import (
     status_history,
 )
 from cashdesk.payroll.generation import generate_payroll
-from cashdesk.payroll.plans import CriterionInput, PlanInput, list_plans, save_plan
+from cashdesk.payroll.plans import CriterionInput, PlanInput, list_plans, read_plan_file, save_plan
 from cashdesk.payroll.queries import payroll_lines
 from cashdesk.registry.households import create_household, stored_household, update_household
 from tests.unit.payroll_helpers import add_pay_points, district_officer, register_caseload
@@ -174,7 +175,7 @@ def test_what_a_plan_for_individuals_cannot_say_is_refused(sue: Desk, otto: Desk
         sue.run(save_plan, pension(amount_per="member"))
     assert refused.value.field == "amount.per"
     capped = [CriterionInput("member", "disability", "eq", "yes", amount="2000", max_count=2)]
-    with pytest.raises(ValidationError, match="top-up 1: .*nothing to count"):
+    with pytest.raises(ValidationError, match=r"top-up 1: .*nothing to count"):
         sue.run(save_plan, pension(top_ups=capped))
     assert sue.run(list_plans) == []
     grandmothers(otto)
@@ -185,3 +186,17 @@ def test_what_a_plan_for_individuals_cannot_say_is_refused(sue: Desk, otto: Desk
     assert sue.run(list_plans)[0].target == "individual"
     with pytest.raises(NotFound):
         sue.run(enrol_people, "NOPE", "H-0", [], reason="x")
+
+
+def test_the_individual_example_of_docs_plans_md_imports_and_pays(
+    sue: Desk, otto: Desk, tmp_path: Any
+) -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "plans.md"
+    example = docs.read_text(encoding="utf-8").split("```yaml\n")[2].split("```", 1)[0]
+    (tmp_path / "oap.yaml").write_text(example, encoding="utf-8")
+    plan = sue.run(save_plan, read_plan_file(tmp_path / "oap.yaml"))
+    assert (plan.code, plan.target, plan.conditions) == ("OAP", "individual", ("the person: age ≥ 65",))
+    grandmothers(otto)  # Agness (76) qualifies; Mercy is 67 with a disability
+    sue.run(enrol, "OAP", on=ON)
+    [payroll] = sue.run(generate_payroll, plan_code="OAP", period="2026-04").payrolls
+    assert (payroll.line_count, payroll.total_minor) == (2, 750_000 + 1_000_000)

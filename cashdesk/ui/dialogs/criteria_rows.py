@@ -38,6 +38,11 @@ SCOPES = {
     "member": "A member",
     "head": "The head",
 }
+# In a plan for individuals a member condition is about the person considered for payment.
+PERSON_SCOPE, PERSON_TIP = (
+    "The person",
+    "The person to be paid matches (each member is considered on their own).",
+)
 SCOPE_TIPS = {
     "household": "A fact about the whole household: its size, village, payment method or the scheme's own fields.",
     "member": "At least one member of the household matches (for a top-up: each matching member counts).",
@@ -63,15 +68,19 @@ def choice_label(value: str) -> str:
     return tr(CHOICE_LABELS.get(value, value.replace("_", " ")))
 
 
-def describe(item: CriterionInput, catalogue: Mapping[str, Mapping[str, FieldSpec]]) -> str:
-    """'A member: age in years is less than 5', in the words the builder uses."""
+def describe(
+    item: CriterionInput, catalogue: Mapping[str, Mapping[str, FieldSpec]], *, individual: bool = False
+) -> str:
+    """'A member: age in years is less than 5' ('The person: …' in a plan for individuals), in the words
+    the builder uses."""
     spec = catalogue.get(item.scope, {}).get(item.field)
     label = spec.label if spec else item.field
     value = item.value
     if spec and spec.kind == CHOICE:
         value = ", ".join(choice_label(v.strip()) for v in item.value.split(","))
     op = tr(OPERATOR_LABELS.get(item.operator, item.operator))
-    return f"{tr(SCOPES.get(item.scope, item.scope))}: {label} {op} {value}"
+    scope = PERSON_SCOPE if individual and item.scope == "member" else SCOPES.get(item.scope, item.scope)
+    return f"{tr(scope)}: {label} {op} {value}"
 
 
 class ConditionRow(QWidget):
@@ -88,6 +97,7 @@ class ConditionRow(QWidget):
     ) -> None:
         super().__init__(parent)
         self.catalogues = catalogues
+        self.individual = False  # set_individual: the words of a plan for individuals
         self.number = QLabel()
         self.number.setFixedWidth(22)
         self.number.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -130,6 +140,15 @@ class ConditionRow(QWidget):
             signal.connect(lambda *_a: self.changed.emit())
         self.text_value.textChanged.connect(lambda _t: self.changed.emit())
         self._fill_fields()
+
+    def set_individual(self, individual: bool) -> None:
+        """Word the member scope for a plan for individuals ("The person") or for households ("A member")."""
+        self.individual = individual
+        index = self.scope.findData("member")
+        self.scope.setItemText(index, tr(PERSON_SCOPE if individual else SCOPES["member"]))
+        self.scope.setItemData(
+            index, tr(PERSON_TIP if individual else SCOPE_TIPS["member"]), Qt.ItemDataRole.ToolTipRole
+        )
 
     def finish_layout(self) -> None:
         """Subclasses add their widgets first; the remove button always comes last."""
@@ -295,9 +314,14 @@ class TopUpRow(ConditionRow):
         self.max_count.valueChanged.connect(lambda _v: self.changed.emit())
         self._member_only()
 
+    def set_individual(self, individual: bool) -> None:
+        super().set_individual(individual)
+        self._member_only()
+
     def _member_only(self) -> None:
-        # "at most N" counts members; the service refuses it on a household or head condition.
-        member = self.scope.currentData() == "member"
+        # "at most N" counts members; the service refuses it on a household or head condition, and in a
+        # plan for individuals, where a member top-up is about the one person paid.
+        member = self.scope.currentData() == "member" and not self.individual
         self.max_count.setVisible(member)
         self.max_label.setVisible(member)
         if not member:

@@ -97,13 +97,13 @@ class PlanEditor(QDialog):
 
         self._build_plan_box()
         self.conditions = RowList(
-            lambda: ConditionRow(self.catalogues, codes),
+            lambda: self._worded(ConditionRow(self.catalogues, codes)),
             self.tr(
                 "No conditions: every registered household qualifies. Add a condition to target the plan."
             ),
         )
         self.top_ups = RowList(
-            lambda: TopUpRow(self.catalogues, codes, scheme.currency),
+            lambda: self._worded(TopUpRow(self.catalogues, codes, scheme.currency)),
             self.tr("No top-ups: every household gets the amount above."),
         )
         who = self._rows_box(
@@ -112,7 +112,7 @@ class PlanEditor(QDialog):
             self.tr("Add a condition"),
             lead=self._match_line(),
         )
-        how_much = self._rows_box(
+        self.how_much = how_much = self._rows_box(
             self.tr("How much each household gets, each payment"),
             self.top_ups,
             self.tr("Add a top-up"),
@@ -148,8 +148,10 @@ class PlanEditor(QDialog):
 
         self.conditions.changed.connect(self._fix_tab_order)
         self.top_ups.changed.connect(self._fix_tab_order)
+        self.target.currentIndexChanged.connect(lambda _i: self._target_changed())
         if plan is not None:
             self.load(plan)
+        self._target_changed()
         if read_only:
             self._set_read_only()
         self._fix_tab_order()
@@ -166,9 +168,13 @@ class PlanEditor(QDialog):
         self.name.setPlaceholderText(self.tr("e.g. Child grant"))
         self.target = QComboBox()
         self.target.addItem(self.tr("Households"), "household")
-        self.target.addItem(self.tr("Individuals (not available yet)"), "individual")
-        # The service refuses plans for individuals for now: offer it, greyed, so nobody wonders where it is.
-        self.target.model().item(1).setEnabled(False)  # type: ignore[attr-defined]
+        self.target.addItem(self.tr("Individuals"), "individual")
+        self.target.setToolTip(
+            self.tr(
+                "Households: one payment a household, to its primary recipient. Individuals: each person "
+                "the conditions select is enrolled and paid in person (e.g. an old age pension)."
+            )
+        )
         self.description = QPlainTextEdit()
         self.description.setPlaceholderText(self.tr("What the plan is for, who decided it (optional)"))
         self.description.setFixedHeight(52)
@@ -193,7 +199,9 @@ class PlanEditor(QDialog):
         self.max_beneficiaries.setSpecialValueText(self.tr("no limit"))
         self.max_beneficiaries.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
         self.max_beneficiaries.setToolTip(
-            self.tr("Enrolment stops when this many households are in the plan. 0 means no limit.")
+            self.tr(
+                "Enrolment stops when this many households (or people, in a plan for individuals) are in the plan. 0 means no limit."
+            )
         )
         self.budget = QLineEdit()
         self.budget.setPlaceholderText(self.tr("no limit"))
@@ -229,7 +237,7 @@ class PlanEditor(QDialog):
         budget.addWidget(self.budget)
         budget.addWidget(QLabel(scheme.currency))
         budget.addStretch(1)
-        right.addRow(self.tr("Most households"), self.max_beneficiaries)
+        right.addRow(self.tr("Most beneficiaries"), self.max_beneficiaries)
         right.addRow(self.tr("Budget per payment"), budget)
         left.setHorizontalSpacing(12)
         right.setHorizontalSpacing(12)
@@ -247,7 +255,8 @@ class PlanEditor(QDialog):
         line = QWidget()
         row = QHBoxLayout(line)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel(self.tr("A household qualifies when it meets")))
+        self.match_label = QLabel(self.tr("A household qualifies when it meets"))
+        row.addWidget(self.match_label)
         row.addWidget(self.match)
         row.addStretch(1)
         return line
@@ -260,6 +269,7 @@ class PlanEditor(QDialog):
         self.amount_per = QComboBox()
         self.amount_per.addItem(self.tr("for each household"), "household")
         self.amount_per.addItem(self.tr("for each member of the household"), "member")
+        self.per_person = QLabel(self.tr("for each person"))
         self.cap = QLineEdit()
         self.cap.setFixedWidth(120)
         self.cap.setPlaceholderText(self.tr("no limit"))
@@ -271,12 +281,40 @@ class PlanEditor(QDialog):
         row.addWidget(self.base_amount)
         row.addWidget(QLabel(currency))
         row.addWidget(self.amount_per)
+        row.addWidget(self.per_person)
         row.addSpacing(16)
         row.addWidget(QLabel(self.tr("but at most")))
         row.addWidget(self.cap)
         row.addWidget(QLabel(currency))
         row.addStretch(1)
         return line
+
+    def individual(self) -> bool:
+        return bool(self.target.currentData() == "individual")
+
+    def _worded(self, row: ConditionRow) -> ConditionRow:
+        row.set_individual(self.individual())
+        return row
+
+    def _target_changed(self) -> None:
+        """A plan for individuals considers each person: the words and the per-member choices follow."""
+        individual = self.individual()
+        self.match_label.setText(
+            self.tr("A person qualifies when they meet")
+            if individual
+            else self.tr("A household qualifies when it meets")
+        )
+        self.how_much.setTitle(
+            self.tr("How much each person gets, each payment")
+            if individual
+            else self.tr("How much each household gets, each payment")
+        )
+        if individual:  # the base is paid once to each person: per member would mean nothing
+            self.amount_per.setCurrentIndex(self.amount_per.findData("household"))
+        self.amount_per.setVisible(not individual)
+        self.per_person.setVisible(individual)
+        for row in [*self.conditions.rows, *self.top_ups.rows]:
+            row.set_individual(individual)
 
     def _rows_box(self, title: str, rows: RowList, add_text: str, *, lead: QWidget) -> QGroupBox:
         box = QGroupBox(title)

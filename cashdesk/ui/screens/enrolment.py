@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from cashdesk.payroll.enrolment import EnrolmentPreview, enrol, preview_enrolment
 from cashdesk.payroll.plans import list_plans
-from cashdesk.ui.dialogs.enrolment_dialogs import EnrolByHandDialog
+from cashdesk.ui.dialogs.enrolment_dialogs import EnrolByHandDialog, EnrolPeopleDialog
 from cashdesk.ui.ops import OpsHub, error_text
 from cashdesk.ui.screens.base import Screen
 from cashdesk.ui.screens.enrolment_households import PlanHouseholds
@@ -140,10 +140,25 @@ class EnrolmentScreen(Screen):
         code = self.plan.currentData()
         return str(code) if code else None
 
+    def individual(self) -> bool:
+        """Whether the chosen plan pays individuals: its beneficiaries are people, not households."""
+        plan = self.plans.get(self.plan_code() or "")
+        return plan is not None and plan.target == "individual"
+
+    def _how_many(self, n: int) -> str:
+        if self.individual():
+            return self.tr("1 person") if n == 1 else self.tr("{n:,} people").format(n=n)
+        return self.tr("1 household") if n == 1 else self.tr("{n:,} households").format(n=n)
+
     def _plan_changed(self) -> None:
         self._show_preview(None)
         plan = self.plans.get(self.plan_code() or "")
-        self.members.set_plan(plan.code if plan else None, plan.id if plan else None)
+        self.by_hand_button.setText(
+            self.tr("Enrol chosen people…") if self.individual() else self.tr("Enrol chosen households…")
+        )
+        self.members.set_plan(
+            plan.code if plan else None, plan.id if plan else None, individual=self.individual()
+        )
 
     # --- preview and enrolment ---
     def run_preview(self) -> None:
@@ -178,7 +193,9 @@ class EnrolmentScreen(Screen):
         self.preview = preview
         self.table.setRowCount(0)
         if preview is None:
-            self.enrol_button.setText(self.tr("Enrol households"))
+            self.enrol_button.setText(
+                self.tr("Enrol people") if self.individual() else self.tr("Enrol households")
+            )
             self.enrol_button.setEnabled(False)
             self.enrol_button.setToolTip(self.tr("Preview first, to see who would be enrolled"))
             if self.plans:
@@ -223,11 +240,11 @@ class EnrolmentScreen(Screen):
         )
         self.summary.setText(
             self.tr(
-                "Ages counted on {day}. <b>{q:,} households qualify</b>: {e:,} already enrolled, "
+                "Ages counted on {day}. <b>{who} qualify</b>: {e:,} already enrolled, "
                 "<b>{n:,} new</b>. A cycle for all of them costs <b>{cost}</b>.{limit}"
             ).format(
                 day=preview.reference.isoformat(),
-                q=preview.qualifying,
+                who=self._how_many(preview.qualifying),
                 e=preview.already_enrolled,
                 n=preview.new,
                 cost=self._money(preview, preview.cost_per_cycle_minor),
@@ -237,9 +254,7 @@ class EnrolmentScreen(Screen):
         self.enrol_button.setText(
             self.tr("Nobody new to enrol")
             if preview.new == 0
-            else self.tr("Enrol 1 household")
-            if preview.new == 1
-            else self.tr("Enrol {n:,} households").format(n=preview.new)
+            else self.tr("Enrol {who}").format(who=self._how_many(preview.new))
         )
         self.enrol_button.setEnabled(preview.new > 0 and not preview.enrolled)
         self.enrol_button.setToolTip(
@@ -252,17 +267,17 @@ class EnrolmentScreen(Screen):
             return
         answer = QMessageBox.question(
             self,
-            self.tr("Enrol households"),
+            self.tr("Enrol"),
             self.tr(
-                "Enrol {n:,} households in {plan}? They become active beneficiaries and go on the next payroll."
-            ).format(n=preview.new, plan=code),
+                "Enrol {who} in {plan}? They become active beneficiaries and go on the next payroll."
+            ).format(who=self._how_many(preview.new), plan=code),
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
         self.notice.clear()
         self.enrol_button.setEnabled(False)
         self.hub.job(
-            self.tr("Enrolling the households {plan} selects…").format(plan=code),
+            self.tr("Enrolling those {plan} selects…").format(plan=code),
             enrol,
             code,
             on=preview.reference,
@@ -290,8 +305,8 @@ class EnrolmentScreen(Screen):
             )
         else:
             self.notice.ok(
-                self.tr("{n:,} households enrolled in {plan}. They are active beneficiaries now.").format(
-                    n=result.new, plan=result.plan_code
+                self.tr("{who} enrolled in {plan}. They are active beneficiaries now.").format(
+                    who=self._how_many(result.new), plan=result.plan_code
                 )
             )
 
@@ -299,10 +314,16 @@ class EnrolmentScreen(Screen):
         code = self.plan_code()
         if code is None:
             return
-        dialog = EnrolByHandDialog(self.hub, code, self.plan.currentText(), parent=self)
+        dialog: EnrolByHandDialog | EnrolPeopleDialog
+        if self.individual():
+            dialog = EnrolPeopleDialog(self.hub, code, self.plan.currentText(), parent=self)
+        else:
+            dialog = EnrolByHandDialog(self.hub, code, self.plan.currentText(), parent=self)
         dialog.accepted.connect(
             lambda: self.notice.ok(
-                self.tr("{n:,} households enrolled in {plan} by hand.").format(n=dialog.enrolled, plan=code)
+                self.tr("{who} enrolled in {plan} by hand.").format(
+                    who=self._how_many(dialog.enrolled), plan=code
+                )
             )
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from cashdesk.payroll.enrolment import status_history
 from cashdesk.registry.search import HouseholdQuery, count_households, list_households
-from cashdesk.ui.dialogs.enrolment_dialogs import StatusDialog
+from cashdesk.ui.dialogs.enrolment_dialogs import Enrolled, StatusDialog
 from cashdesk.ui.ops import OpsHub, error_text
 from cashdesk.ui.screens.money_ui import Notice, compact_rows, enrolment_status
 from cashdesk.ui.widgets.paged_model import PagedTableModel
@@ -40,6 +40,7 @@ class PlanHouseholds(QGroupBox):
         self.notice = notice
         self.plan_code: str | None = None
         self.plan_id: uuid.UUID | None = None
+        self.individual = False  # a plan for individuals: the history is of each enrolled member
         self.history: list[Any] = []
         self.status_dialog: StatusDialog | None = None
         self._timer = QTimer(self)
@@ -74,18 +75,26 @@ class PlanHouseholds(QGroupBox):
         chosen_row = QHBoxLayout()
         chosen_row.addWidget(self.chosen, 1)
         chosen_row.addWidget(self.status_button)
-        self.history_table = QTableWidget(0, 5)
+        self.history_table = QTableWidget(0, 6)
         self.history_table.setHorizontalHeaderLabels(
-            [self.tr("From date"), self.tr("Was"), self.tr("Became"), self.tr("Reason"), self.tr("By")]
+            [
+                self.tr("From date"),
+                self.tr("Person"),
+                self.tr("Was"),
+                self.tr("Became"),
+                self.tr("Reason"),
+                self.tr("By"),
+            ]
         )
         self.history_table.verticalHeader().hide()
         self.history_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.history_table.setWordWrap(False)
         compact_rows(self.history_table)
         header = self.history_table.horizontalHeader()
-        for column in (0, 1, 2, 4):
+        for column in (0, 1, 2, 3, 5):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.history_table.setColumnHidden(1, True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.search)
         layout.addWidget(self.count)
@@ -93,9 +102,16 @@ class PlanHouseholds(QGroupBox):
         layout.addLayout(chosen_row)
         layout.addWidget(self.history_table, 2)
 
-    def set_plan(self, code: str | None, plan_id: uuid.UUID | None) -> None:
+    def set_plan(self, code: str | None, plan_id: uuid.UUID | None, *, individual: bool = False) -> None:
         changed = code != self.plan_code
-        self.plan_code, self.plan_id = code, plan_id
+        self.plan_code, self.plan_id, self.individual = code, plan_id, individual
+        self.setTitle(
+            self.tr("Households with people in the plan") if individual else self.tr("Households in the plan")
+        )
+        self.history_table.setColumnHidden(1, not individual)
+        # Room for the person's name and the reason on a 1366-pixel screen: what someone was before a
+        # change is the row below it.
+        self.history_table.setColumnHidden(2, individual)
         if changed:
             self._keep = None
             self.table.clearSelection()
@@ -165,6 +181,14 @@ class PlanHouseholds(QGroupBox):
     def current_status(self) -> str | None:
         return self.history[-1].to_status if self.history else None
 
+    def enrolled_people(self) -> list[Enrolled]:
+        """In a plan for individuals, each enrolled member of the chosen household with their status now."""
+        latest: dict[uuid.UUID, Enrolled] = {}
+        for change in self.history:  # oldest first: the last change of each person is their status
+            if change.member_id is not None:
+                latest[change.member_id] = Enrolled(change.member_id, change.person, change.to_status)
+        return list(latest.values())
+
     def _show_history(self, rows: list[Any]) -> None:
         self.history = rows
         household = self.selected_household()
@@ -172,6 +196,7 @@ class PlanHouseholds(QGroupBox):
         for r, change in enumerate(reversed(rows)):  # newest first: what the user asks about is recent
             values = (
                 change.effective_on.isoformat() if change.effective_on else "",
+                change.person,
                 enrolment_status(change.from_status),
                 enrolment_status(change.to_status),
                 change.reason,
@@ -184,6 +209,13 @@ class PlanHouseholds(QGroupBox):
         self.status_button.setEnabled(bool(rows))
         if household is None:
             self.chosen.setText(self.tr("Choose a household to see its status history."))
+        elif rows and self.individual:
+            self.chosen.setText(
+                f"<b>{household.code}</b> {household.head_name}: "
+                + ", ".join(
+                    f"{p.name} <b>{enrolment_status(p.status).lower()}</b>" for p in self.enrolled_people()
+                )
+            )
         elif rows:
             self.chosen.setText(
                 self.tr("<b>{code}</b> {head}: <b>{status}</b>").format(
@@ -197,13 +229,20 @@ class PlanHouseholds(QGroupBox):
         household, code, current = self.selected_household(), self.plan_code, self.current_status()
         if household is None or code is None or current is None:
             return
+        people = self.enrolled_people() if self.individual else None
         dialog = StatusDialog(
-            self.hub, plan_code=code, household_code=household.code, current=current, parent=self
+            self.hub,
+            plan_code=code,
+            household_code=household.code,
+            current=current,
+            people=people,
+            parent=self,
         )
         dialog.accepted.connect(
             lambda: self.notice.ok(
-                self.tr("{code} is now {status}.").format(
-                    code=household.code, status=enrolment_status(dialog.status.currentData()).lower()
+                self.tr("{who} is now {status}.").format(
+                    who=dialog.person.currentText() if people else household.code,
+                    status=enrolment_status(dialog.status.currentData()).lower(),
                 )
             )
         )

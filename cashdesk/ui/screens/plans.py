@@ -218,22 +218,38 @@ class PlansScreen(Screen):
         if chosen is None or chosen.code != summary.code or self.scheme is None:
             return
         catalogue = catalogues_for(self.scheme.custom_fields_schema)
+        individual = definition.target == "individual"
         match = self.tr("all of") if definition.match == "all" else self.tr("any one of")
         lines = [f"<b>{html.escape(summary.code)} — {html.escape(summary.name)}</b>"]
         if definition.description:
             lines.append(html.escape(definition.description))
         if definition.conditions:
-            items = "".join(f"<li>{html.escape(describe(c, catalogue))}</li>" for c in definition.conditions)
-            lines.append(
-                self.tr("<b>Who:</b> households that meet {match}").format(match=match)
-                + f"<ul {LIST_STYLE}>{items}</ul>"
+            items = "".join(
+                f"<li>{html.escape(describe(c, catalogue, individual=individual))}</li>"
+                for c in definition.conditions
             )
+            who = (
+                self.tr("<b>Who:</b> each person who meets {match}")
+                if individual
+                else self.tr("<b>Who:</b> households that meet {match}")
+            )
+            lines.append(who.format(match=match) + f"<ul {LIST_STYLE}>{items}</ul>")
         else:
-            lines.append(self.tr("<b>Who:</b> every registered household."))
-        per = self.tr("each household") if summary.amount_per == "household" else self.tr("each member")
+            lines.append(
+                self.tr("<b>Who:</b> every registered person.")
+                if individual
+                else self.tr("<b>Who:</b> every registered household.")
+            )
+        per = (
+            self.tr("each person, paid in person")
+            if individual
+            else self.tr("each household")
+            if summary.amount_per == "household"
+            else self.tr("each member")
+        )
         amount = self.tr("<b>Amount:</b> {amount} for {per}").format(amount=summary.base_amount, per=per)
         if summary.cap:
-            amount += self.tr(", at most {cap} a household").format(cap=summary.cap)
+            amount += self.tr(", at most {cap} a payment").format(cap=summary.cap)
         lines.append(amount + ".")
         if definition.top_ups:
             items = "".join(
@@ -242,9 +258,9 @@ class PlansScreen(Screen):
                     self.tr("+{amount} {currency} — {condition}").format(
                         amount=friendly_amount(t.amount),
                         currency=summary.currency,
-                        condition=describe(t, catalogue),
+                        condition=describe(t, catalogue, individual=individual),
                     )
-                    + (self._per_member(t) if t.scope == "member" else "")
+                    + (self._per_member(t) if t.scope == "member" and not individual else "")
                 )
                 + "</li>"
                 for t in definition.top_ups
@@ -254,7 +270,7 @@ class PlansScreen(Screen):
         if summary.budget_per_cycle:
             limits.append(self.tr("budget {budget} a payment").format(budget=summary.budget_per_cycle))
         if summary.max_beneficiaries:
-            limits.append(self.tr("at most {n:,} households").format(n=summary.max_beneficiaries))
+            limits.append(self.tr("at most {n:,} beneficiaries").format(n=summary.max_beneficiaries))
         if limits:
             lines.append(self.tr("<b>Limits:</b> ") + html.escape(", ".join(limits)) + ".")
         self.details.setText("<br>".join(lines))
