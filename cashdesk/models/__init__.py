@@ -14,10 +14,12 @@ from cashdesk.models.intake import (
 from cashdesk.models.location import Location, LocationLevel
 from cashdesk.models.payments import (
     NonPaymentReason,
+    NonPaymentReasonChoice,
     PaymentEvent,
     PaymentEventKind,
     PaymentLine,
     PaymentStatus,
+    Verification,
     Payroll,
     PayrollStatus,
     ReconciliationBatch,
@@ -82,6 +84,7 @@ __all__ = [
     "MemberIdentifier",
     "MemberMerge",
     "NonPaymentReason",
+    "NonPaymentReasonChoice",
     "PayPoint",
     "PaymentCycle",
     "PaymentEvent",
@@ -90,6 +93,7 @@ __all__ = [
     "PaymentMethod",
     "PaymentServiceProvider",
     "PaymentStatus",
+    "Verification",
     "Payroll",
     "PayrollStatus",
     "PlanCriterion",

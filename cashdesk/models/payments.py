@@ -99,31 +99,58 @@ class PaymentEventKind(enum.StrEnum):
 
 
 class NonPaymentReason(enum.StrEnum):
+    """The reasons every scheme starts with (migration 0009); a scheme may add its own codes."""
+
     RECIPIENT_ABSENT = "recipient_absent"
     RECIPIENT_DECEASED = "recipient_deceased"
-    NO_IDENTITY_DOCUMENT = "no_identity_document"
     IDENTITY_MISMATCH = "identity_mismatch"
+    MOVED_AWAY = "moved_away"
     REFUSED = "refused"
-    ACCOUNT_INVALID = "account_invalid"
-    FUNDS_UNAVAILABLE = "funds_unavailable"
-    NETWORK_FAILURE = "network_failure"
+    OUT_OF_CASH = "out_of_cash"
     OTHER = "other"
 
 
+class NonPaymentReasonChoice(Base):
+    """A reason a pay point may give for not paying, as the scheme configures the list."""
+
+    __tablename__ = "non_payment_reasons"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    label: Mapped[str] = mapped_column(String(120))
+    needs_note: Mapped[bool] = mapped_column(default=False)  # "other": the clerk says what happened
+    active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Verification(enum.StrEnum):
+    """How the clerk knew the person paid was the recipient."""
+
+    ID_DOCUMENT = "id_document"
+    KNOWN_TO_CLERK = "known_to_clerk"
+    ALTERNATE = "alternate"  # someone else collected, with their name and ID
+
+
 class PaymentEvent(Synced, Base):
-    """What happened to a payment. Append-only: a mistake is corrected by a reversal event."""
+    """What happened to a payment. Append-only (triggers of migrations 0001 and 0009): a mistake is
+    corrected by a reversal event. Each carries the device it was recorded on and its own UUID, so events
+    of many devices merge without conflict."""
 
     __tablename__ = "payment_events"
 
     line_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payment_lines.id"), index=True)
     kind: Mapped[PaymentEventKind] = mapped_column(enum_column(PaymentEventKind))
-    reason: Mapped[NonPaymentReason | None] = mapped_column(enum_column(NonPaymentReason))
+    reason: Mapped[str | None] = mapped_column(String(32))  # a NonPaymentReasonChoice code
     note: Mapped[str] = mapped_column(Text, default="")
     amount_minor: Mapped[int] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(String(3))
     occurred_at: Mapped[datetime]  # when the money changed hands, not when it was typed in
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    device_code: Mapped[str] = mapped_column(String(8))
+    verification: Mapped[Verification | None] = mapped_column(enum_column(Verification))
+    alternate_name: Mapped[str] = mapped_column(String(160), default="")
+    alternate_id_number: Mapped[str] = mapped_column(String(64), default="")
+    reverses_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payment_events.id"))
     receipt_number: Mapped[str | None] = mapped_column(String(64))
     provider_transaction_id: Mapped[str | None] = mapped_column(String(64), index=True)
     reconciliation_row_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reconciliation_rows.id"))
