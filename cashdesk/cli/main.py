@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     from cashdesk import __version__
     from cashdesk.cli import (
         audit_commands,
+        payment_commands,
         payroll_commands,
         registry_commands,
         review_commands,
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     review_commands.add_parsers(commands)
     audit_commands.add_parsers(commands)
     payroll_commands.add_parsers(commands)
+    payment_commands.add_parsers(commands)
     return parser
 
 

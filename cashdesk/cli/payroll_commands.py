@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cashdesk.cli import payment_commands
 from cashdesk.cli.session import logged_in
 from cashdesk.cli.terminal import ProgressBar, cancellable
 from cashdesk.core.errors import ValidationError
@@ -147,6 +148,7 @@ def _payroll_parsers(commands: Commands) -> None:
     export.add_argument("code")
     export.add_argument("--out", required=True, type=Path, metavar="FILE.csv|FILE.xlsx")
     export.set_defaults(run=run_export)
+    payment_commands.add_status_parser(sub)
     listing = sub.add_parser("list", help=_("the payrolls, newest first"))
     listing.add_argument("--plan", help=_("only this plan's"))
     listing.set_defaults(run=run_payroll_list)

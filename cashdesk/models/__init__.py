@@ -19,7 +19,6 @@ from cashdesk.models.payments import (
     PaymentEventKind,
     PaymentLine,
     PaymentStatus,
-    Verification,
     Payroll,
     PayrollStatus,
     ReconciliationBatch,
@@ -27,6 +26,7 @@ from cashdesk.models.payments import (
     ReconciliationRow,
     ReconciliationStatus,
     ResultStatus,
+    Verification,
 )
 from cashdesk.models.plans import (
     BenefitPlan,
@@ -93,7 +93,6 @@ __all__ = [
     "PaymentMethod",
     "PaymentServiceProvider",
     "PaymentStatus",
-    "Verification",
     "Payroll",
     "PayrollStatus",
     "PlanCriterion",
@@ -117,6 +116,7 @@ __all__ = [
     "Synced",
     "UUIDKey",
     "User",
+    "Verification",
     "pay_point_clerks",
     "user_locations",
     "utcnow",

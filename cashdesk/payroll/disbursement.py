@@ -494,15 +494,3 @@ def reverse(session: Session, actor: Actor, *, transaction_number: str, reason: 
             number=line.transaction_number, kind=undone.kind.replace("_", " "), reason=reason.strip()
         ),
     )
-
-
-def status_counts(session: Session, actor: Actor, code: str) -> dict[str, tuple[int, int]]:
-    """Per payment state of the payroll's lines: (count, amount in minor units)."""
-    actor.require(Permission.VIEW_PAYROLLS)
-    payroll = payroll_by_code(session, code)
-    rows = session.execute(
-        select(PaymentLine.status, func.count(), func.coalesce(func.sum(PaymentLine.amount_minor), 0))
-        .where(PaymentLine.payroll_id == payroll.id)
-        .group_by(PaymentLine.status)
-    )
-    return {status.value: (count, total) for status, count, total in rows}

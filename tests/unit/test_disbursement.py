@@ -20,12 +20,11 @@ from cashdesk.payroll.disbursement import (
     record_not_paid,
     record_paid,
     reverse,
-    status_counts,
 )
 from cashdesk.payroll.generation import generate_payroll
 from cashdesk.payroll.numbers import format_number
 from cashdesk.payroll.providers import PayPointInput, save_pay_point
-from cashdesk.payroll.queries import payroll_lines
+from cashdesk.payroll.queries import payroll_lines, status_counts
 from cashdesk.security.audit import verify_chain
 from tests.unit.payroll_helpers import ready_to_generate
 

@@ -1,0 +1,119 @@
+"""Recording payments on the command line: `cashdesk pay` and `cashdesk payroll status`.
+
+`pay` runs as the acting --user, who must be a clerk of the payment's pay point; each record is one
+transaction, durable when the command returns.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from cashdesk.cli.session import logged_in
+from cashdesk.core.errors import ValidationError
+from cashdesk.core.i18n import _
+from cashdesk.payroll.disbursement import PaymentCard, record_not_paid, record_paid, reverse
+from cashdesk.payroll.money import format_amount
+from cashdesk.payroll.queries import payroll_summary, status_counts
+
+if TYPE_CHECKING:  # subscriptable for the type checker only
+    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+
+VERIFIED_BY = {"id": "id_document", "known": "known_to_clerk", "alternate": "alternate"}
+STATES = ("pending", "paid", "not_paid", "reversed", "cancelled")
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("{value} is not a time (YYYY-MM-DDTHH:MM+02:00)").format(value=text)
+        ) from None
+    return moment if moment.tzinfo else moment.astimezone()  # the laptop's own time zone
+
+
+def add_parsers(commands: Commands) -> None:
+    pay = commands.add_parser("pay", help=_("record a payment paid, not paid, or reverse a record (clerk)"))
+    pay.add_argument("transaction", metavar="TXN", help=_("the transaction number, typed or scanned"))
+    what = pay.add_mutually_exclusive_group(required=True)
+    what.add_argument("--paid", action="store_true")
+    what.add_argument("--not-paid", action="store_true")
+    what.add_argument("--reverse", action="store_true", help=_("undo the record in force (a mistake)"))
+    pay.add_argument(
+        "--verified-by",
+        choices=tuple(VERIFIED_BY),
+        default="id",
+        help=_("ID document seen (default), known to the clerk, or an alternate recipient"),
+    )
+    pay.add_argument("--alternate-name", default="", help=_("who collected instead of the recipient"))
+    pay.add_argument("--alternate-id", default="", help=_("their ID number"))
+    pay.add_argument("--reason", default="", help=_("not paid: the reason's code; reverse: why"))
+    pay.add_argument("--note", default="", help=_("what happened (needed with --reason other)"))
+    pay.add_argument("--at", type=_moment, help=_("when it happened, if not now"))
+    pay.set_defaults(run=run_pay)
+
+
+def add_status_parser(payroll_actions: Commands) -> None:
+    status = payroll_actions.add_parser("status", help=_("how many payments are paid, not paid, pending"))
+    status.add_argument("code")
+    status.set_defaults(run=run_payroll_status)
+
+
+def _said(card: PaymentCard) -> str:
+    return f"{card.transaction_number} {card.household_code} {card.recipient_name} {card.amount_text}"
+
+
+def run_pay(args: argparse.Namespace) -> int:
+    with logged_in(args) as desk:
+        if args.paid:
+            card = desk.run(
+                record_paid,
+                transaction_number=args.transaction,
+                verification=VERIFIED_BY[args.verified_by],
+                alternate_name=args.alternate_name,
+                alternate_id_number=args.alternate_id,
+                occurred_at=args.at,
+            )
+            print(_("Paid: {payment}").format(payment=_said(card)))
+        elif args.not_paid:
+            if not args.reason:
+                raise ValidationError(_("Give --reason CODE for a payment not made."), field="reason")
+            card = desk.run(
+                record_not_paid,
+                transaction_number=args.transaction,
+                reason=args.reason,
+                note=args.note,
+                occurred_at=args.at,
+            )
+            print(
+                _("Not paid ({reason}): {payment}").format(
+                    reason=card.current.reason if card.current else "", payment=_said(card)
+                )
+            )
+        else:
+            card = desk.run(reverse, transaction_number=args.transaction, reason=args.reason)
+            print(
+                _("Reversed; now {status}: {payment}").format(
+                    status=card.status.replace("_", " "), payment=_said(card)
+                )
+            )
+    return 0
+
+
+def run_payroll_status(args: argparse.Namespace) -> int:
+    with logged_in(args) as desk:
+        counts = desk.run(status_counts, args.code)
+        payroll = desk.run(payroll_summary, args.code)
+    print(
+        _("Payroll {code} ({status}): {n:,} payments").format(
+            code=payroll.code, status=payroll.status.replace("_", " "), n=payroll.line_count
+        )
+    )
+    for state in STATES:
+        count, total = counts.get(state, (0, 0))
+        if count or state in ("pending", "paid", "not_paid"):
+            amount = format_amount(total, minor_units=payroll.minor_units, currency=payroll.currency)
+            print(f"  {state.replace('_', ' '):<10} {count:>8,}  {amount:>20}")
+    return 0
