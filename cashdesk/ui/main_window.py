@@ -33,6 +33,7 @@ from cashdesk.ui.screens.duplicates_review import DuplicatesScreen
 from cashdesk.ui.screens.enrolment import EnrolmentScreen
 from cashdesk.ui.screens.home import HomeScreen
 from cashdesk.ui.screens.households import HouseholdsScreen
+from cashdesk.ui.screens.pay_point import PayPointScreen
 from cashdesk.ui.screens.payroll import PayrollScreen
 from cashdesk.ui.screens.plans import PlansScreen
 from cashdesk.ui.screens.providers import ProvidersScreen
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
             ("providers", ProvidersScreen(hub), actor.can(Permission.MANAGE_PROVIDERS)),
             ("plans", PlansScreen(hub), actor.can(Permission.VIEW_PAYROLLS)),
             ("enrolment", EnrolmentScreen(hub), actor.can(Permission.MANAGE_PLANS)),
+            ("paypoint", PayPointScreen(hub), actor.can(Permission.RECORD_PAYMENTS)),
             ("payroll", PayrollScreen(hub), actor.can(Permission.VIEW_PAYROLLS)),
             ("users", UsersScreen(hub), actor.can(Permission.MANAGE_USERS)),
             ("audit", AuditScreen(hub), actor.can(Permission.READ_AUDIT)),

@@ -1,0 +1,101 @@
+"""The pay point screen driven by keyboard and scanner input only, as a clerk works through a pay day."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from cashdesk.desk import Desk
+from cashdesk.payroll.queries import payroll_lines
+from cashdesk.ui.ops import OpsHub
+from cashdesk.ui.screens.pay_point import PayPointScreen
+from tests.unit.test_disbursement import PP1, carl  # noqa: F401 - the fixture
+
+
+def _screen(qtbot: QtBot, hub: OpsHub) -> PayPointScreen:
+    screen = PayPointScreen(hub)
+    qtbot.addWidget(screen)
+    screen.resize(1366, 700)
+    screen.show()
+    qtbot.waitUntil(lambda: screen.payroll.count() == 1 and screen.reason.count() > 0)
+    return screen
+
+
+def _scan(qtbot: QtBot, screen: PayPointScreen, text: str) -> None:
+    """What a USB scanner does: types the characters, then presses Enter."""
+    screen.search.setFocus()
+    qtbot.keyClicks(screen.search, text)
+    qtbot.keyClick(screen.search, Qt.Key.Key_Return)
+
+
+def _statuses(hub: OpsHub) -> list[str]:
+    assert hub.wait_idle(30_000)
+    return [line.status for line in hub.desk.run(payroll_lines, PP1)]
+
+
+def test_scan_then_enter_records_paid_and_a_second_scan_shows_it_was_paid(
+    qtbot: QtBot,
+    hub_as: Any,
+    carl: Desk,  # noqa: F811
+) -> None:
+    hub = hub_as("carl")
+    screen = _screen(qtbot, hub)
+    lines = hub.desk.run(payroll_lines, PP1)
+    number = lines[0].transaction_number
+    _scan(qtbot, screen, number.replace("-", ""))
+    qtbot.waitUntil(lambda: screen.card is not None)
+    assert lines[0].recipient_name in screen.card_label.text() and "10,000.00 MWK" in screen.card_label.text()
+    assert screen.paid_button.hasFocus()
+    qtbot.keyClick(screen.paid_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Paid:" in screen.message.text())
+    assert screen.search.hasFocus() and screen.search.text() == "" and screen.card is None
+    assert _statuses(hub)[0] == "paid"
+
+    _scan(qtbot, screen, number)
+    qtbot.waitUntil(lambda: screen.card is not None)
+    assert "Already recorded: paid" in screen.card_label.text() and not screen.paid_button.isEnabled()
+
+
+def test_a_typo_is_refused_at_once_and_not_paid_takes_the_chosen_reason(
+    qtbot: QtBot,
+    hub_as: Any,
+    carl: Desk,  # noqa: F811
+) -> None:
+    hub = hub_as("carl")
+    screen = _screen(qtbot, hub)
+    lines = hub.desk.run(payroll_lines, PP1)
+    number = lines[1].transaction_number
+    typo = number[:-1] + ("A" if number[-1] != "A" else "B")
+    _scan(qtbot, screen, typo)
+    qtbot.waitUntil(lambda: "check character" in screen.message.text())
+    assert screen.card is None and screen.search.hasFocus()
+
+    _scan(qtbot, screen, lines[1].household_code)
+    qtbot.waitUntil(lambda: screen.card is not None)
+    screen.reason.setCurrentIndex(screen.reason.findData("out_of_cash"))
+    qtbot.keyClick(screen.paid_button, Qt.Key.Key_F8)
+    qtbot.waitUntil(lambda: "Not paid:" in screen.message.text())
+    assert _statuses(hub)[1] == "not_paid"
+
+
+def test_several_matches_are_listed_and_one_is_chosen_by_keyboard(
+    qtbot: QtBot,
+    hub_as: Any,
+    carl: Desk,  # noqa: F811
+) -> None:
+    hub = hub_as("carl")
+    screen = _screen(qtbot, hub)
+    _scan(qtbot, screen, "a")  # a letter in every name
+    qtbot.waitUntil(lambda: screen.matches.count() == 3)
+    assert screen.matches.hasFocus()
+    qtbot.keyClick(screen.matches, Qt.Key.Key_Down)
+    qtbot.keyClick(screen.matches, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.card is not None)
+    assert (
+        screen.card is not None
+        and screen.card.transaction_number == hub.desk.run(payroll_lines, PP1)[1].transaction_number
+    )
+    qtbot.keyClick(screen.paid_button, Qt.Key.Key_Escape)
+    assert screen.card is None and screen.search.hasFocus()
