@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cashdesk.cli.session import logged_in
 from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
+from cashdesk.payroll.day_summary import print_day_summary, record_cash_received
 from cashdesk.payroll.disbursement import PaymentCard, record_not_paid, record_paid, reverse
 from cashdesk.payroll.money import format_amount
 from cashdesk.payroll.queries import payroll_summary, status_counts
@@ -59,6 +61,19 @@ def add_status_parser(payroll_actions: Commands) -> None:
     status = payroll_actions.add_parser("status", help=_("how many payments are paid, not paid, pending"))
     status.add_argument("code")
     status.set_defaults(run=run_payroll_status)
+    cash = payroll_actions.add_parser(
+        "cash", help=_("record cash the pay point received for a payroll (clerk)")
+    )
+    cash.add_argument("code")
+    cash.add_argument("amount", help=_("in the currency, e.g. 250,000"))
+    cash.add_argument("--note", default="")
+    cash.set_defaults(run=run_cash)
+    day = payroll_actions.add_parser(
+        "day", help=_("the end-of-day summary, printed to a PDF to sign (clerk)")
+    )
+    day.add_argument("code")
+    day.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
+    day.set_defaults(run=run_day)
 
 
 def _said(card: PaymentCard) -> str:
@@ -116,4 +131,35 @@ def run_payroll_status(args: argparse.Namespace) -> int:
         if count or state in ("pending", "paid", "not_paid"):
             amount = format_amount(total, minor_units=payroll.minor_units, currency=payroll.currency)
             print(f"  {state.replace('_', ' '):<10} {count:>8,}  {amount:>20}")
+    return 0
+
+
+def run_cash(args: argparse.Namespace) -> int:
+    with logged_in(args) as desk:
+        total = desk.run(record_cash_received, payroll_code=args.code, amount=args.amount, note=args.note)
+        summary = desk.run(payroll_summary, args.code)
+    print(
+        _("Cash received for {code} so far: {total}").format(
+            code=summary.code,
+            total=format_amount(total, minor_units=summary.minor_units, currency=summary.currency),
+        )
+    )
+    return 0
+
+
+def run_day(args: argparse.Namespace) -> int:
+    with logged_in(args) as desk:
+        day = desk.run(print_day_summary, payroll_code=args.code, out=args.out)
+    print(
+        _(
+            "Paid {n:,} ({amount}); not paid {m:,}; not yet recorded {p:,}; cash remaining {left}. Saved {path}"
+        ).format(
+            n=day.paid[0],
+            amount=day.money(day.paid[1]),
+            m=sum(n for _label, n, _t in day.not_paid),
+            p=day.pending[0],
+            left=day.money(day.remaining),
+            path=args.out,
+        )
+    )
     return 0

@@ -13,6 +13,7 @@ from cashdesk.models.intake import (
 )
 from cashdesk.models.location import Location, LocationLevel
 from cashdesk.models.payments import (
+    CashReceipt,
     NonPaymentReason,
     NonPaymentReasonChoice,
     PaymentEvent,
@@ -61,6 +62,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "BenefitPlan",
+    "CashReceipt",
     "CodeSequence",
     "CriterionPurpose",
     "CriterionScope",

@@ -213,3 +213,18 @@ class ReconciliationRow(UUIDKey, Base):
     error_message: Mapped[str | None] = mapped_column(String(255))
     completed_at: Mapped[datetime | None]
     exception: Mapped[ReconciliationException | None] = mapped_column(enum_column(ReconciliationException))
+
+
+class CashReceipt(Synced, Base):
+    """Cash a pay point received for a payroll (from the provider, a float top-up). Append-only like payment
+    events: the day's summary sets what came in against what was paid out."""
+
+    __tablename__ = "cash_receipts"
+
+    payroll_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payrolls.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    received_at: Mapped[datetime]
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    device_code: Mapped[str] = mapped_column(String(8))
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -178,7 +178,7 @@ def _card(session: Session, line: PaymentLine, payroll: Payroll) -> PaymentCard:
     )
 
 
-def _payable_payroll(session: Session, actor: Actor, code: str) -> Payroll:
+def payable_payroll(session: Session, actor: Actor, code: str) -> Payroll:
     payroll = payroll_by_code(session, code)
     if payroll.status != PayrollStatus.APPROVED:
         raise ValidationError(
@@ -209,7 +209,7 @@ def find_payments(session: Session, actor: Actor, *, payroll_code: str, text: st
     Something shaped like a transaction number must carry a right check character: a typo is refused at
     once rather than looked up."""
     actor.require(Permission.RECORD_PAYMENTS)
-    payroll = _payable_payroll(session, actor, payroll_code)
+    payroll = payable_payroll(session, actor, payroll_code)
     typed = text.strip()
     if not typed:
         return []
@@ -277,7 +277,7 @@ def _line_for_recording(
             )
         )
     payroll = session.get_one(Payroll, line.payroll_id)
-    _payable_payroll(session, actor, payroll.code)
+    payable_payroll(session, actor, payroll.code)
     return line, payroll
 
 

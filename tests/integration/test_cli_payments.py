@@ -51,6 +51,12 @@ def test_a_clerk_pays_not_pays_and_reverses_and_the_status_counts_follow(
     )
     status = ok(cashdesk("sue", "payroll", "status", PP1, data=data))
     assert "not paid" in status and "6,500.00" in status and "approved" in status
+    assert "10,000.00 MWK" in ok(cashdesk("carl", "payroll", "cash", PP1, "10,000", data=data))
+    said = ok(cashdesk("carl", "payroll", "day", PP1, "--out", str(data.parent / "day.pdf"), data=data))
+    assert (
+        "not paid 1" in said and "cash remaining 10,000.00 MWK" in said and (data.parent / "day.pdf").exists()
+    )
+    assert "pay point clerks" in one_line(cashdesk("sue", "payroll", "cash", PP1, "5", data=data))
 
 
 REFUSED = [("sue", "pay point clerks"), ("olive", "pay point clerks"), ("admin", "pay point clerks")]

@@ -3,7 +3,9 @@ second payment, the clerk's pay points, and the append-only events, on a real da
 
 from __future__ import annotations
 
+import subprocess
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from cashdesk.core.errors import NotFound, PermissionDenied, ValidationError
 from cashdesk.desk import Desk
 from cashdesk.payroll.approval import approve_payroll
+from cashdesk.payroll.day_summary import day_summary, print_day_summary, record_cash_received
 from cashdesk.payroll.disbursement import (
     find_payments,
     my_payrolls,
@@ -171,3 +174,34 @@ def test_only_a_clerk_records_and_only_on_approved_payrolls(carl: Desk, admin: D
     april = _numbers(sue, "ALL-202604-PP1")[0]
     with pytest.raises(ValidationError, match="pending approval: payments are recorded only on an approved"):
         carl.run(record_paid, transaction_number=april, verification="id_document")
+
+
+def test_the_end_of_day_sets_cash_received_against_paid_and_prints_a_signed_page(
+    carl: Desk, admin: Desk, tmp_path: Path
+) -> None:
+    numbers = _numbers(carl, PP1)
+    assert carl.run(record_cash_received, payroll_code=PP1, amount="25,000") == 2_500_000
+    with pytest.raises(ValidationError, match="amount"):
+        carl.run(record_cash_received, payroll_code=PP1, amount="lots")
+    carl.run(record_paid, transaction_number=numbers[0], verification="id_document")
+    carl.run(record_not_paid, transaction_number=numbers[1], reason="out_of_cash")
+    carl.run(record_not_paid, transaction_number=numbers[2], reason="recipient_absent")
+    carl.run(reverse, transaction_number=numbers[2], reason="she came after all")
+    carl.run(record_paid, transaction_number=numbers[2], verification="known_to_clerk")
+    summary = carl.run(day_summary, payroll_code=PP1)
+    assert summary.paid == (2, 2_000_000) and summary.paid_today == (2, 2_000_000)
+    assert summary.not_paid == [("Pay point ran out of cash", 1, 1_000_000)] and summary.pending == (0, 0)
+    assert summary.received == 2_500_000 and summary.remaining == 500_000
+
+    out = tmp_path / "day.pdf"
+    carl.run(print_day_summary, payroll_code=PP1, out=out)
+    page = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True)
+    for text_seen in (
+        "Pay point ran out of cash",
+        "25,000.00 MWK",
+        "5,000.00 MWK",
+        "Clerk's signature",
+        "Carl",
+    ):
+        assert text_seen in page.stdout
+    assert admin.run(verify_chain).first_broken_seq is None
