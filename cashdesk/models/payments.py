@@ -46,6 +46,9 @@ class Payroll(Synced, Base):
     status_note: Mapped[str] = mapped_column(Text, default="")
     # SHA-256 of the payroll's contents, fixed at approval and printed on every sheet.
     fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # Closed as reconciled (migration 0011): by someone other than whoever imported the provider's files.
+    reconciled_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    reconciled_at: Mapped[datetime | None]
 
 
 class PaymentStatus(enum.StrEnum):
@@ -108,6 +111,9 @@ class NonPaymentReason(enum.StrEnum):
     REFUSED = "refused"
     OUT_OF_CASH = "out_of_cash"
     OTHER = "other"
+    # Written by reconciliation from the provider's answer, never chosen by a clerk (inactive in the list).
+    FAILED_AT_PROVIDER = "failed_at_provider"
+    NOT_IN_PROVIDER_FILE = "not_in_provider_file"
 
 
 class NonPaymentReasonChoice(Base):
@@ -184,16 +190,27 @@ class ResultStatus(enum.StrEnum):
     REVERSED = "reversed"
 
 
-class ReconciliationException(enum.StrEnum):
-    UNKNOWN_TRANSACTION = "unknown_transaction"
-    MISSING_FROM_FILE = "missing_from_file"
-    AMOUNT_MISMATCH = "amount_mismatch"
-    DUPLICATE_PROVIDER_ID = "duplicate_provider_id"
-    HOUSEHOLD_PAID_TWICE = "household_paid_twice"
+class ReconciliationCategory(enum.StrEnum):
+    """Where a payroll line (or a row of the provider's file) ends after matching by transaction number."""
+
+    MATCHED = "matched"  # paid, the amount due
+    AMOUNT_DIFFERS = "amount_differs"  # paid, but more or less than due
+    FAILED = "failed"  # the provider could not pay (its reason is kept)
+    NOT_IN_FILE = "not_in_file"  # no answer from the provider (or still pending there)
+    UNKNOWN = "unknown"  # a row of the file whose transaction number is not on the payroll
+    DUPLICATE_PROVIDER_ID = "duplicate_provider_id"  # one provider transaction id on two rows
+    PAID_TWICE = "paid_twice"  # paid by the provider and in cash at a pay point (or twice by the provider)
+
+
+class ReconciliationDecision(enum.StrEnum):
+    ACCEPT = "accept"  # take the provider's answer (paid at its amount; an unknown row acknowledged)
+    MARK_UNPAID = "mark_unpaid"
+    FLAG = "flag"  # to be investigated, with a note: not yet an outcome
 
 
 class ReconciliationRow(UUIDKey, Base):
-    """One row of a provider's result file, in a common shape whatever the provider's format."""
+    """One row of a provider's result file, in a common shape whatever the provider's format. Kept when a
+    corrected file gives a new answer for its line: `replaced_by_batch_id` then names that file."""
 
     __tablename__ = "reconciliation_rows"
 
@@ -212,7 +229,39 @@ class ReconciliationRow(UUIDKey, Base):
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(String(255))
     completed_at: Mapped[datetime | None]
-    exception: Mapped[ReconciliationException | None] = mapped_column(enum_column(ReconciliationException))
+    replaced_by_batch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reconciliation_batches.id"))
+
+
+class ReconciliationOutcome(Synced, Base):
+    """Where one payroll line (or one unknown row of a file) stands in the payroll's reconciliation: its
+    category against the provider's current answer, and the supervisor's decision on it. Matching again
+    after a corrected file updates the category; a decision made on an answer that changed is cleared
+    (the audit trail keeps it)."""
+
+    __tablename__ = "reconciliation_outcomes"
+    __table_args__ = (
+        Index("uq_reconciliation_outcomes_line", "line_id", unique=True, sqlite_where=text("line_id IS NOT NULL")),
+        Index("uq_reconciliation_outcomes_row", "row_id", unique=True, sqlite_where=text("line_id IS NULL")),
+    )
+
+    payroll_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payrolls.id"), index=True)
+    line_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payment_lines.id"))
+    row_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("reconciliation_rows.id"))
+    category: Mapped[ReconciliationCategory] = mapped_column(enum_column(ReconciliationCategory))
+    decision: Mapped[ReconciliationDecision | None] = mapped_column(enum_column(ReconciliationDecision))
+    note: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+
+
+class ResultProfile(UUIDKey, Base):
+    """A saved column mapping for providers' result files: field -> the file's column."""
+
+    __tablename__ = "result_profiles"
+
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CashReceipt(Synced, Base):
