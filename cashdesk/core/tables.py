@@ -12,7 +12,9 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 import threading
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -56,6 +58,13 @@ class TableInfo:
     warnings: tuple[str, ...]
     size_bytes: int
     header_row: int = 1
+
+
+def normalise_header(text: str) -> str:
+    """'Date of Birth ' / 'DATE_OF_BIRTH' / 'Date de naissance' -> comparable lower-case words, no accents."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    return " ".join(re.findall(r"[a-z0-9]+", plain))
 
 
 def _column_letter(index: int) -> str:

@@ -240,7 +240,12 @@ class ReconciliationOutcome(Synced, Base):
 
     __tablename__ = "reconciliation_outcomes"
     __table_args__ = (
-        Index("uq_reconciliation_outcomes_line", "line_id", unique=True, sqlite_where=text("line_id IS NOT NULL")),
+        Index(
+            "uq_reconciliation_outcomes_line",
+            "line_id",
+            unique=True,
+            sqlite_where=text("line_id IS NOT NULL"),
+        ),
         Index("uq_reconciliation_outcomes_row", "row_id", unique=True, sqlite_where=text("line_id IS NULL")),
     )
 

@@ -1,6 +1,7 @@
 """The provider's payment file: an approved payroll as the CSV or XLSX a mobile money operator or a bank
 takes for a bulk payment (one row per payment: transaction number, recipient, phone or account, amount,
-currency, reference). Written through core.tabular's TableWriter, so no name becomes a live formula and
+currency, reference, and empty columns for the answer: paid, amount paid, receipt number, paid on,
+not paid reason). Written through core.tabular's TableWriter, so no name becomes a live formula and
 the amount stays a number.
 
 Mobile numbers go out as the MSISDN bulk-payment systems expect: the international number in digits,
@@ -30,6 +31,13 @@ COLUMNS = (
     "reference",
     "household_code",
     "id_number",
+    # Left empty, for the pay point or the provider to fill in and send back: the `cashdesk` profile of
+    # cashdesk.payroll.result_file reads the file so completed, as openIMIS reconciles offline.
+    "paid",
+    "amount_paid",
+    "receipt_number",
+    "paid_on",
+    "not_paid_reason",
 )
 
 
@@ -60,6 +68,7 @@ def export_payment_file(
                     s.code,
                     line.household_code,
                     line.id_number,
+                    *_TO_FILL_IN,
                 ]
             )
             if table.rows % 5000 == 0:
@@ -67,6 +76,9 @@ def export_payment_file(
                 progress(table.rows / max(1, s.line_count), _("{n:,} payments written").format(n=table.rows))
     progress(1.0, _("{n:,} payments written").format(n=table.rows))
     return Printed(out, 0, table.rows, s.total_minor)
+
+
+_TO_FILL_IN = ("",) * 5
 
 
 def _msisdn(phone: str) -> str:

@@ -30,6 +30,7 @@ class Permission(enum.StrEnum):
     VIEW_PAYROLLS = "view_payrolls"
     PRINT_PAYROLLS = "print_or_export_payrolls"
     RECORD_PAYMENTS = "record_payments"
+    RECONCILE_PAYROLLS = "reconcile_payrolls"
 
 
 _SUPERVISOR = frozenset(
@@ -44,6 +45,7 @@ _SUPERVISOR = frozenset(
         Permission.APPROVE_PAYROLL,
         Permission.VIEW_PAYROLLS,
         Permission.PRINT_PAYROLLS,
+        Permission.RECONCILE_PAYROLLS,
     }
 )
 

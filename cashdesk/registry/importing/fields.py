@@ -6,9 +6,9 @@ its aliases (English and French, as registries in the field export them).
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
+
+from cashdesk.core.tables import normalise_header
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "household_ref": (
@@ -83,13 +83,6 @@ REQUIRED = (
     "date_of_birth",
     "location",
 )
-
-
-def normalise_header(text: str) -> str:
-    """'Date of Birth ' / 'DATE_OF_BIRTH' / 'Date de naissance' -> comparable lower-case words, no accents."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    return " ".join(re.findall(r"[a-z0-9]+", plain))
 
 
 def auto_map(headers: Iterable[str], custom_fields: Iterable[str] = ()) -> dict[str, str]:

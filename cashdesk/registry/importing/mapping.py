@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
-from cashdesk.core.tables import TableInfo
+from cashdesk.core.tables import TableInfo, normalise_header
 from cashdesk.models import ImportProfile
-from cashdesk.registry.importing.fields import auto_map, known_field, missing_required, normalise_header
+from cashdesk.registry.importing.fields import auto_map, known_field, missing_required
 from cashdesk.registry.importing.options import ImportOptions
 from cashdesk.security.permissions import Actor, Permission
 

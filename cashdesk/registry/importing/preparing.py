@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
 from cashdesk.core.jobs import Progress, check_abort
-from cashdesk.core.tables import TableInfo, iter_rows, open_table
+from cashdesk.core.tables import TableInfo, iter_rows, normalise_header, open_table
 from cashdesk.models import LocationLevel
 from cashdesk.models.keys import uuid7
 from cashdesk.registry import households
@@ -33,7 +33,6 @@ from cashdesk.registry.households import Changes
 from cashdesk.registry.importing.custom_values import CustomFields
 from cashdesk.registry.importing.errors_file import column_name
 from cashdesk.registry.importing.existing import find_existing
-from cashdesk.registry.importing.fields import normalise_header
 from cashdesk.registry.importing.mapping import resolve_mapping
 from cashdesk.registry.importing.merging import check_updates
 from cashdesk.registry.importing.options import REPORT, ImportOptions, ImportReport
