@@ -24,8 +24,8 @@ from cashdesk.payroll.providers import PayPointInput, save_pay_point
 from cashdesk.payroll.queries import payroll_lines, payroll_summary, status_counts
 from cashdesk.payroll.reconciliation import close, decide, history, import_result_file, outcomes, state
 from cashdesk.payroll.result_file import parse_amount
-from cashdesk.security.audit import verify_chain
 from cashdesk.registry.households import create_household
+from cashdesk.security.audit import verify_chain
 from tests.unit.payroll_helpers import add_pay_points, district_officer, flat_plan, register_caseload
 from tests.unit.registry_helpers import household, member
 
@@ -125,7 +125,7 @@ def test_every_category_then_decisions_and_closing_by_a_second_supervisor(
 
     with pytest.raises(PermissionDenied, match="another supervisor closes it"):
         sue.run(close, payroll_code=PP1)
-    with pytest.raises(ValidationError, match="6 line.* still need a decision"):
+    with pytest.raises(ValidationError, match=r"6 line.* still need a decision"):
         admin.run(close, payroll_code=PP1)
     with pytest.raises(PermissionDenied, match="administrators or supervisors may reconcile"):
         carl.run(decide, payroll_code=PP1, transaction_numbers=[t[1]], decision="accept")
@@ -138,7 +138,7 @@ def test_every_category_then_decisions_and_closing_by_a_second_supervisor(
     sue.run(decide, payroll_code=PP1, transaction_numbers=[t[5], t[3]], decision="mark-unpaid")
     sue.run(decide, payroll_code=PP1, transaction_numbers=[t[6]], decision="flag", note="ask KMM")
     assert sue.run(state, payroll_code=PP1).open == 1  # a flag is not an outcome
-    with pytest.raises(ValidationError, match="1 line.* still need a decision: paid by the provider"):
+    with pytest.raises(ValidationError, match=r"1 line.* still need a decision: paid by the provider"):
         admin.run(close, payroll_code=PP1)
     sue.run(decide, payroll_code=PP1, transaction_numbers=[t[6]], decision="accept", note="KMM reversed one")
 
