@@ -707,7 +707,7 @@ def decide(
 
 
 def _outcomes_by_number(
-    session: Session, query: Select[tuple[ReconciliationOutcome]], numbers_: Sequence[str]
+    session: Session, query: Select[ReconciliationOutcome], numbers_: Sequence[str]
 ) -> dict[str, ReconciliationOutcome]:
     """The outcomes of `query` for these transaction numbers (a line's, or an unknown row's)."""
     found: dict[str, ReconciliationOutcome] = {}

@@ -159,8 +159,7 @@ def import_locations(
     data is an error, as is a code given twice with different data: an import never changes or picks
     between locations silently (locations have no update yet).
     """
-    from cashdesk.core.tables import iter_rows, open_table
-    from cashdesk.registry.importing.fields import normalise_header
+    from cashdesk.core.tables import iter_rows, normalise_header, open_table
 
     actor.require(Permission.MANAGE_LOCATIONS)
     info = open_table(path)
