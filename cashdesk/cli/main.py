@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         audit_commands,
         payment_commands,
         payroll_commands,
+        reconcile_commands,
         registry_commands,
         review_commands,
         setup_commands,
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_commands.add_parsers(commands)
     payroll_commands.add_parsers(commands)
     payment_commands.add_parsers(commands)
+    reconcile_commands.add_parsers(commands)
     return parser
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cashdesk.cli.import_report import check_errors_path, print_report
 from cashdesk.cli.session import logged_in
-from cashdesk.cli.terminal import CommandError, ProgressBar, cancellable
+from cashdesk.cli.terminal import ProgressBar, cancellable, column_mapping
 from cashdesk.core.i18n import _
 from cashdesk.core.tabular import TableWriter, check_table_path
 from cashdesk.registry.importing.run import REPORT, UPDATE, ImportOptions, import_households
@@ -68,19 +68,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     dedup.set_defaults(run=run_dedup)
 
 
-def _mapping(pairs: list[str]) -> dict[str, str]:
-    mapping = {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise CommandError(_('--map takes SOURCE=FIELD, e.g. --map "Surname=family_name".'))
-        source, target = pair.split("=", 1)
-        mapping[source.strip()] = target.strip()
-    return mapping
-
-
 def run_import_households(args: argparse.Namespace) -> int:
     options = ImportOptions(
-        mapping=_mapping(args.map),
+        mapping=column_mapping(args.map),
         profile=args.profile,
         save_profile=args.save_profile,
         on_existing=args.existing,

@@ -115,3 +115,14 @@ def cancellable() -> Iterator[threading.Event]:
         yield abort
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def column_mapping(pairs: list[str]) -> dict[str, str]:
+    """--map "Surname=family_name" options as {column: field}."""
+    mapping = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise CommandError(_('--map takes SOURCE=FIELD, e.g. --map "Surname=family_name".'))
+        source, target = pair.split("=", 1)
+        mapping[source.strip()] = target.strip()
+    return mapping

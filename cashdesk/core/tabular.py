@@ -102,6 +102,7 @@ class TableWriter:
         self._csv: Any = None
         self._book: Any = None
         self._sheet: Any = None
+        self._sheets: list[Any] = []
 
     def __enter__(self) -> TableWriter:
         try:
@@ -114,6 +115,7 @@ class TableWriter:
 
                 self._book = Workbook(write_only=True)
                 self._sheet = self._book.create_sheet(self.sheet_name)
+                self._sheets.append(self._sheet)
         except OSError as exc:
             raise self._cannot_write(exc) from exc
         self._write(self.header)
@@ -122,6 +124,14 @@ class TableWriter:
     def write(self, row: Sequence[Cell]) -> None:
         self._write(row)
         self.rows += 1
+
+    def new_sheet(self, name: str, header: Sequence[str]) -> None:
+        """Go on in a new sheet of the workbook, with its own header (XLSX only: a CSV file has one table)."""
+        if self._book is None:
+            raise TypeError("a CSV file has a single table")
+        self._sheet = self._book.create_sheet(name)
+        self._sheets.append(self._sheet)
+        self._write(header)
 
     def write_all(self, rows: Iterable[Sequence[Cell]]) -> None:
         for row in rows:
@@ -168,16 +178,17 @@ class TableWriter:
             raise self._cannot_write(error) from error
         finally:
             self._tmp.unlink(missing_ok=True)
-            if self._sheet is not None:
-                self._remove_sheet_spool()
+            for sheet in self._sheets:
+                self._remove_sheet_spool(sheet)
 
-    def _remove_sheet_spool(self) -> None:
+    @staticmethod
+    def _remove_sheet_spool(sheet: Any) -> None:
         """openpyxl spools a write-only sheet's XML (every person's row, in plain text) to a file of the
         system's temporary folder and removes it only when the process exits: for the window, hours
         later, and never after a power cut. Remove it as soon as the workbook is saved or abandoned."""
-        if not self._sheet.closed:  # abandoned: finish the spool, so that its file is closed
-            self._sheet.close()
-        spool = getattr(getattr(self._sheet, "_writer", None), "out", None)
+        if not sheet.closed:  # abandoned: finish the spool, so that its file is closed
+            sheet.close()
+        spool = getattr(getattr(sheet, "_writer", None), "out", None)
         if isinstance(spool, str):
             Path(spool).unlink(missing_ok=True)
 
