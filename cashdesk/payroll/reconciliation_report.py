@@ -7,6 +7,7 @@ waiting for a decision are shown as open); after, they are the payment events cl
 
 from __future__ import annotations
 
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
+from cashdesk.core.jobs import Progress, check_abort, never_abort, no_progress
 from cashdesk.core.tabular import TableWriter
 from cashdesk.models import PaymentEvent, PaymentLine, PayPoint, Payroll, Scheme
 from cashdesk.models.payments import (
@@ -167,12 +169,23 @@ def reconciliation_report(session: Session, actor: Actor, *, payroll_code: str) 
     )  # fmt: skip
 
 
-def write_report(session: Session, actor: Actor, *, payroll_code: str, out: Path) -> ReconciliationReport:
+def write_report(
+    session: Session,
+    actor: Actor,
+    *,
+    payroll_code: str,
+    out: Path,
+    progress: Progress = no_progress,
+    abort: threading.Event | None = None,
+) -> ReconciliationReport:
     """The report to `out` (.pdf or .xlsx); recorded in the audit trail."""
     suffix = out.suffix.lower()
     if suffix not in (".pdf", ".xlsx"):
         raise ValidationError(_("{file}: write the report to a .pdf or .xlsx file.").format(file=out.name), field="report")  # fmt: skip
+    progress(0.1, _("Adding up payroll {code}").format(code=payroll_code))
     report = reconciliation_report(session, actor, payroll_code=payroll_code)
+    check_abort(abort or never_abort())
+    progress(0.6, _("Writing {file}").format(file=out.name))
     if suffix == ".pdf":
         _pdf(report, out)
     else:

@@ -36,6 +36,7 @@ from cashdesk.core.tables import TableInfo, iter_rows, normalise_header
 from cashdesk.models import ResultProfile
 from cashdesk.models.payments import ResultStatus
 from cashdesk.payroll import numbers
+from cashdesk.security.permissions import Actor, Permission
 
 REQUIRED = ("transaction_number", "status")
 FIELDS = (
@@ -484,3 +485,9 @@ def _amount(text: str, minor_units: int, row: int, field: str, problems: list[Pr
     except ValueError:
         problems.append(Problem(row, field, _("\u201c{value}\u201d is not an amount.").format(value=text)))
         return None
+
+
+def profile_choices(session: Session, actor: Actor) -> list[tuple[str, str]]:
+    """(name, label) of every profile, the built-in ones first, for a supervisor to choose from."""
+    actor.require(Permission.RECONCILE_PAYROLLS)
+    return [(p.name, p.label) for p in all_profiles(session)]

@@ -37,6 +37,7 @@ from cashdesk.ui.screens.pay_point import PayPointScreen
 from cashdesk.ui.screens.payroll import PayrollScreen
 from cashdesk.ui.screens.plans import PlansScreen
 from cashdesk.ui.screens.providers import ProvidersScreen
+from cashdesk.ui.screens.reconciliation import ReconciliationScreen
 from cashdesk.ui.screens.settings import SettingsScreen
 from cashdesk.ui.screens.users import UsersScreen
 
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
             ("enrolment", EnrolmentScreen(hub), actor.can(Permission.MANAGE_PLANS)),
             ("paypoint", PayPointScreen(hub), actor.can(Permission.RECORD_PAYMENTS)),
             ("payroll", PayrollScreen(hub), actor.can(Permission.VIEW_PAYROLLS)),
+            ("reconcile", ReconciliationScreen(hub), actor.can(Permission.RECONCILE_PAYROLLS)),
             ("users", UsersScreen(hub), actor.can(Permission.MANAGE_USERS)),
             ("audit", AuditScreen(hub), actor.can(Permission.READ_AUDIT)),
             ("settings", SettingsScreen(hub), actor.can(Permission.MANAGE_SETTINGS)),
