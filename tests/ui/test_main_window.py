@@ -36,6 +36,7 @@ def test_sections_follow_the_role(qtbot: QtBot, hub_as: Callable[[str], OpsHub])
         "Benefit plans",
         "Enrolment",
         "Payrolls",
+        "Reconciliation",
         "Users",
         "Audit trail",
         "Settings",
@@ -57,6 +58,7 @@ def test_clerk_sees_only_what_a_clerk_may(qtbot: QtBot, hub_as: Callable[[str], 
         "Benefit plans",
         "Enrolment",
         "Payrolls",
+        "Reconciliation",
         "Audit trail",
     ]
 
