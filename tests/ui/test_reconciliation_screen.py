@@ -63,7 +63,7 @@ def test_import_review_decide_and_close_by_a_second_supervisor(
     screen.decide_selected("flag", note="ask KMM where this went")
     qtbot.waitUntil(lambda: "Flagged: 1" in screen.notice.text())
     qtbot.waitUntil(
-        lambda: screen.rows.rowCount() == 1 and "ask KMM" in screen.rows.columns[9][1](screen.rows.row(0))
+        lambda: screen.rows.rowCount() == 1 and "ask KMM" in screen.rows.columns[7][1](screen.rows.row(0))
     )
     screen.table.selectAll()
     screen.decide_selected("accept")

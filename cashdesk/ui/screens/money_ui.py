@@ -41,6 +41,25 @@ def payment_status(code: str) -> str:
     }.get(code, code.replace("_", " "))
 
 
+def reconciliation_category(code: str) -> str:
+    """A category's word in the reconciliation table (the report and tooltips use the long ones)."""
+    return {
+        "matched": _tr("Paid as due"),
+        "amount_differs": _tr("Other amount"),
+        "failed": _tr("Failed"),
+        "not_in_file": _tr("Not in the file"),
+        "unknown": _tr("Not on the payroll"),
+        "duplicate_provider_id": _tr("Receipt used twice"),
+        "paid_twice": _tr("Paid twice"),
+    }.get(code, code.replace("_", " "))
+
+
+def reconciliation_decision(code: str) -> str:
+    return {"accept": _tr("Accepted"), "mark_unpaid": _tr("Marked unpaid"), "flag": _tr("Flagged")}.get(
+        code, code
+    )
+
+
 def enrolment_status(code: str | None) -> str:
     if not code:
         return "—"

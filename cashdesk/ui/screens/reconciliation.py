@@ -43,13 +43,21 @@ from cashdesk.payroll.reconciliation_report import write_report
 from cashdesk.payroll.result_file import profile_choices
 from cashdesk.ui.ops import OpsHub, error_text
 from cashdesk.ui.screens.base import Screen
-from cashdesk.ui.screens.money_ui import Notice, compact_rows, money, payroll_status, when
+from cashdesk.ui.screens.money_ui import (
+    Notice,
+    compact_rows,
+    money,
+    payroll_status,
+    reconciliation_category,
+    reconciliation_decision,
+    when,
+)
 from cashdesk.ui.widgets.rows_model import RowsModel
 from cashdesk.ui.widgets.tables import row_table
 
 SHOWN = 500  # lines listed at once; the filter and the search narrow a large payroll down
 OPEN, EXCEPTIONS, EVERYTHING = "open", "exceptions", "all"
-DECISIONS = {"accept": "Accepted", "mark_unpaid": "Marked unpaid", "flag": "Flagged"}
+DECISION_COLUMN = 7
 
 
 class ReconciliationScreen(Screen):
@@ -118,23 +126,22 @@ class ReconciliationScreen(Screen):
 
         self.rows = RowsModel(
             [
-                (self.tr("Category"), lambda r: r.category_label),
+                (self.tr("Category"), lambda r: reconciliation_category(r.category)),
                 (self.tr("Transaction"), lambda r: r.transaction_number),
                 (self.tr("Household"), lambda r: r.household_code),
                 (self.tr("Recipient"), lambda r: r.recipient_name),
                 (self.tr("Due"), lambda r: self._money(r.due_minor)),
-                (self.tr("Provider paid"), lambda r: self._money(r.provider_amount_minor)),
-                (self.tr("Provider said"), lambda r: " · ".join(x for x in (r.provider_status, r.provider_reason) if x)),
-                (self.tr("Completed"), lambda r: when(r.completed_at)),
-                (self.tr("Pay point record"), lambda r: r.recorded_at_pay_point.replace("_", " ")),
+                (self.tr("The provider said"), self._provider_said),
+                (self.tr("Clerk said"), lambda r: r.recorded_at_pay_point.replace("_", " ")),
                 (self.tr("Decision"), self._decision),
             ],
-            warning=lambda r, column: self.tr("Needs a decision") if column == 9 and not r.resolved else "",
+            warning=lambda r, column: self.tr("Needs a decision") if column == DECISION_COLUMN and not r.resolved else "",
+            tooltip=self._tooltip,
             parent=self,
         )  # fmt: skip
         self.table = row_table(self.rows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        for column, width in enumerate((190, 130, 100, 150, 95, 95, 170, 115, 90)):
+        for column, width in enumerate((140, 132, 128, 140, 78, 190, 75)):
             self.table.setColumnWidth(column, width)
         compact_rows(self.table)
         self.shown = QLabel()
@@ -309,7 +316,7 @@ class ReconciliationScreen(Screen):
         )  # fmt: skip
 
     def _decided(self, n: int, decision: str) -> None:
-        self.notice.ok(self.tr("{what}: {n:,} line(s).").format(what=self.tr(DECISIONS[decision]), n=n))
+        self.notice.ok(self.tr("{what}: {n:,} line(s).").format(what=reconciliation_decision(decision), n=n))
         self.load()
 
     def close_payroll(self) -> None:
@@ -346,13 +353,42 @@ class ReconciliationScreen(Screen):
         self.notice.problem(error_text(exc))
 
     # --- cells ---
-    def _money(self, minor: int | None) -> str:
+    def _money(self, minor: int | None, *, currency: bool = False) -> str:
         if minor is None or self.current is None:
             return ""
-        return money(minor, minor_units=self.current.minor_units, currency=self.current.currency)
+        text = money(minor, minor_units=self.current.minor_units, currency="")
+        return f"{text} {self.current.currency}" if currency else text
+
+    def _provider_said(self, row: OutcomeRow) -> str:
+        """ "SUCCESS 9,000.00 on 16 Mar" or "FAILED: Account not registered": what the file's row said."""
+        if not row.provider_status:
+            return ""
+        parts = [row.provider_status]
+        if row.provider_amount_minor is not None and row.provider_amount_minor != row.due_minor:
+            parts.append(self._money(row.provider_amount_minor))
+        if row.provider_reason:
+            parts[-1] += ":"
+            parts.append(row.provider_reason)
+        if row.completed_at is not None:
+            parts.append(row.completed_at.astimezone().strftime("%d %b"))
+        return " ".join(parts)
+
+    def _tooltip(self, row: OutcomeRow, column: int) -> str:
+        lines = [row.category_label]
+        if row.due_minor is not None:
+            lines.append(self.tr("Due: {amount}").format(amount=self._money(row.due_minor, currency=True)))
+        if row.provider_status:
+            lines.append(self.tr("Provider: {status} {amount}, receipt {receipt}, completed {at}").format(
+                status=row.provider_status, amount=self._money(row.provider_amount_minor, currency=True),
+                receipt=row.provider_transaction_id or "—", at=when(row.completed_at) or "—"))  # fmt: skip
+        if row.provider_reason:
+            lines.append(row.provider_reason)
+        if row.decided_by:
+            lines.append(self.tr("Decided by {who}").format(who=row.decided_by))
+        return "\n".join(lines)
 
     def _decision(self, row: OutcomeRow) -> str:
         if row.decision:
-            said = self.tr(DECISIONS[row.decision])
+            said = reconciliation_decision(row.decision)
             return f"{said}: {row.note}" if row.note else said
-        return self.tr("to decide") if not row.resolved else ""
+        return self.tr("to decide") if not row.resolved else self.tr("as the file says")
