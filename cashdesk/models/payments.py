@@ -92,7 +92,21 @@ class PaymentLine(Synced, Base):
     recipient_name: Mapped[str] = mapped_column(String(200), default="")
     recipient_id_number: Mapped[str] = mapped_column(String(64), default="")
     position: Mapped[int] = mapped_column(default=0)  # row on the sheet
+    arrears_minor: Mapped[int] = mapped_column(
+        Money, default=0
+    )  # part of the amount carried from unpaid lines
     status: Mapped[PaymentStatus] = mapped_column(enum_column(PaymentStatus), default=PaymentStatus.PENDING)
+
+
+class PaymentArrears(UUIDKey, Base):
+    """An unpaid line of a reconciled payroll carried into a later payment of the same beneficiary. A line
+    is carried once (unique); the row goes when the payroll it went into is rejected, so it can go again."""
+
+    __tablename__ = "payment_arrears"
+
+    from_line_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payment_lines.id"), unique=True)
+    into_line_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payment_lines.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column(Money)
 
 
 class PaymentEventKind(enum.StrEnum):

@@ -57,6 +57,8 @@ class BenefitPlan(Synced, Base):
     max_amount_minor: Mapped[int | None] = mapped_column(Money)  # ceiling per beneficiary per cycle
     max_beneficiaries: Mapped[int | None]
     budget_per_cycle_minor: Mapped[int | None] = mapped_column(Money)
+    # Unpaid lines of reconciled payrolls are added to the beneficiary's next payment (migration 0012).
+    carry_arrears: Mapped[bool] = mapped_column(default=False)
     # Whether every eligibility criterion must hold, or one is enough.
     criteria_match: Mapped[CriteriaMatch] = mapped_column(
         enum_column(CriteriaMatch), default=CriteriaMatch.ALL

@@ -12,14 +12,14 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from cashdesk.core.database import note_changed
 from cashdesk.core.errors import PermissionDenied, ValidationError
 from cashdesk.core.i18n import _
 from cashdesk.models import PaymentCycle, PaymentLine, Payroll
-from cashdesk.models.payments import PaymentStatus, PayrollStatus
+from cashdesk.models.payments import PaymentArrears, PaymentStatus, PayrollStatus
 from cashdesk.payroll.queries import PayrollSummary, payroll_by_code, summarise
 from cashdesk.security import audit
 from cashdesk.security.permissions import Actor, Permission
@@ -112,6 +112,14 @@ def reject_payroll(session: Session, actor: Actor, code: str, *, reason: str) ->
         update(PaymentLine)
         .where(PaymentLine.payroll_id == payroll.id)
         .values(status=PaymentStatus.CANCELLED, dirty=True, updated_at=datetime.now(UTC))
+    )
+    # Arrears carried into the rejected payroll's lines may go into a corrected one.
+    session.execute(
+        delete(PaymentArrears).where(
+            PaymentArrears.into_line_id.in_(
+                select(PaymentLine.id).where(PaymentLine.payroll_id == payroll.id)
+            )
+        )
     )
     payroll.status = PayrollStatus.REJECTED
     payroll.rejected_by_id = actor.user_id

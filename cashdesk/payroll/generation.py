@@ -10,7 +10,8 @@ nothing, and the lines keep the recipient as generated, so an approved payroll n
 from __future__ import annotations
 
 import threading
-from collections import Counter
+import uuid
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from operator import itemgetter
@@ -37,7 +38,7 @@ from cashdesk.models import (
     Payroll,
 )
 from cashdesk.models.keys import uuid7s
-from cashdesk.models.payments import PaymentStatus, PayrollStatus
+from cashdesk.models.payments import PaymentArrears, PaymentStatus, PayrollStatus
 from cashdesk.models.plans import EnrolmentStatus
 from cashdesk.models.registry import HouseholdStatus, PaymentMethod, RecipientRole
 from cashdesk.payroll import numbers
@@ -67,6 +68,7 @@ LINE_COLUMNS = (
     "recipient_name",
     "recipient_id_number",
     "position",
+    "arrears_minor",
 )
 
 
@@ -96,6 +98,7 @@ class _Line:
     recipient_name: str
     id_number: str
     sort_key: tuple[str, ...]
+    arrears: int = 0  # part of `amount` carried from unpaid lines of earlier cycles
 
 
 def _raw(column: Any, name: str) -> Any:
@@ -211,6 +214,7 @@ def generate_payroll(
     skipped: Counter[str] = Counter()
     rows = session.execute(_candidates(actor, rule=rule, compiler=compiler, cycle=cycle, pay_point=pay_point))
     lines = _lines(rows, points, skipped, abort, individual=rule.individual)
+    carried = _add_arrears(session, plan.id, cycle, lines) if plan.carry_arrears else {}
     check_abort(abort)
     providers = {p.id.hex: p for p in session.execute(select(PaymentServiceProvider)).scalars()}
     _check_providers(lines, providers, cycle)
@@ -233,6 +237,7 @@ def generate_payroll(
         providers=providers,
         progress=progress,
         abort=abort,
+        carried=carried,
         parameters=parameters(
             plan.code, start.strftime("%Y-%m"), pay_point.code if pay_point else None, over_budget
         ),
@@ -420,6 +425,7 @@ def _write(
     progress: Progress,
     abort: threading.Event,
     parameters: dict[str, Any],
+    carried: dict[str, list[tuple[str, int]]],
 ) -> list[Payroll]:
     # Cash goes on the payroll of its pay point; mobile money and bank on the payroll of their provider.
     groups: dict[tuple[str | None, str | None], list[_Line]] = {}
@@ -431,6 +437,7 @@ def _write(
     taken = set(session.execute(select(Payroll.code).where(Payroll.cycle_id == cycle.id)).scalars())
     now = datetime.now(UTC)
     transaction_numbers = iter(numbers.reserve(session, len(lines)))
+    arrears_rows: list[tuple[str, str, str, int]] = []
     line_ids = iter(uuid7s(len(lines)))
     payrolls = []
     done = 0
@@ -468,33 +475,27 @@ def _write(
 
         # Through the import's bulk path: ids and methods are already as stored, the values every line
         # of the payroll shares are written into the statement once (cashdesk.core.bulk).
+        rows = []
+        for position, m in enumerate(members, start=1):
+            line_id = next(line_ids).hex
+            rows.append((
+                line_id, next(transaction_numbers), m.enrolment_id, m.household_id, m.recipient_id,
+                m.pay_point_id, m.method, m.account, m.amount, m.household_code, m.recipient_name,
+                m.id_number, position, m.arrears,
+            ))  # fmt: skip
+            arrears_rows.extend(
+                (uuid.uuid4().hex, old, line_id, amount) for old, amount in carried.get(m.enrolment_id, ())
+            )
+        # Through the import's bulk path: ids and methods are already as stored, the values every line
+        # of the payroll shares are written into the statement once (cashdesk.core.bulk). Written in
+        # household order, each line keeping its position on the sheet: the index on household_id then
+        # grows in sequence rather than at random places of a large tree.
+        rows.sort(key=itemgetter(3))
         bulk.insert_converted(
             session,
             "payment_lines",
             LINE_COLUMNS,
-            # Written in household order, each line keeping its position on the sheet: the index on
-            # household_id then grows in sequence rather than at random places of a large tree.
-            sorted(
-                (
-                    (
-                        next(line_ids).hex,
-                        next(transaction_numbers),
-                        m.enrolment_id,
-                        m.household_id,
-                        m.recipient_id,
-                        m.pay_point_id,
-                        m.method,
-                        m.account,
-                        m.amount,
-                        m.household_code,
-                        m.recipient_name,
-                        m.id_number,
-                        position,
-                    )
-                    for position, m in enumerate(members, start=1)
-                ),
-                key=itemgetter(3),
-            ),
+            rows,
             shared={
                 "payroll_id": payroll.id,
                 "cycle_id": cycle.id,
@@ -506,5 +507,44 @@ def _write(
             done=wrote,
         )
         done += len(members)
-    note_changed(session, "payment_lines", "payrolls", "payment_cycles")
+    if arrears_rows:
+        bulk.insert_converted(
+            session, "payment_arrears", ("id", "from_line_id", "into_line_id", "amount_minor"), arrears_rows
+        )
+    note_changed(session, "payment_lines", "payrolls", "payment_cycles", "payment_arrears")
     return payrolls
+
+
+def _add_arrears(
+    session: Session, plan_id: uuid.UUID, cycle: PaymentCycle, lines: list[_Line]
+) -> dict[str, list[tuple[str, int]]]:
+    """Add to each line what its beneficiary was not paid in reconciled payrolls of the plan's earlier
+    cycles and that no live line carries yet; returns enrolment -> [(unpaid line, amount)] (ids as hex)."""
+    taken = (
+        select(PaymentArrears.from_line_id)
+        .join(PaymentLine, PaymentLine.id == PaymentArrears.into_line_id)
+        .where(PaymentLine.status != PaymentStatus.CANCELLED)
+    )
+    unpaid = session.execute(
+        select(_raw(PaymentLine.id, "id"), _raw(PaymentLine.enrolment_id, "enrolment"), PaymentLine.amount_minor)
+        .join(Payroll, Payroll.id == PaymentLine.payroll_id)
+        .join(PaymentCycle, PaymentCycle.id == PaymentLine.cycle_id)
+        .where(
+            PaymentCycle.plan_id == plan_id,
+            PaymentCycle.period_start < cycle.period_start,
+            Payroll.status == PayrollStatus.RECONCILED,
+            PaymentLine.status == PaymentStatus.NOT_PAID,
+            PaymentLine.id.not_in(taken),
+        )
+    ).all()  # fmt: skip
+    owed: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for line_id, enrolment, amount in unpaid:
+        owed[enrolment].append((line_id, amount))
+    carried = {}
+    for line in lines:
+        debts = owed.get(line.enrolment_id)
+        if debts:
+            line.arrears = sum(amount for _id, amount in debts)
+            line.amount += line.arrears
+            carried[line.enrolment_id] = debts
+    return carried

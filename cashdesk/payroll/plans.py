@@ -66,6 +66,7 @@ class PlanInput:
     amount_per: str = AmountBasis.PER_HOUSEHOLD.value
     cap: str = ""
     top_ups: list[CriterionInput] = field(default_factory=list)
+    carry_arrears: bool = False  # unpaid lines of reconciled payrolls go into the next payment
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class PlanSummary:
     conditions: tuple[str, ...]
     top_ups: tuple[str, ...]
     active_beneficiaries: int
+    carry_arrears: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,7 @@ def save_plan(session: Session, actor: Actor, data: PlanInput) -> PlanSummary:
     plan.max_amount_minor = cap
     plan.budget_per_cycle_minor = budget
     plan.max_beneficiaries = data.max_beneficiaries
+    plan.carry_arrears = bool(data.carry_arrears)
     plan.criteria_match = _choice(data.match, CriteriaMatch, "criteria.match")
     plan.criteria = criteria
     session.flush()
@@ -338,6 +341,7 @@ def _summary(session: Session, plan: BenefitPlan, units: int) -> PlanSummary:
         cap=money(plan.max_amount_minor),
         budget_per_cycle=money(plan.budget_per_cycle_minor),
         max_beneficiaries=plan.max_beneficiaries,
+        carry_arrears=plan.carry_arrears,
         match=plan.criteria_match.value,
         conditions=tuple(
             Condition(c.scope, c.field, c.operator, c.value).describe(individual=individual)
@@ -402,6 +406,7 @@ def plan_definition(session: Session, actor: Actor, code: str) -> PlanInput:
         amount_per=plan.amount_basis.value,
         cap=major(plan.max_amount_minor),
         top_ups=[criterion(c) for c in plan.criteria if c.purpose == CriterionPurpose.TOP_UP],
+        carry_arrears=plan.carry_arrears,
     )
 
 
@@ -542,7 +547,7 @@ def _criterion(raw: Any, where: str) -> CriterionInput:
 def plan_input(raw: Mapping[str, Any]) -> PlanInput:
     known = {
         "code", "name", "target", "description", "start", "end", "currency", "frequency",
-        "max_beneficiaries", "budget_per_cycle", "criteria", "amount",
+        "max_beneficiaries", "budget_per_cycle", "criteria", "amount", "carry_arrears",
     }  # fmt: skip
     unknown = set(raw) - known
     if unknown:
@@ -560,7 +565,11 @@ def plan_input(raw: Mapping[str, Any]) -> PlanInput:
         isinstance(max_beneficiaries, bool) or not isinstance(max_beneficiaries, int)
     ):
         raise ValidationError(_("max_beneficiaries is a whole number."), field="max_beneficiaries")
+    carry_arrears = raw.get("carry_arrears", False)
+    if not isinstance(carry_arrears, bool):
+        raise ValidationError(_("carry_arrears is true or false."), field="carry_arrears")
     return PlanInput(
+        carry_arrears=carry_arrears,
         code=str(raw.get("code", "")),
         name=str(raw.get("name", "")),
         target=str(raw.get("target", PlanTarget.HOUSEHOLD.value)),

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from cashdesk.core.errors import PermissionDenied, ValidationError
 from cashdesk.desk import Desk
-from cashdesk.models import PaymentEvent, ReconciliationBatch, ReconciliationRow
-from cashdesk.payroll.approval import approve_payroll
+from cashdesk.models import PaymentEvent, PaymentLine, Payroll, ReconciliationBatch, ReconciliationRow
+from cashdesk.payroll.approval import approve_payroll, reject_payroll
 from cashdesk.payroll.disbursement import record_not_paid, record_paid
 from cashdesk.payroll.enrolment import enrol
 from cashdesk.payroll.generation import generate_payroll
@@ -273,3 +273,59 @@ def test_amounts_as_providers_write_them(written: str, minor: int) -> None:
 def test_amounts_that_are_not_amounts(written: str) -> None:
     with pytest.raises(ValueError):
         parse_amount(written, 2)
+
+
+def test_unpaid_lines_go_into_the_next_cycle_as_arrears_when_the_plan_says_so(
+    eight: dict[str, Desk], tmp_path: Path
+) -> None:
+    sue, admin = eight["sue"], eight["admin"]
+    sue.run(save_plan, flat_plan(carry_arrears=True))
+    t = _numbers(sue)
+    answers = [[n, "paid", "10000", f"R{i}", "", ""] for i, n in enumerate(t[:6])]
+    answers += [[n, "failed", "10000", "", "Invalid account", ""] for n in t[6:]]
+    sue.run(import_result_file, payroll_code=PP1, path=_write(tmp_path / "march.csv", answers))
+    admin.run(close, payroll_code=PP1)
+
+    def april() -> list[tuple[str, int, int]]:
+        return admin.run(
+            lambda s, _a: [
+                (line.household_code, line.amount_minor, line.arrears_minor)
+                for line in s.scalars(
+                    select(PaymentLine)
+                    .join(Payroll)
+                    .where(Payroll.code == "ALL-202604-PP1", PaymentLine.status != "cancelled")
+                )
+            ]
+        )
+
+    unpaid = {line.household_code for line in sue.run(payroll_lines, PP1)[6:]}
+    sue.run(generate_payroll, plan_code="ALL", period="2026-04")
+    lines = april()
+    assert len(lines) == 8
+    assert {code for code, amount, arrears in lines if arrears} == unpaid
+    assert all(amount == 1_000_000 + arrears for _code, amount, arrears in lines)
+    assert sum(arrears for *_x, arrears in lines) == 2_000_000
+
+    admin.run(reject_payroll, "ALL-202604-PP1", reason="wrong month")  # the arrears may go again
+    sue.run(generate_payroll, plan_code="ALL", period="2026-04", pay_point_code="PP1")
+    again = admin.run(
+        lambda s, _a: s.scalar(
+            select(func.sum(PaymentLine.arrears_minor))
+            .join(Payroll)
+            .where(Payroll.status == "pending_approval", Payroll.pay_point_id.is_not(None))
+        )
+    )
+    assert again == 2_000_000  # carried once: the rejected payroll's lines no longer hold them
+
+
+def test_a_plan_without_arrears_pays_only_the_cycles_amount(eight: dict[str, Desk], tmp_path: Path) -> None:
+    sue, admin = eight["sue"], eight["admin"]
+    t = _numbers(sue)
+    sue.run(
+        import_result_file,
+        payroll_code=PP1,
+        path=_write(tmp_path / "m.csv", [[n, "failed", "", "", "x", ""] for n in t]),
+    )
+    admin.run(close, payroll_code=PP1)
+    sue.run(generate_payroll, plan_code="ALL", period="2026-04")
+    assert {line.amount_minor for line in sue.run(payroll_lines, "ALL-202604-PP1")} == {1_000_000}

@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -210,6 +211,13 @@ class PlanEditor(QDialog):
                 "The most one payment cycle may cost, in {currency}; payroll generation stops there."
             ).format(currency=scheme.currency)
         )
+        self.carry_arrears = QCheckBox(self.tr("Add what was not paid to the next payment"))
+        self.carry_arrears.setToolTip(
+            self.tr(
+                "A payment marked not paid when its payroll is reconciled is added, as arrears, to the same "
+                "beneficiary's payment in the next cycle."
+            )
+        )
         grid = QGridLayout()
         grid.setHorizontalSpacing(12)
         left, right = QFormLayout(), QFormLayout()
@@ -239,6 +247,7 @@ class PlanEditor(QDialog):
         budget.addStretch(1)
         right.addRow(self.tr("Most beneficiaries"), self.max_beneficiaries)
         right.addRow(self.tr("Budget per payment"), budget)
+        right.addRow(self.tr("Arrears"), self.carry_arrears)
         left.setHorizontalSpacing(12)
         right.setHorizontalSpacing(12)
         grid.addLayout(left, 0, 0)
@@ -361,6 +370,7 @@ class PlanEditor(QDialog):
         self.end.set_date(plan.end)
         self.frequency.setCurrentIndex(max(0, self.frequency.findData(plan.frequency)))
         self.max_beneficiaries.setValue(plan.max_beneficiaries or 0)
+        self.carry_arrears.setChecked(plan.carry_arrears)
         self.budget.setText(friendly_amount(plan.budget_per_cycle))
         self.match.setCurrentIndex(max(0, self.match.findData(plan.match)))
         self.conditions.set_items(plan.conditions)
@@ -388,6 +398,7 @@ class PlanEditor(QDialog):
             amount_per=str(self.amount_per.currentData()),
             cap=self.cap.text().strip(),
             top_ups=self.top_ups.items(),
+            carry_arrears=self.carry_arrears.isChecked(),
         )
 
     def _set_read_only(self) -> None:
@@ -395,7 +406,7 @@ class PlanEditor(QDialog):
             edit.setReadOnly(True)
         self.description.setReadOnly(True)
         for widget in (self.target, self.start, self.end, self.frequency, self.max_beneficiaries, self.match,
-                       self.amount_per):  # fmt: skip
+                       self.amount_per, self.carry_arrears):  # fmt: skip
             widget.setEnabled(False)
         for rows in (self.conditions, self.top_ups):
             rows.add_button.hide()  # type: ignore[attr-defined]

@@ -271,6 +271,8 @@ class PlansScreen(Screen):
             limits.append(self.tr("budget {budget} a payment").format(budget=summary.budget_per_cycle))
         if summary.max_beneficiaries:
             limits.append(self.tr("at most {n:,} beneficiaries").format(n=summary.max_beneficiaries))
+        if summary.carry_arrears:
+            limits.append(self.tr("what is not paid goes into the next payment"))
         if limits:
             lines.append(self.tr("<b>Limits:</b> ") + html.escape(", ".join(limits)) + ".")
         self.details.setText("<br>".join(lines))
