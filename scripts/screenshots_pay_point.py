@@ -22,6 +22,7 @@ from screenshots_payroll import SIZE, save, scheme, settle
 from cashdesk.desk import open_desk
 from cashdesk.models.security import Role
 from cashdesk.payroll.approval import approve_payroll
+from cashdesk.payroll.day_summary import record_cash_received
 from cashdesk.payroll.providers import PayPointInput, list_pay_points, save_pay_point
 from cashdesk.payroll.queries import list_payrolls, payroll_lines
 from cashdesk.security import users
@@ -66,6 +67,7 @@ def main() -> None:
 
     hub = OpsHub()
     hub.desk = open_desk(folder, "pat", "clerk-pass-1")
+    hub.desk.run(record_cash_received, payroll_code=payroll.code, amount="150,000")  # the morning's float
     number = hub.desk.run(payroll_lines, payroll.code)[3].transaction_number
     window = MainWindow(hub)
     window.resize(*SIZE)

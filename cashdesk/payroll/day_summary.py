@@ -219,3 +219,50 @@ def print_day_summary(
             code=summary.payroll_code, day=summary.day.isoformat(), path=out.name),
     )  # fmt: skip
     return summary
+
+
+@dataclass(frozen=True)
+class DayRecord:
+    """One thing recorded on the payroll on a day, newest first in the list a clerk checks."""
+
+    transaction_number: str
+    household_code: str
+    recipient_name: str
+    kind: str  # "paid", "not_paid" or "reversal"
+    reason: str  # a not-paid reason's label, or why a record was reversed
+    occurred_at: datetime
+    amount_minor: int
+    undone: bool  # a later reversal undid it
+
+
+def day_records(
+    session: Session, actor: Actor, *, payroll_code: str, day: date | None = None, limit: int = 200
+) -> list[DayRecord]:
+    """What was recorded on the payroll on `day` (today by default), newest first."""
+    actor.require(Permission.RECORD_PAYMENTS)
+    payroll = payable_payroll(session, actor, payroll_code)
+    day = day or datetime.now().astimezone().date()
+    start = datetime.combine(day, time.min).astimezone()
+    undone = set(
+        session.scalars(
+            select(PaymentEvent.reverses_id)
+            .join(PaymentLine, PaymentLine.id == PaymentEvent.line_id)
+            .where(PaymentLine.payroll_id == payroll.id, PaymentEvent.reverses_id.is_not(None))
+        )
+    )
+    rows = session.execute(
+        select(PaymentEvent, PaymentLine.transaction_number, PaymentLine.household_code, PaymentLine.recipient_name,
+               NonPaymentReasonChoice.label)
+        .join(PaymentLine, PaymentLine.id == PaymentEvent.line_id)
+        .outerjoin(NonPaymentReasonChoice, NonPaymentReasonChoice.code == PaymentEvent.reason)
+        .where(PaymentLine.payroll_id == payroll.id, PaymentEvent.occurred_at >= start,
+               PaymentEvent.occurred_at < start + timedelta(days=1))
+        .order_by(PaymentEvent.recorded_at.desc(), PaymentEvent.id.desc())
+        .limit(limit)
+    )  # fmt: skip
+    return [
+        DayRecord(number, household, name, event.kind.value,
+                  label or (event.note if event.kind == PaymentEventKind.REVERSAL else event.reason or ""),
+                  event.occurred_at, event.amount_minor, event.id in undone)
+        for event, number, household, name, label in rows
+    ]  # fmt: skip

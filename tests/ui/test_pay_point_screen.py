@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -99,3 +101,38 @@ def test_several_matches_are_listed_and_one_is_chosen_by_keyboard(
     )
     qtbot.keyClick(screen.paid_button, Qt.Key.Key_Escape)
     assert screen.card is None and screen.search.hasFocus()
+
+
+def test_the_days_figures_and_records_follow_each_record_and_print_for_signing(
+    qtbot: QtBot,
+    hub_as: Any,
+    carl: Desk,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    hub = hub_as("carl")
+    screen = _screen(qtbot, hub)
+    qtbot.waitUntil(lambda: "Still to pay" in screen.today.text())
+    lines = hub.desk.run(payroll_lines, PP1)
+    _scan(qtbot, screen, lines[0].transaction_number)
+    qtbot.waitUntil(lambda: screen.card is not None)
+    qtbot.keyClick(screen.paid_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.records.count() == 1)
+    assert (
+        lines[0].recipient_name in screen.records.item(0).text() and "paid" in screen.records.item(0).text()
+    )
+    screen.cash_received("30,000")
+    qtbot.waitUntil(lambda: "30,000.00 MWK" in screen.today.text())
+    assert "20,000.00 MWK" in screen.today.text()  # remaining: received less the 10,000 paid
+
+    out = tmp_path / "day.pdf"
+    screen.print_day(out)
+    qtbot.waitUntil(lambda: "End of day saved" in screen.message.text())
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Cash remaining (to be handed in)" in text and "20,000.00 MWK" in text
+
+    screen.records.setCurrentRow(0)
+    screen.records.itemActivated.emit(screen.records.item(0))  # Enter on the record: its payment, to reverse
+    qtbot.waitUntil(lambda: screen.card is not None and screen.reverse_button.isEnabled())
+    assert screen.card.transaction_number == lines[0].transaction_number

@@ -10,6 +10,7 @@ transaction on the worker thread, so the window never waits on the database.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -17,6 +18,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
@@ -30,6 +32,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cashdesk.payroll.day_summary import (
+    DayRecord,
+    DaySummary,
+    day_records,
+    day_summary,
+    print_day_summary,
+    record_cash_received,
+)
 from cashdesk.payroll.disbursement import (
     PaymentCard,
     Recorded,
@@ -53,7 +63,10 @@ STYLE = f"""
 PayPointScreen QWidget {{ font-size: {LARGE}pt; }}
 PayPointScreen QLabel#paymentCard {{ font-size: {CARD}pt; }}
 PayPointScreen QPushButton#paidButton {{ font-size: {LARGE + 2}pt; font-weight: bold; min-height: 48px; }}
+PayPointScreen QLabel#todayFigures, PayPointScreen QListWidget#todayRecords, PayPointScreen QPushButton#dayButton {{
+    font-size: {LARGE - 4}pt; }}
 """
+TODAY_WIDTH = 320  # the right-hand column: the day's figures and records, beside the card
 
 
 def _said(first: Recorded) -> str:
@@ -63,7 +76,7 @@ def _said(first: Recorded) -> str:
 
 
 class PayPointScreen(Screen):
-    watches = frozenset({"payrolls"})
+    watches = frozenset({"payrolls", "cash_receipts"})
 
     def __init__(self, hub: OpsHub, parent: QWidget | None = None) -> None:
         super().__init__(hub, parent)
@@ -87,9 +100,9 @@ class PayPointScreen(Screen):
         self.card_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
         self.how = QButtonGroup(self)
-        self.by_id = QRadioButton(self.tr("&1 ID document seen"))
+        self.by_id = QRadioButton(self.tr("&1 ID seen"))
         self.by_known = QRadioButton(self.tr("&2 Known to me"))
-        self.by_alternate = QRadioButton(self.tr("&3 Someone else collected"))
+        self.by_alternate = QRadioButton(self.tr("&3 Someone else"))
         for n, (button, value) in enumerate(
             ((self.by_id, "id_document"), (self.by_known, "known_to_clerk"), (self.by_alternate, "alternate"))
         ):
@@ -107,7 +120,8 @@ class PayPointScreen(Screen):
         self.paid_button.clicked.connect(self.record_paid)
         self.reason = QComboBox()
         self.note = QLineEdit()
-        self.note.setPlaceholderText(self.tr("What happened (needed for Other)"))
+        self.note.setPlaceholderText(self.tr("What happened"))
+        self.note.setToolTip(self.tr("Needed when the reason is Other"))
         self.not_paid_button = QPushButton(self.tr("Not paid  (F8)"))
         self.not_paid_button.clicked.connect(self.record_not_paid)
         self.reverse_button = QPushButton(self.tr("Reverse…  (F9)"))
@@ -144,6 +158,25 @@ class PayPointScreen(Screen):
             context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
 
+        self.today = QLabel()
+        self.today.setObjectName("todayFigures")
+        self.today.setWordWrap(True)
+        self.today.setTextFormat(Qt.TextFormat.RichText)
+        self.records = QListWidget()
+        self.records.setObjectName("todayRecords")
+        self.records.setToolTip(self.tr("Enter on a record shows its payment, to reverse it (F9)"))
+        self.records.itemActivated.connect(self._record_chosen)
+        self.day_rows: list[DayRecord] = []
+        self.cash_button = QPushButton(self.tr("Cash received…  (F10)"))
+        self.cash_button.clicked.connect(lambda: self.cash_received())  # noqa: PLW0108 - clicked passes a bool
+        self.day_button = QPushButton(self.tr("End of day PDF…  (F12)"))
+        self.day_button.clicked.connect(lambda: self.print_day())  # noqa: PLW0108 - clicked passes a bool
+        for button in (self.cash_button, self.day_button):
+            button.setObjectName("dayButton")
+        self.payroll.currentIndexChanged.connect(lambda _i: self.load_day())
+        for key, slot in ((Qt.Key.Key_F10, self.cash_received), (Qt.Key.Key_F12, self.print_day)):
+            QShortcut(QKeySequence(key), self, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
         top = QFormLayout()
         top.addRow(self.tr("Payroll"), self.payroll)
         top.addRow(self.tr("Find"), self.search)
@@ -155,22 +188,35 @@ class PayPointScreen(Screen):
         alternate.addWidget(self.alternate_name, 2)
         alternate.addWidget(self.alternate_id, 1)
         not_paid = QHBoxLayout()
-        not_paid.addWidget(self.reason, 1)
+        not_paid.addWidget(self.reason, 3)
         not_paid.addWidget(self.note, 2)
         not_paid.addWidget(self.not_paid_button)
         actions = QHBoxLayout()
         actions.addWidget(self.paid_button, 1)
         actions.addWidget(self.reverse_button)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.matches)
-        layout.addWidget(self.card_label)
-        layout.addLayout(verified)
-        layout.addLayout(alternate)
-        layout.addLayout(actions)
-        layout.addLayout(not_paid)
-        layout.addWidget(self.message)
-        layout.addStretch(1)
+        work = QVBoxLayout()
+        work.addLayout(top)
+        work.addWidget(self.matches)
+        work.addWidget(self.card_label)
+        work.addLayout(verified)
+        work.addLayout(alternate)
+        work.addLayout(actions)
+        work.addLayout(not_paid)
+        work.addWidget(self.message)
+        work.addStretch(1)
+        day = QVBoxLayout()
+        heading = QLabel(self.tr("<b>Today</b>"))
+        day.addWidget(heading)
+        day.addWidget(self.today)
+        day.addWidget(self.records, 1)
+        day.addWidget(self.cash_button)
+        day.addWidget(self.day_button)
+        day_box = QWidget()
+        day_box.setLayout(day)
+        day_box.setFixedWidth(TODAY_WIDTH)
+        layout = QHBoxLayout(self)
+        layout.addLayout(work, 1)
+        layout.addWidget(day_box)
         self._show(None)
 
     def title(self) -> str:
@@ -192,6 +238,7 @@ class PayPointScreen(Screen):
         if not rows:
             self._say(self.tr("No approved payroll of your pay points is on this laptop."), RED)
         self.search.setFocus()
+        self.load_day()
 
     def _show_reasons(self, rows: list[Any]) -> None:
         self.reason.clear()
@@ -331,6 +378,7 @@ class PayPointScreen(Screen):
             GREEN,
         )
         self.clear(keep_message=True)
+        self.load_day()
 
     def _failed(self, exc: BaseException) -> None:
         self._say(error_text(exc), RED)
@@ -357,3 +405,97 @@ class PayPointScreen(Screen):
         self.alternate_id.setVisible(on)
         if on:
             self.alternate_name.setFocus()
+
+    # --- the day ---------------------------------------------------------------------------------
+
+    def load_day(self) -> None:
+        code = self.payroll.currentData()
+        if not code:
+            self.today.clear()
+            self.records.clear()
+            return
+        self.hub.call(
+            day_summary, payroll_code=code, on_done=self._show_day, on_error=self._failed, parent=self
+        )
+        self.hub.call(day_records, payroll_code=code, on_done=self._show_records, parent=self)
+
+    def _show_day(self, day: DaySummary) -> None:
+        if day.payroll_code != self.payroll.currentData():
+            return
+        rows = [
+            (self.tr("Paid today"), f"{day.paid_today[0]:,}", day.money(day.paid_today[1])),
+            (self.tr("Paid in all"), f"{day.paid[0]:,}", day.money(day.paid[1])),
+            *[(html.escape(label), f"{n:,}", day.money(total)) for label, n, total in day.not_paid],
+            (self.tr("Still to pay"), f"{day.pending[0]:,}", day.money(day.pending[1])),
+            (self.tr("Cash in"), "", day.money(day.received)),
+        ]
+        short = day.remaining < 0  # more paid out than received: say it in red
+        remaining = f"<b>{day.money(day.remaining)}</b>"
+        rows.append((
+            self.tr("<b>Cash left</b>"), "", f"<span style='color:{RED}'>{remaining}</span>" if short else remaining
+        ))  # fmt: skip
+        cells = "".join(
+            f"<tr><td>{label}</td><td align='right'>&nbsp;{n}</td><td align='right'>&nbsp;{amount}</td></tr>"
+            for label, n, amount in rows
+        )
+        self.today.setText(f"<table>{cells}</table>")
+
+    def _show_records(self, rows: list[DayRecord]) -> None:
+        self.day_rows = rows
+        self.records.clear()
+        words = {"paid": self.tr("paid"), "not_paid": self.tr("not paid"), "reversal": self.tr("reversed")}
+        for row in rows:
+            what = words.get(row.kind, row.kind)
+            if row.kind == "not_paid" and row.reason:
+                what = f"{what} ({row.reason})"
+            item = QListWidgetItem(
+                f"{row.occurred_at.astimezone().strftime('%H:%M')}  {row.recipient_name}  {what}"
+                + (self.tr("  — undone") if row.undone else "")
+            )
+            item.setToolTip(f"{row.transaction_number} · {row.household_code}")
+            self.records.addItem(item)
+
+    def _record_chosen(self, item: QListWidgetItem) -> None:
+        row = self.day_rows[self.records.row(item)]
+        self.search.setText(row.transaction_number)
+        self.find()
+
+    def cash_received(self, amount: str | None = None) -> None:
+        code = self.payroll.currentData()
+        if not code:
+            return
+        if amount is None:
+            amount, given = QInputDialog.getText(
+                self,
+                self.tr("Cash received"),
+                self.tr("Cash the pay point received for {code}:").format(code=code),
+            )
+            if not given:
+                return
+        self.hub.call(
+            record_cash_received, payroll_code=code, amount=amount,
+            on_done=lambda _total: (self._say(self.tr("Cash received: {amount}").format(amount=amount), GREEN),
+                                    self.load_day()),
+            on_error=self._failed, parent=self,
+        )  # fmt: skip
+
+    def print_day(self, path: Path | None = None) -> None:
+        code = self.payroll.currentData()
+        if not code:
+            return
+        if path is None:
+            chosen, _filter = QFileDialog.getSaveFileName(
+                self,
+                self.tr("Save the end-of-day summary"),
+                str(Path.home() / f"{code}-day.pdf"),
+                self.tr("PDF (*.pdf)"),
+            )
+            if not chosen:
+                return
+            path = Path(chosen)
+        saved = path
+        self.hub.call(
+            print_day_summary, payroll_code=code, out=saved,
+            on_done=lambda _day: self._say(self.tr("End of day saved: {path}. Print it and sign it.").format(path=saved), GREEN),
+            on_error=self._failed, parent=self,
+        )  # fmt: skip
