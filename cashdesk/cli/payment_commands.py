@@ -18,6 +18,7 @@ from cashdesk.payroll.day_summary import print_day_summary, record_cash_received
 from cashdesk.payroll.disbursement import PaymentCard, record_not_paid, record_paid, reverse
 from cashdesk.payroll.money import format_amount
 from cashdesk.payroll.queries import payroll_summary, status_counts
+from cashdesk.payroll.reasons import all_reasons, save_reason
 
 if TYPE_CHECKING:  # subscriptable for the type checker only
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -55,6 +56,17 @@ def add_parsers(commands: Commands) -> None:
     pay.add_argument("--note", default="", help=_("what happened (needed with --reason other)"))
     pay.add_argument("--at", type=_moment, help=_("when it happened, if not now"))
     pay.set_defaults(run=run_pay)
+
+    reason = commands.add_parser("reason", help=_("the scheme's reasons for not paying (administrator)"))
+    sub = reason.add_subparsers(dest="reason_command", required=True, metavar="ACTION")
+    sub.add_parser("list", help=_("every reason, retired ones too")).set_defaults(run=run_reason_list)
+    put = sub.add_parser("set", help=_("add a reason, or change the one with this code"))
+    put.add_argument("code", help=_("e.g. flooded_road"))
+    put.add_argument("--label", required=True, help=_("the words the clerk reads"))
+    put.add_argument("--needs-note", action="store_true", help=_("the clerk must say what happened"))
+    put.add_argument("--retired", action="store_true", help=_("no longer offered (recorded events keep it)"))
+    put.add_argument("--position", type=int, help=_("its place in the list"))
+    put.set_defaults(run=run_reason_set)
 
 
 def add_status_parser(payroll_actions: Commands) -> None:
@@ -162,4 +174,24 @@ def run_day(args: argparse.Namespace) -> int:
             path=args.out,
         )
     )
+    return 0
+
+
+def run_reason_list(args: argparse.Namespace) -> int:
+    with logged_in(args) as desk:
+        rows = desk.run(all_reasons)
+    for row in rows:
+        flags = ", ".join(
+            f for f, on in ((_("needs a note"), row.needs_note), (_("retired"), not row.active)) if on
+        )
+        print(f"{row.position:>3}  {row.code:<24} {row.label}" + (f"  ({flags})" if flags else ""))
+    return 0
+
+
+def run_reason_set(args: argparse.Namespace) -> int:
+    with logged_in(args) as desk:
+        row = desk.run(save_reason, code=args.code, label=args.label, needs_note=args.needs_note,
+                       active=not args.retired, position=args.position)  # fmt: skip
+    print(_("Reason {code}: {label}{retired}").format(
+        code=row.code, label=row.label, retired=_(" (retired)") if not row.active else ""))  # fmt: skip
     return 0

@@ -110,3 +110,23 @@ def test_a_payment_survives_its_process_killed_the_moment_it_was_saved(
     assert lines[0].status == "paid"
     assert admin.run(verify_chain).first_broken_seq is None
     assert "Already paid" in one_line(cashdesk("carl", "pay", number, "--paid", data=approved))
+
+
+def test_an_administrator_sets_the_reasons_and_a_clerk_records_with_the_new_one(
+    approved: Path, desk_for: Any
+) -> None:
+    data, number = approved, _number(desk_for)
+    said = ok(cashdesk("admin", "reason", "set", "flooded_road", "--label", "Road flooded", data=data))
+    assert "Reason flooded_road: Road flooded" in said
+    assert "flooded_road" in ok(cashdesk("admin", "reason", "list", data=data))
+    assert "Only administrators may manage settings" in one_line(
+        cashdesk("sue", "reason", "set", "late", "--label", "Late", data=data)
+    )
+    assert "2 to 32 small letters" in one_line(
+        cashdesk("admin", "reason", "set", "X Y", "--label", "x", data=data)
+    )
+    assert "Not paid (Road flooded)" in ok(
+        cashdesk("carl", "pay", number, "--not-paid", "--reason", "flooded_road", data=data)
+    )
+    ok(cashdesk("admin", "reason", "set", "flooded_road", "--label", "Road flooded", "--retired", data=data))
+    assert "(retired)" in ok(cashdesk("admin", "reason", "list", data=data))

@@ -162,3 +162,20 @@ def test_audit_screen_filters_and_verifies(qtbot: QtBot, hub_as: Callable[[str],
 def test_user_password_is_not_in_the_window(hub_as: Callable[[str], OpsHub]) -> None:
     # A reminder that the temporary passwords used above are the users' own (see conftest).
     assert USER_PASSWORD != ADMIN_PASSWORD
+
+
+def test_an_administrator_adds_a_reason_for_not_paying_in_settings(
+    qtbot: QtBot, hub_as: Callable[[str], OpsHub]
+) -> None:
+    window = _window(qtbot, hub_as("admin"))
+    window.show_screen("settings")
+    settings = window.screens["settings"]
+    qtbot.waitUntil(lambda: settings.reasons.rowCount() == 7, timeout=5000)  # the seven a scheme starts with
+    settings.reason_code.setText("flooded_road")
+    settings.reason_label.setText("Road flooded")
+    settings.save_reason()
+    qtbot.waitUntil(lambda: settings.reasons.rowCount() == 8, timeout=5000)
+    assert settings.reasons.row(7).label == "Road flooded"
+    settings.reason_code.setText("Bad Code")
+    settings.save_reason()
+    qtbot.waitUntil(lambda: "small letters" in settings.reason_error.text(), timeout=5000)

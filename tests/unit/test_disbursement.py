@@ -28,6 +28,7 @@ from cashdesk.payroll.generation import generate_payroll
 from cashdesk.payroll.numbers import format_number
 from cashdesk.payroll.providers import PayPointInput, save_pay_point
 from cashdesk.payroll.queries import payroll_lines, status_counts
+from cashdesk.payroll.reasons import all_reasons, save_reason
 from cashdesk.security.audit import verify_chain
 from tests.unit.payroll_helpers import ready_to_generate
 
@@ -205,3 +206,22 @@ def test_the_end_of_day_sets_cash_received_against_paid_and_prints_a_signed_page
     ):
         assert text_seen in page.stdout
     assert admin.run(verify_chain).first_broken_seq is None
+
+
+def test_an_administrator_adds_renames_and_retires_reasons_and_clerks_see_the_list(
+    carl: Desk, admin: Desk, desk_for: Any
+) -> None:
+    admin.run(save_reason, code="flooded_road", label="Road flooded", needs_note=False)
+    assert [r.code for r in carl.run(reasons)][-1] == "flooded_road"
+    admin.run(save_reason, code="moved_away", label="Moved away", active=False)
+    assert "moved_away" not in [r.code for r in carl.run(reasons)]
+    assert "moved_away" in [r.code for r in admin.run(all_reasons)]  # retired, never deleted
+    with pytest.raises(ValidationError, match=r"not one of the scheme.s reasons"):
+        carl.run(record_not_paid, transaction_number=_numbers(carl, PP1)[0], reason="moved_away")  # retired
+    with pytest.raises(ValidationError, match="reconciliation only"):
+        admin.run(save_reason, code="failed_at_provider", label="x")
+    with pytest.raises(ValidationError, match="2 to 32 small letters"):
+        admin.run(save_reason, code="Road Flooded!", label="x")
+    with pytest.raises(PermissionDenied, match="Only administrators may manage settings"):
+        desk_for("sue").run(save_reason, code="late", label="Late")
+    assert "failed_at_provider" not in [r.code for r in admin.run(all_reasons)]

@@ -329,3 +329,44 @@ def test_a_plan_without_arrears_pays_only_the_cycles_amount(eight: dict[str, Des
     admin.run(close, payroll_code=PP1)
     sue.run(generate_payroll, plan_code="ALL", period="2026-04")
     assert {line.amount_minor for line in sue.run(payroll_lines, "ALL-202604-PP1")} == {1_000_000}
+
+
+def test_a_mobile_money_report_in_xlsx_with_a_column_mapped_by_hand_and_saved_as_a_profile(
+    eight: dict[str, Desk], tmp_path: Path
+) -> None:
+    from openpyxl import Workbook
+
+    sue = eight["sue"]
+    t = _numbers(sue)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Bulk payment report", None, None])  # a title above the header, as operators' exports have
+    sheet.append(["Client Ref", "Receipt No.", "MSISDN", "Amount", "Currency", "Transaction Status",
+                  "Result Description", "Completion Time"])  # fmt: skip
+    for i, n in enumerate(t):
+        status, reason = ("Completed", "") if i < 7 else ("Failed", "Insufficient float")
+        sheet.append(
+            [n, f"QK{i:08d}", "265991234567", 10000, "MWK", status, reason, datetime(2026, 3, 14, 9, i)]
+        )
+    report = tmp_path / "airtel.xlsx"
+    book.save(report)
+
+    result = sue.run(
+        import_result_file, payroll_code=PP1, path=report, mapping={"Client Ref": "transaction_number"},
+        save_profile_as="airtel",
+    )  # fmt: skip
+    assert result.profile == "mobile-money" and result.counts == {"matched": 7, "failed": 1}
+    [failed] = sue.run(outcomes, payroll_code=PP1, category="failed")
+    assert failed.provider_reason == "Insufficient float" and failed.provider_status == "Failed"
+    assert failed.completed_at is not None and failed.completed_at.replace(tzinfo=None) == datetime(
+        2026, 3, 14, 9, 7
+    )
+
+    sheet.cell(row=10, column=6, value="Completed")  # the corrected report: the last one was paid after all
+    sheet.cell(row=10, column=7, value=None)
+    book.save(tmp_path / "airtel-corrected.xlsx")
+    again = sue.run(
+        import_result_file, payroll_code=PP1, path=tmp_path / "airtel-corrected.xlsx", profile="airtel"
+    )
+    assert again.profile == "airtel" and again.counts == {"matched": 8} and again.replaced == 8

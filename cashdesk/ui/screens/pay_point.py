@@ -13,7 +13,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -70,9 +70,17 @@ TODAY_WIDTH = 320  # the right-hand column: the day's figures and records, besid
 
 
 def _said(first: Recorded) -> str:
-    kind = "paid" if first.kind == "paid" else f"not paid ({first.reason})"
-    when = first.occurred_at.astimezone().strftime("%d %b %Y %H:%M")
-    return f"{kind} on {when} by {first.recorded_by} (device {first.device})"
+    """ "paid on 07 Dec 2026 09:41 by Patricia Kalua (device CWAC)", in the window's language."""
+    tr = QCoreApplication.translate
+    kind = (
+        tr("PayPointScreen", "paid")
+        if first.kind == "paid"
+        else tr("PayPointScreen", "not paid ({reason})").format(reason=first.reason)
+    )
+    return tr("PayPointScreen", "{kind} on {when} by {who} (device {device})").format(
+        kind=kind, when=first.occurred_at.astimezone().strftime("%d %b %Y %H:%M"), who=first.recorded_by,
+        device=first.device,
+    )  # fmt: skip
 
 
 class PayPointScreen(Screen):
