@@ -22,6 +22,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.pool import QueuePool
 
 from cashdesk.core.errors import DatabaseError, DatabaseTooNew, DiskFull, NotACashDeskDatabase
 from cashdesk.core.i18n import _
@@ -70,7 +71,13 @@ def make_engine(path: Path, key: bytes, *, reader: bool = False) -> Engine:
     if len(key) != KEY_BYTES:
         raise ValueError("database key must be 32 bytes")
     url = URL.create("sqlite+pysqlcipher", password=f"x'{key.hex()}'", database=str(path))
-    engine = create_engine(url, module=sqlcipher3.dbapi2)
+    # A queue of connections, each used by one thread at a time, not SQLAlchemy's default for pysqlcipher
+    # (SingletonThreadPool): that one keeps a connection per thread and, past five threads (the window's
+    # worker after an idle spell, each background checkpoint), closes others' connections from the thread
+    # that asks, even one another thread is using; SQLCipher then crashed the process (seen in a test run).
+    engine = create_engine(
+        url, module=sqlcipher3.dbapi2, poolclass=QueuePool, connect_args={"check_same_thread": False}
+    )
     page_hmac = page_hmac_of(path, key)
 
     def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
