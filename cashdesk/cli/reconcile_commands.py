@@ -4,6 +4,7 @@ report, and close the payroll as reconciled (a second supervisor).
     cashdesk reconcile CODE FILE [--profile NAME] [--map "Col=field"] [--save-profile NAME] [--report OUT]
     cashdesk reconcile CODE --list [--category C] [--open]
     cashdesk reconcile CODE --decide accept|mark-unpaid|flag (--txn T ... | --category C) [--note TEXT]
+    cashdesk reconcile CODE --history TXN
     cashdesk reconcile CODE --report OUT.pdf|OUT.xlsx
     cashdesk reconcile CODE --close
 """
@@ -11,12 +12,14 @@ report, and close the payroll as reconciled (a second supervisor).
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cashdesk.cli.session import logged_in
 from cashdesk.cli.terminal import CommandError, ProgressBar, cancellable, column_mapping
 from cashdesk.core.i18n import _
+from cashdesk.desk import Desk
 from cashdesk.payroll.money import format_amount
 from cashdesk.payroll.reconciliation import (
     CATEGORY_LABELS,
@@ -25,6 +28,7 @@ from cashdesk.payroll.reconciliation import (
     ReconciliationState,
     close,
     decide,
+    history,
     import_result_file,
     outcomes,
     state,
@@ -68,6 +72,7 @@ def add_parsers(commands: Commands) -> None:
     )
     rec.add_argument("--note", default="", help=_("why (needed with flag)"))
     rec.add_argument("--close", action="store_true", help=_("close the payroll as reconciled"))
+    rec.add_argument("--history", metavar="TXN", help=_("every answer the provider gave for one payment"))
     rec.set_defaults(run=run_reconcile)  # fmt: skip
 
 
@@ -76,27 +81,16 @@ def _category(args: argparse.Namespace) -> str | None:
 
 
 def run_reconcile(args: argparse.Namespace) -> int:
-    actions = sum(bool(a) for a in (args.file, args.decide, args.close, args.list))
+    actions = sum(bool(a) for a in (args.file, args.decide, args.close, args.list, args.history))
     if actions > 1:
-        raise CommandError(_("Do one thing at a time: import a FILE, --list, --decide or --close."))
+        raise CommandError(
+            _("Do one thing at a time: import a FILE, --list, --history, --decide or --close.")
+        )
     if actions == 0 and not args.report:
         raise CommandError(_("Give the provider's result FILE, or --list, --decide, --report or --close."))
     with logged_in(args) as desk:
         if args.file:
-            bar = ProgressBar()
-            with cancellable() as abort:
-                result = desk.run(
-                    import_result_file, payroll_code=args.code, path=args.file, profile=args.profile,
-                    mapping=column_mapping(args.map), save_profile_as=args.save_profile, progress=bar, abort=abort,
-                )  # fmt: skip
-            bar.finish()
-            for warning in result.warnings:
-                print(_("Warning: {w}").format(w=warning))
-            if not result.already_imported:
-                print(
-                    _("{file}: {n:,} rows read with profile {profile}; {replaced:,} earlier answers replaced.").format(
-                        file=result.file_name, n=result.rows, profile=result.profile, replaced=result.replaced)
-                )  # fmt: skip
+            _import(desk, args)
         elif args.decide:
             n = desk.run(
                 decide, payroll_code=args.code, transaction_numbers=args.txn, category=_category(args),
@@ -106,6 +100,8 @@ def run_reconcile(args: argparse.Namespace) -> int:
         elif args.close:
             desk.run(close, payroll_code=args.code)
             print(_("Payroll {code} is closed as reconciled.").format(code=args.code))
+        elif args.history:
+            _print_history(desk.run(history, transaction_number=args.history.strip().upper()), args.history)
         elif args.list:
             rows = desk.run(outcomes, payroll_code=args.code, category=_category(args), open_only=args.open,
                             exceptions_only=not args.category, limit=None)  # fmt: skip
@@ -117,6 +113,32 @@ def run_reconcile(args: argparse.Namespace) -> int:
         if args.report:
             print(_("Report written to {path}").format(path=args.report))
     return 0
+
+
+def _import(desk: Desk, args: argparse.Namespace) -> None:
+    bar = ProgressBar()
+    with cancellable() as abort:
+        result = desk.run(
+            import_result_file, payroll_code=args.code, path=args.file, profile=args.profile,
+            mapping=column_mapping(args.map), save_profile_as=args.save_profile, progress=bar, abort=abort,
+        )  # fmt: skip
+    bar.finish()
+    for warning in result.warnings:
+        print(_("Warning: {w}").format(w=warning))
+    if not result.already_imported:
+        print(
+            _("{file}: {n:,} rows read with profile {profile}; {replaced:,} earlier answers replaced.").format(
+                file=result.file_name, n=result.rows, profile=result.profile, replaced=result.replaced)
+        )  # fmt: skip
+
+
+def _print_history(answers: list[tuple[str, datetime, int, str, bool]], txn: str) -> None:
+    if not answers:
+        print(_("The provider has not answered for {txn} yet.").format(txn=txn))
+    for file_name, at, row, status, current in answers:
+        print(_("{file} (imported {at}), row {row}: {status}{current}").format(
+            file=file_name, at=at.astimezone().strftime("%Y-%m-%d %H:%M"), row=row, status=status,
+            current=_(" (the answer in force)") if current else _(" (replaced)")))  # fmt: skip
 
 
 def _print_state(now: ReconciliationState) -> None:

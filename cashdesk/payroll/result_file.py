@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from functools import cache
+from pathlib import Path
 from typing import NamedTuple
 
 from sqlalchemy import select
@@ -33,7 +34,7 @@ from sqlalchemy.orm import Session
 from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
 from cashdesk.core.jobs import Progress, never_abort, no_progress
-from cashdesk.core.tables import TableInfo, iter_rows, normalise_header
+from cashdesk.core.tables import TableInfo, iter_rows, normalise_header, open_table
 from cashdesk.models import ResultProfile
 from cashdesk.models.payments import ResultStatus
 from cashdesk.payroll import numbers
@@ -233,10 +234,8 @@ def _columns_for(profile: Profile, headers: tuple[str, ...]) -> dict[str, int]:
     return columns
 
 
-def resolve_columns(
-    session: Session, info: TableInfo, *, profile: str | None, overrides: Mapping[str, str]
-) -> tuple[str, dict[str, int]]:
-    """(profile name, field -> column index). `overrides` maps a column header to a field ("" drops it)."""
+def _profile_columns(session: Session, info: TableInfo, profile: str | None) -> tuple[str, dict[str, int]]:
+    """The named profile's columns for this file, or those of the profile that fits it best."""
     profiles = {p.name: p for p in all_profiles(session)}
     if profile:
         chosen = profiles.get(profile)
@@ -247,11 +246,18 @@ def resolve_columns(
                 ),
                 field="profile",
             )
-        columns = _columns_for(chosen, info.headers)
-    else:
-        # The profile that finds the required fields and most of the others in this file's header.
-        scored = [(p, _columns_for(p, info.headers)) for p in profiles.values()]
-        chosen, columns = max(scored, key=lambda pc: (all(f in pc[1] for f in REQUIRED), len(pc[1])))
+        return chosen.name, _columns_for(chosen, info.headers)
+    # The profile that finds the required fields and most of the others in this file's header.
+    scored = [(p, _columns_for(p, info.headers)) for p in profiles.values()]
+    best, columns = max(scored, key=lambda pc: (all(f in pc[1] for f in REQUIRED), len(pc[1])))
+    return best.name, columns
+
+
+def resolve_columns(
+    session: Session, info: TableInfo, *, profile: str | None, overrides: Mapping[str, str]
+) -> tuple[str, dict[str, int]]:
+    """(profile name, field -> column index). `overrides` maps a column header to a field ("" drops it)."""
+    name, columns = _profile_columns(session, info, profile)
     by_normalised = {normalise_header(h): i for i, h in enumerate(info.headers)}
     for header, field in overrides.items():
         index = by_normalised.get(normalise_header(header))
@@ -281,7 +287,28 @@ def resolve_columns(
             ).format(file=info.path.name, fields=", ".join(missing), cols=", ".join(info.headers)),
             field="mapping",
         )
-    return chosen.name, columns
+    return name, columns
+
+
+@dataclass(frozen=True)
+class FileColumns:
+    """A result file's columns as a profile reads them, for the supervisor to check before importing."""
+
+    file_name: str
+    profile: str
+    headers: tuple[str, ...]
+    fields: dict[str, str]  # header -> field, for the headers the profile reads
+    missing: tuple[str, ...]  # required fields no column gives
+
+
+def result_columns(session: Session, actor: Actor, *, path: Path, profile: str | None = None) -> FileColumns:
+    actor.require(Permission.RECONCILE_PAYROLLS)
+    info = open_table(path)
+    name, columns = _profile_columns(session, info, profile)
+    return FileColumns(
+        path.name, name, info.headers, {info.headers[i]: f for f, i in columns.items()},
+        tuple(f for f in REQUIRED if f not in columns),
+    )  # fmt: skip
 
 
 def save_profile(session: Session, name: str, info: TableInfo, columns: Mapping[str, int]) -> None:

@@ -52,6 +52,10 @@ def test_the_payment_file_filled_in_reconciles_and_a_second_supervisor_closes(
     assert "matched" in said and "Every line has an outcome" in said
     again = ok(cashdesk("sue", "reconcile", PP1, str(back), data=data))
     assert "importing it again changes nothing" in again
+    with back.open(encoding="utf-8", newline="") as f:
+        number = next(csv.DictReader(f))["transaction_number"]
+    told = ok(cashdesk("sue", "reconcile", PP1, "--history", number, data=data))
+    assert "pay-back.csv" in told and "row 2: paid (the answer in force)" in told
 
     xlsx, pdf = tmp_path / "rec.xlsx", tmp_path / "rec.pdf"
     ok(cashdesk("sue", "reconcile", PP1, "--report", str(xlsx), data=data))

@@ -97,3 +97,30 @@ def test_a_bad_file_is_shown_in_words_and_nothing_is_imported(
     qtbot.waitUntil(lambda: "cannot be read" in screen.notice.text(), timeout=10_000)
     assert "row 2, status" in screen.notice.text()
     assert screen.current is not None and screen.current.batches == []
+
+
+def test_the_columns_are_checked_fixed_by_hand_and_saved_as_a_profile(
+    qtbot: QtBot,
+    hub_as: Any,
+    eight: dict[str, Desk],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    hub = hub_as("sue")
+    screen = _screen(qtbot, hub)
+    t = _numbers(eight["sue"])
+    odd = tmp_path / "odd.csv"  # the provider calls its columns as nobody else does
+    odd.write_text("Ref,Outcome,Paid amt\n" + "".join(f"{n},SUCCESS,10000\n" for n in t), encoding="utf-8")
+    screen.import_file(odd, check_columns=True)
+    qtbot.waitUntil(lambda: screen.columns_dialog is not None and screen.columns_dialog.isVisible())
+    dialog = screen.columns_dialog
+    assert dialog is not None
+    ok = dialog.buttons.buttons()[0]
+    assert not ok.isEnabled() and "transaction number" in dialog.problem.text()
+    for box, field in zip(dialog.boxes, ("transaction_number", "status", "amount"), strict=True):
+        box.setCurrentIndex(box.findData(field))
+    assert ok.isEnabled()
+    dialog.save_as.setText("odd-bank")
+    dialog.accept()
+    qtbot.waitUntil(lambda: "8 rows matched" in screen.notice.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: screen.profile.findData("odd-bank") > 0)
+    assert screen.current is not None and screen.current.counts == {"matched": 8}

@@ -40,7 +40,8 @@ from cashdesk.payroll.reconciliation import (
     state,
 )
 from cashdesk.payroll.reconciliation_report import write_report
-from cashdesk.payroll.result_file import profile_choices
+from cashdesk.payroll.result_file import FileColumns, profile_choices, result_columns
+from cashdesk.ui.dialogs.result_columns import ResultColumnsDialog
 from cashdesk.ui.ops import OpsHub, error_text
 from cashdesk.ui.screens.base import Screen
 from cashdesk.ui.screens.money_ui import (
@@ -66,6 +67,7 @@ class ReconciliationScreen(Screen):
     def __init__(self, hub: OpsHub, parent: QWidget | None = None) -> None:
         super().__init__(hub, parent)
         self.current: ReconciliationState | None = None
+        self.columns_dialog: ResultColumnsDialog | None = None
         self.output_folder = Path.home()
 
         self.payroll = QComboBox()
@@ -260,7 +262,8 @@ class ReconciliationScreen(Screen):
         for button in (self.accept_button, self.unpaid_button, self.flag_button):
             button.setEnabled(open_for_work and self.rows.rowCount() > 0)
 
-    def import_file(self, path: Path | None = None) -> None:
+    def import_file(self, path: Path | None = None, *, check_columns: bool = False) -> None:
+        """Import the provider's file. Chosen in the window, its columns are shown for checking first."""
         code = self.code()
         if code is None:
             return
@@ -271,12 +274,34 @@ class ReconciliationScreen(Screen):
             )  # fmt: skip
             if not chosen:
                 return
-            path = Path(chosen)
+            path, check_columns = Path(chosen), True
         self.output_folder = path.parent
         self.notice.clear()
+        if check_columns:
+            self.hub.call(result_columns, path=path, profile=self.profile.currentData(),
+                          on_done=lambda columns: self._check_columns(code, path, columns), on_error=self._refused,
+                          parent=self)  # fmt: skip
+        else:
+            self._start_import(code, path)
+
+    def _check_columns(self, code: str, path: Path, columns: FileColumns) -> None:
+        self.columns_dialog = ResultColumnsDialog(columns, self)
+        self.columns_dialog.accepted.connect(
+            lambda: self._start_import(
+                code, path, mapping=self.columns_dialog.chosen(),
+                save_as=self.columns_dialog.save_as.text().strip() or None, profile=columns.profile,
+            )
+        )  # fmt: skip
+        self.columns_dialog.open()
+
+    def _start_import(
+        self, code: str, path: Path, *, mapping: dict[str, str] | None = None, save_as: str | None = None,
+        profile: str | None = None,
+    ) -> None:  # fmt: skip
         self.hub.job(
             self.tr("Matching {file} against {code}…").format(file=path.name, code=code),
-            import_result_file, payroll_code=code, path=path, profile=self.profile.currentData(),
+            import_result_file, payroll_code=code, path=path, profile=profile or self.profile.currentData(),
+            mapping=mapping, save_profile_as=save_as,
             on_done=self._imported, on_error=self._refused, parent=self,
         )  # fmt: skip
 
@@ -295,6 +320,10 @@ class ReconciliationScreen(Screen):
                 + (f" {warnings}" if warnings else "")
             )
         self.load()
+        if self.profile.count() > 1:  # a profile saved with this file joins the list
+            self.profile.clear()
+            self.profile.addItem(self.tr("Profile: by the file's columns"), None)
+            self.hub.call(profile_choices, on_done=self._profiles, parent=self)
 
     def selected(self) -> list[OutcomeRow]:
         return [self.rows.row(i.row()) for i in self.table.selectionModel().selectedRows()]
