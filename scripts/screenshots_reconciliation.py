@@ -1,7 +1,7 @@
 """Render the reconciliation screen with real data at 1280x720 into docs/screenshots/.
 
 The demo district's pay point payroll, approved; the provider sends back a result file with every category
-in it. John imports it (reconciliation.png: the lines needing a decision), decides them, and Grace, who did
+in it. John imports it, checking its columns first (reconciliation-columns.png; reconciliation.png: the lines needing a decision), decides them, and Grace, who did
 not import it, closes the payroll (reconciliation-closed.png: every exception with its decision).
 
 Usage: QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots_reconciliation.py
@@ -92,7 +92,11 @@ def main() -> None:
     hub, window, screen = window_as(folder, "john")
     screen.payroll.setCurrentIndex(screen.payroll.findData(payroll.code))
     settle(hub)
-    screen.import_file(path)
+    screen.import_file(path, check_columns=True)  # as from the window: the columns shown first
+    settle(hub, 600)
+    assert screen.columns_dialog is not None
+    save(screen.columns_dialog, "reconciliation-columns")
+    screen.columns_dialog.accept()
     settle(hub, 1200)
     save(window, "reconciliation")
     open_ones = [r.transaction_number for r in screen.rows.rows]
