@@ -15,12 +15,19 @@ from typing import TYPE_CHECKING
 
 from cashdesk.cli import payment_commands
 from cashdesk.cli.session import logged_in
-from cashdesk.cli.terminal import ProgressBar, cancellable
+from cashdesk.cli.terminal import CommandError, ProgressBar, cancellable
 from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
 from cashdesk.payroll import runs
 from cashdesk.payroll.approval import approve_payroll, reject_payroll
-from cashdesk.payroll.enrolment import EnrolmentPreview, enrol, preview_enrolment
+from cashdesk.payroll.enrolment import (
+    EnrolmentPreview,
+    change_status,
+    enrol,
+    enrol_households,
+    preview_enrolment,
+    status_history,
+)
 from cashdesk.payroll.generation import STOP, UP_TO_BUDGET, GenerationResult, parameters
 from cashdesk.payroll.money import format_amount
 from cashdesk.payroll.payment_file import export_payment_file
@@ -112,7 +119,28 @@ def _plan_parsers(commands: Commands) -> None:
     enrolling.add_argument("--plan", required=True)
     enrolling.add_argument("--dry-run", action="store_true", help=_("only count them, per village"))
     enrolling.add_argument("--on", type=_day, help=_("the day ages are counted at (default today)"))
+    enrolling.add_argument(
+        "--household",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help=_("enrol this household by hand, whatever the criteria say (repeatable)"),
+    )
+    enrolling.add_argument("--reason", default="", help=_("why, for households enrolled by hand"))
     enrolling.set_defaults(run=run_enrol)
+    status = commands.add_parser("enrolment", help=_("a beneficiary's status in a plan, and its history"))
+    status_sub = status.add_subparsers(dest="enrolment_command", required=True, metavar="ACTION")
+    change = status_sub.add_parser("status", help=_("suspend, reactivate, graduate or exit a household"))
+    change.add_argument("--plan", required=True)
+    change.add_argument("--household", required=True, metavar="CODE")
+    change.add_argument("--to", required=True, choices=("active", "suspended", "graduated", "exited"))
+    change.add_argument("--reason", required=True)
+    change.add_argument("--on", type=_day, help=_("the day it takes effect (default today)"))
+    change.set_defaults(run=run_enrolment_status)
+    shown = status_sub.add_parser("history", help=_("every status change of a household in a plan"))
+    shown.add_argument("--plan", required=True)
+    shown.add_argument("--household", required=True, metavar="CODE")
+    shown.set_defaults(run=run_enrolment_history)
 
 
 def _payroll_parsers(commands: Commands) -> None:
@@ -291,6 +319,15 @@ def _print_preview(preview: EnrolmentPreview) -> None:
 
 
 def run_enrol(args: argparse.Namespace) -> int:
+    if args.household:
+        if args.dry_run:
+            raise CommandError(
+                _("--dry-run counts what the criteria select; households by hand are enrolled at once.")
+            )
+        with logged_in(args) as desk:
+            n = desk.run(enrol_households, args.plan, args.household, reason=args.reason, on=args.on)
+        print(_("{n:,} household(s) enrolled in {plan} by hand.").format(n=n, plan=args.plan.upper()))
+        return 0
     with logged_in(args) as desk:
         bar = ProgressBar()
         with cancellable() as abort:
@@ -303,6 +340,26 @@ def run_enrol(args: argparse.Namespace) -> int:
         print(_("{n:,} {unit} enrolled in {plan}.").format(n=preview.new, unit=unit, plan=preview.plan_code))
     else:
         print(_("Nothing was enrolled (--dry-run)."))
+    return 0
+
+
+def run_enrolment_status(args: argparse.Namespace) -> int:
+    with logged_in(args) as desk:
+        desk.run(
+            change_status, args.plan, args.household, to=args.to, reason=args.reason, effective_on=args.on
+        )
+    print(_("{household} is now {status} in {plan}.").format(household=args.household, status=args.to,
+                                                            plan=args.plan.upper()))  # fmt: skip
+    return 0
+
+
+def run_enrolment_history(args: argparse.Namespace) -> int:
+    with logged_in(args) as desk:
+        changes = desk.run(status_history, args.plan, args.household)
+    for c in changes:
+        who = f" {c.person}" if c.person else ""
+        print(f"{c.changed_at.astimezone().strftime('%Y-%m-%d %H:%M')}{who}  {c.from_status or '-'} -> {c.to_status}"
+              f"  ({c.reason}; {c.changed_by}; effective {c.effective_on or '-'})")  # fmt: skip
     return 0
 
 

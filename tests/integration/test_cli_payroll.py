@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from cashdesk.desk import Desk
 from tests.integration.test_cli_review import cashdesk, one_line
@@ -244,3 +245,32 @@ def test_bad_input_is_one_clear_line_and_saves_nothing(registry: Path, tmp_path:
         cashdesk("admin", "provider", "add", "B1", "--name", "Bank", "--kind", "banque", data=data)
     )
     assert "B1" not in ok(cashdesk("admin", "provider", "list", data=data))
+
+
+def test_households_enrolled_by_hand_suspended_and_their_history_on_the_command_line(
+    registry: Path, tmp_path: Path, desk_for: Any
+) -> None:
+    data = registry
+    ok(cashdesk("sue", "plan", "import", str(_plan_file(tmp_path)), data=data))
+    codes = desk_for("sue").run(
+        lambda s, _a: list(s.scalars(text("SELECT code FROM households ORDER BY created_at, code")))
+    )
+    ok(cashdesk("sue", "enrol", "--plan", "CG", "--on", "2026-03-01", data=data))  # the two with a child
+    chosen = codes[1]  # no child under 5: the criteria leave it out
+    said = ok(cashdesk("sue", "enrol", "--plan", "CG", "--household", chosen, "--reason", "a committee's decision",
+                       data=data))  # fmt: skip
+    assert "1 household(s) enrolled in CG by hand" in said
+    assert "already enrolled" in one_line(
+        cashdesk("sue", "enrol", "--plan", "CG", "--household", chosen, "--reason", "again", data=data)
+    )
+    assert "Say why" in one_line(cashdesk("sue", "enrol", "--plan", "CG", "--household", codes[2], data=data))
+    assert "supervisors" in one_line(
+        cashdesk("olive", "enrol", "--plan", "CG", "--household", codes[2], "--reason", "x", data=data)
+    )
+    assert "is now suspended" in ok(cashdesk("sue", "enrolment", "status", "--plan", "CG", "--household", chosen,
+                                             "--to", "suspended", "--reason", "moved for a season", data=data))  # fmt: skip
+    history = ok(cashdesk("carl", "enrolment", "history", "--plan", "CG", "--household", chosen, data=data))
+    assert "potential -> active" in history or "- -> active" in history
+    assert "active -> suspended  (moved for a season; sue" in history
+    assert "cannot become" in one_line(cashdesk("sue", "enrolment", "status", "--plan", "CG", "--household", chosen,
+                                                "--to", "suspended", "--reason", "again", data=data))  # fmt: skip
