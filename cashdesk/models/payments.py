@@ -79,7 +79,9 @@ class PaymentLine(Synced, Base):
     cycle_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payment_cycles.id"))
     # Unique and traceable: printed on the sheet, quoted by the PSP in its result file.
     transaction_number: Mapped[str] = mapped_column(String(32), unique=True)
-    enrolment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrolments.id"), index=True)
+    # No index of its own (migration 0013): enrolments are never deleted, and the lines of an enrolment are
+    # looked up within a cycle or a payroll, which the two unique indexes below cover.
+    enrolment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrolments.id"))
     household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("households.id"), index=True)
     recipient_member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"))
     pay_point_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("pay_points.id"), index=True)
