@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +43,7 @@ from cashdesk.payroll.providers import (
     save_provider,
 )
 from cashdesk.payroll.queries import PayrollSummary, list_payrolls
+from cashdesk.payroll.removal import remove_pay_point, remove_plan, remove_provider
 from cashdesk.payroll.sheets import print_sheet
 from cashdesk.payroll.slips import print_slips
 from cashdesk.security.permissions import Permission
@@ -79,6 +81,7 @@ def _provider_parsers(commands: Commands) -> None:
     add.add_argument("--inactive", action="store_true", help=_("no new payroll goes to it"))
     add.set_defaults(run=run_provider_add)
     sub.add_parser("list", help=_("the providers")).set_defaults(run=run_provider_list)
+    _remove_parser(sub, remove_provider, _("a provider nothing depends on yet"))
 
     point = commands.add_parser("paypoint", help=_("pay points of the providers (administrator)"))
     sub = point.add_subparsers(dest="paypoint_command", required=True, metavar="ACTION")
@@ -103,6 +106,7 @@ def _provider_parsers(commands: Commands) -> None:
     listing = sub.add_parser("list", help=_("the pay points"))
     listing.add_argument("--provider", help=_("only this provider's"))
     listing.set_defaults(run=run_paypoint_list)
+    _remove_parser(sub, remove_pay_point, _("a pay point nothing depends on yet"))
 
 
 def _plan_parsers(commands: Commands) -> None:
@@ -114,6 +118,7 @@ def _plan_parsers(commands: Commands) -> None:
     )
     load.add_argument("file", type=Path)
     load.set_defaults(run=run_plan_import)
+    _remove_parser(sub, remove_plan, _("a plan with no enrolment and no cycle yet"))
 
     enrolling = commands.add_parser("enrol", help=_("enrol the households a plan's criteria select"))
     enrolling.add_argument("--plan", required=True)
@@ -201,6 +206,19 @@ def run_provider_add(args: argparse.Namespace) -> int:
     with logged_in(args) as desk:
         row = desk.run(save_provider, data)
     print(_("Provider {code} {name} saved ({kind}).").format(code=row.code, name=row.name, kind=row.kind))
+    return 0
+
+
+def _remove_parser(actions: Commands, service: Callable[..., str], what: str) -> None:
+    remove = actions.add_parser("remove", help=_("remove {what} (entered by mistake)").format(what=what))
+    remove.add_argument("code")
+    remove.set_defaults(run=lambda args: _run_remove(args, service))
+
+
+def _run_remove(args: argparse.Namespace, service: Callable[..., str]) -> int:
+    with logged_in(args) as desk:
+        code = desk.run(service, args.code)
+    print(_("{code} removed.").format(code=code))
     return 0
 
 

@@ -174,6 +174,7 @@ def save_plan(session: Session, actor: Actor, data: PlanInput) -> PlanSummary:
     if plan is None:
         plan = BenefitPlan(code=code, target=target, status=PlanStatus.ACTIVE)
         session.add(plan)
+    plan.deleted_at = None  # a removed plan's code saved again brings it back
     plan.name = data.name.strip()
     plan.description = data.description.strip()
     plan.target = target

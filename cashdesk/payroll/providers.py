@@ -155,6 +155,7 @@ def save_provider(session: Session, actor: Actor, data: ProviderInput) -> Provid
     if provider is None:
         provider = PaymentServiceProvider(code=code)
         session.add(provider)
+    provider.deleted_at = None  # a removed provider's code saved again brings it back
     provider.name = data.name.strip()
     provider.kind = kind
     provider.contract_ref = data.contract_ref.strip() or None
@@ -270,6 +271,7 @@ def save_pay_point(session: Session, actor: Actor, data: PayPointInput) -> PayPo
     if point is None:
         point = PayPoint(code=code)
         session.add(point)
+    point.deleted_at = None  # a removed pay point's code saved again brings it back
     point.name = data.name.strip()
     point.provider_id = provider.id
     point.location_id = village.id

@@ -274,3 +274,17 @@ def test_households_enrolled_by_hand_suspended_and_their_history_on_the_command_
     assert "active -> suspended  (moved for a season; sue" in history
     assert "cannot become" in one_line(cashdesk("sue", "enrolment", "status", "--plan", "CG", "--household", chosen,
                                                 "--to", "suspended", "--reason", "again", data=data))  # fmt: skip
+
+
+def test_remove_on_the_command_line_by_role(registry: Path, tmp_path: Path) -> None:
+    data = registry
+    ok(cashdesk("admin", "provider", "add", "TYP", "--name", "Typo", "--kind", "bank", data=data))
+    assert "Only administrators" in one_line(cashdesk("sue", "provider", "remove", "TYP", data=data))
+    assert "TYP removed." in ok(cashdesk("admin", "provider", "remove", "TYP", data=data))
+    assert "household(s) are paid at PP1" in one_line(
+        cashdesk("admin", "paypoint", "remove", "PP1", data=data)
+    )
+    ok(cashdesk("sue", "plan", "import", str(_plan_file(tmp_path)), data=data))
+    assert "supervisors" in one_line(cashdesk("carl", "plan", "remove", "CG", data=data))
+    assert "CG removed." in ok(cashdesk("sue", "plan", "remove", "CG", data=data))
+    assert "There is no benefit plan CG" in one_line(cashdesk("sue", "plan", "remove", "CG", data=data))

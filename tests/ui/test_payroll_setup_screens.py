@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from cashdesk.payroll.plans import CriterionInput, list_plans, plan_definition, save_plan
-from cashdesk.payroll.providers import list_pay_points, list_providers
+from cashdesk.payroll.providers import ProviderInput, list_pay_points, list_providers, save_provider
 from cashdesk.scheme.settings import set_custom_fields
 from cashdesk.ui.dialogs.criteria_rows import ConditionRow, TopUpRow
 from cashdesk.ui.dialogs.plan_editor import PlanEditor
@@ -88,6 +88,17 @@ def test_admin_adds_a_provider_and_sees_it_listed(qtbot: QtBot, hub_as: Callable
     assert _cell(screen.provider_model, 0, 6) == "valid"
     assert not screen.empty.isVisible()
     assert screen.points_heading.text() == "Pay points of Airtel Money"  # chosen at once
+
+
+def test_admin_removes_a_provider_entered_by_mistake(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
+    hub = hub_as("admin")
+    hub.desk.run(save_provider, ProviderInput(code="TYPO", name="Typo bank", kind="bank"))
+    screen = _screen(qtbot, hub, "providers")
+    qtbot.waitUntil(lambda: screen.provider_model.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(screen.remove_provider_button.isEnabled, timeout=5000)
+    screen.remove_provider(confirm=False)
+    qtbot.waitUntil(lambda: "TYPO removed." in screen.import_result.text(), timeout=5000)
+    qtbot.waitUntil(lambda: screen.provider_model.rowCount() == 0, timeout=5000)
 
 
 def test_an_expired_contract_is_marked(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from cashdesk.payroll.plans import PlanInput, list_plans, plan_definition, read_plan_file, save_plan
+from cashdesk.payroll.removal import remove_plan
 from cashdesk.registry.locations import list_locations
 from cashdesk.scheme.settings import scheme_info
 from cashdesk.security.permissions import Permission
@@ -66,7 +67,10 @@ class PlansScreen(Screen):
         self.import_button.setToolTip(
             self.tr("A plan written in a JSON or YAML file (see the manual, “Plan files”).")
         )
-        for button in (self.new_button, self.import_button):
+        self.remove_button = QPushButton(self.tr("Remove…"))
+        self.remove_button.setToolTip(self.tr("Only a plan with no enrolment and no payment cycle yet"))
+        self.remove_button.clicked.connect(lambda: self.remove_selected())  # noqa: PLW0108 - clicked passes a bool
+        for button in (self.new_button, self.import_button, self.remove_button):
             button.setVisible(self.can_manage)
         self.new_button.clicked.connect(self.new_plan)
         self.edit_button.clicked.connect(self.open_selected)
@@ -74,7 +78,7 @@ class PlansScreen(Screen):
         top = QHBoxLayout()
         top.addWidget(heading)
         top.addStretch(1)
-        for button in (self.import_button, self.new_button, self.edit_button):
+        for button in (self.import_button, self.new_button, self.edit_button, self.remove_button):
             top.addWidget(button)
 
         self.model = RowsModel(
@@ -201,6 +205,7 @@ class PlansScreen(Screen):
     def _plan_chosen(self, *args: Any) -> None:
         plan = self.selected()
         self.edit_button.setEnabled(plan is not None)
+        self.remove_button.setEnabled(plan is not None)
         if plan is None:
             self.details.setText(
                 self.tr("Choose a plan in the list to see who it includes and what it pays.")
@@ -350,6 +355,24 @@ class PlansScreen(Screen):
             self.tr("Plan {code} “{name}” saved from the file.").format(code=summary.code, name=summary.name),
             ok=True,
         )
+
+    def remove_selected(self, *, confirm: bool = True) -> None:
+        plan = self.selected()
+        if plan is None:
+            return
+        if confirm:
+            answer = QMessageBox.question(
+                self, self.tr("Remove plan"),
+                self.tr("Remove plan {code} “{name}”? Only a plan nobody is enrolled in can go.").format(
+                    code=plan.code, name=plan.name),
+            )  # fmt: skip
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.hub.call(
+            remove_plan, plan.code,
+            **guarded(self, lambda code: self._show_result(self.tr("Plan {code} removed.").format(code=code), ok=True),
+                      lambda exc: self._show_result(error_text(exc), ok=False)),
+        )  # fmt: skip
 
     def _show_failure(self, exc: BaseException) -> None:
         self._show_result(error_text(exc) + " " + self.tr("Nothing was saved."), ok=False)

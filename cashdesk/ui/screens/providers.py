@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from cashdesk.payroll.providers import WEEKDAYS, import_pay_points, list_pay_points, list_providers
+from cashdesk.payroll.removal import remove_pay_point, remove_provider
 from cashdesk.registry.locations import list_locations
 from cashdesk.security.permissions import Role
 from cashdesk.security.users import list_users
@@ -76,13 +78,19 @@ class ProvidersScreen(Screen):
         self.empty.setObjectName("hint")
         self.new_provider_button = QPushButton(self.tr("New provider…"))
         self.edit_provider_button = QPushButton(self.tr("Edit provider…"))
+        self.remove_provider_button = QPushButton(self.tr("Remove…"))
+        self.remove_provider_button.setToolTip(
+            self.tr("Only a provider nothing depends on yet (entered by mistake)")
+        )
         self.new_provider_button.clicked.connect(self.new_provider)
         self.edit_provider_button.clicked.connect(self.edit_provider)
+        self.remove_provider_button.clicked.connect(lambda: self.remove_provider())  # noqa: PLW0108 - clicked passes a bool
         top = QHBoxLayout()
         top.addWidget(heading)
         top.addStretch(1)
         top.addWidget(self.new_provider_button)
         top.addWidget(self.edit_provider_button)
+        top.addWidget(self.remove_provider_button)
 
         self.points_heading = QLabel()
         self.points_heading.setStyleSheet("font-weight: 600; font-size: 11pt;")
@@ -110,8 +118,13 @@ class ProvidersScreen(Screen):
                 "address, opening_days (e.g. mon,wed,fri) and clerks (user names). All rows or none are saved."
             )
         )
+        self.remove_point_button = QPushButton(self.tr("Remove…"))
+        self.remove_point_button.setToolTip(
+            self.tr("Only a pay point nothing depends on yet (entered by mistake)")
+        )
         self.new_point_button.clicked.connect(self.new_pay_point)
         self.edit_point_button.clicked.connect(self.edit_pay_point)
+        self.remove_point_button.clicked.connect(lambda: self.remove_pay_point())  # noqa: PLW0108 - clicked passes a bool
         self.import_button.clicked.connect(self.choose_import_file)
         self.import_result = QLabel()
         self.import_result.setWordWrap(True)
@@ -120,7 +133,12 @@ class ProvidersScreen(Screen):
         point_bar = QHBoxLayout()
         point_bar.addWidget(self.points_heading)
         point_bar.addStretch(1)
-        for button in (self.new_point_button, self.edit_point_button, self.import_button):
+        for button in (
+            self.new_point_button,
+            self.edit_point_button,
+            self.remove_point_button,
+            self.import_button,
+        ):
             point_bar.addWidget(button)
 
         upper = QWidget()
@@ -263,8 +281,10 @@ class ProvidersScreen(Screen):
     def _update_buttons(self, *args: Any) -> None:
         has_provider = self.selected_provider() is not None
         self.edit_provider_button.setEnabled(has_provider)
+        self.remove_provider_button.setEnabled(has_provider)
         self.new_point_button.setEnabled(has_provider)
         self.edit_point_button.setEnabled(self.selected_pay_point() is not None)
+        self.remove_point_button.setEnabled(self.selected_pay_point() is not None)
 
     # --- providers ---
     def new_provider(self) -> ProviderDialog:
@@ -282,7 +302,31 @@ class ProvidersScreen(Screen):
         dialog.open()
         return dialog
 
+    def remove_provider(self, *, confirm: bool = True) -> None:
+        provider = self.selected_provider()
+        if provider is None or (confirm and not self._sure(provider.code, provider.name)):
+            return
+        self.hub.call(remove_provider, provider.code, **guarded(self, self._removed, self._import_failed))
+
+    def _sure(self, code: str, name: str) -> bool:
+        answer = QMessageBox.question(
+            self, self.tr("Remove"), self.tr("Remove {code} {name}? Only what nothing depends on can go.").format(
+                code=code, name=name)
+        )  # fmt: skip
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _removed(self, code: str) -> None:
+        self.import_result.setObjectName("okLabel")
+        self.import_result.setText(self.tr("{code} removed.").format(code=code))
+        self._restyle(self.import_result)
+
     # --- pay points ---
+    def remove_pay_point(self, *, confirm: bool = True) -> None:
+        point = self.selected_pay_point()
+        if point is None or (confirm and not self._sure(point.code, point.name)):
+            return
+        self.hub.call(remove_pay_point, point.code, **guarded(self, self._removed, self._import_failed))
+
     def _with_choices(self, then: Any) -> None:
         """Villages and pay point clerks for the pay point dialog, read off the UI thread."""
 
