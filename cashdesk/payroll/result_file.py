@@ -299,15 +299,17 @@ class FileColumns:
     headers: tuple[str, ...]
     fields: dict[str, str]  # header -> field, for the headers the profile reads
     missing: tuple[str, ...]  # required fields no column gives
+    example: tuple[str, ...] = ()  # the first row of data, one value per header
 
 
 def result_columns(session: Session, actor: Actor, *, path: Path, profile: str | None = None) -> FileColumns:
     actor.require(Permission.RECONCILE_PAYROLLS)
     info = open_table(path)
     name, columns = _profile_columns(session, info, profile)
+    first = next(iter(iter_rows(info)), None)
     return FileColumns(
         path.name, name, info.headers, {info.headers[i]: f for f, i in columns.items()},
-        tuple(f for f in REQUIRED if f not in columns),
+        tuple(f for f in REQUIRED if f not in columns), first.values if first else (),
     )  # fmt: skip
 
 

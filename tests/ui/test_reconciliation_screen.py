@@ -114,6 +114,7 @@ def test_the_columns_are_checked_fixed_by_hand_and_saved_as_a_profile(
     qtbot.waitUntil(lambda: screen.columns_dialog is not None and screen.columns_dialog.isVisible())
     dialog = screen.columns_dialog
     assert dialog is not None
+    assert dialog.table.item(0, 1).text() == t[0]  # the first row's values, to tell the columns apart
     ok = dialog.buttons.buttons()[0]
     assert not ok.isEnabled() and "transaction number" in dialog.problem.text()
     for box, field in zip(dialog.boxes, ("transaction_number", "status", "amount"), strict=True):

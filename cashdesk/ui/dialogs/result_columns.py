@@ -26,7 +26,7 @@ class ResultColumnsDialog(QDialog):
         super().__init__(parent)
         self.columns = columns
         self.setWindowTitle(self.tr("Columns of {file}").format(file=columns.file_name))
-        self.resize(620, 520)
+        self.resize(680, 520)
         intro = QLabel(
             self.tr(
                 "Read with the profile <b>{profile}</b>. Check what each column is; the transaction number and "
@@ -34,23 +34,30 @@ class ResultColumnsDialog(QDialog):
             ).format(profile=columns.profile)
         )
         intro.setWordWrap(True)
-        self.table = QTableWidget(len(columns.headers), 2)
-        self.table.setHorizontalHeaderLabels([self.tr("Column of the file"), self.tr("Is")])
+        self.table = QTableWidget(len(columns.headers), 3)
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("Column of the file"), self.tr("First row"), self.tr("Is")]
+        )
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setColumnWidth(0, 260)
+        self.table.setColumnWidth(0, 200)
+        self.table.setColumnWidth(1, 170)
         self.boxes: list[QComboBox] = []
         for row, header in enumerate(columns.headers):
             cell = QTableWidgetItem(header)
             cell.setFlags(cell.flags() & ~Qt.ItemFlag.ItemIsEditable)
             self.table.setItem(row, 0, cell)
+            sample = QTableWidgetItem(columns.example[row] if row < len(columns.example) else "")
+            sample.setFlags(sample.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            sample.setToolTip(sample.text())
+            self.table.setItem(row, 1, sample)
             box = QComboBox()
             box.addItem(self.tr("(not used)"), "")
             for field in FIELDS:
                 box.addItem(field.replace("_", " "), field)
             box.setCurrentIndex(max(0, box.findData(columns.fields.get(header, ""))))
             box.currentIndexChanged.connect(lambda _i: self._check())
-            self.table.setCellWidget(row, 1, box)
+            self.table.setCellWidget(row, 2, box)
             self.boxes.append(box)
         self.save_as = QLineEdit()
         self.save_as.setPlaceholderText(self.tr("a name, to read this provider's next file the same way"))
