@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from cashdesk.core.errors import ValidationError
 from cashdesk.core.i18n import _
-from cashdesk.models import CashReceipt, PaymentEvent, PaymentLine, PayPoint, Scheme
+from cashdesk.models import CashReceipt, Household, PaymentEvent, PaymentLine, PayPoint, Payroll, Scheme
 from cashdesk.models.payments import NonPaymentReasonChoice, PaymentEventKind, PaymentStatus
 from cashdesk.payroll.disbursement import payable_payroll
 from cashdesk.payroll.money import format_amount, parse_amount
@@ -39,6 +39,7 @@ class DaySummary:
     paid_today: tuple[int, int]
     not_paid: list[tuple[str, int, int]]  # (reason label, payments, amount)
     pending: tuple[int, int]
+    paid_instead: tuple[int, int]  # households of this pay point paid here in cash instead of by transfer
     received: int
     remaining: int
 
@@ -146,6 +147,7 @@ def day_summary(session: Session, actor: Actor, *, payroll_code: str, day: date 
         .order_by(func.count().desc())
     ).all()
     paid = by_status.get(PaymentStatus.PAID, (0, 0))
+    instead = _paid_instead(session, payroll, undone)
     received = _received(session, payroll.id)
     point = session.get(PayPoint, payroll.pay_point_id)
     return DaySummary(
@@ -160,9 +162,28 @@ def day_summary(session: Session, actor: Actor, *, payroll_code: str, day: date 
         paid_today=(int(in_force_paid_today[0]), int(in_force_paid_today[1])),
         not_paid=[(str(label), int(n), int(total or 0)) for label, n, total in reasons],
         pending=by_status.get(PaymentStatus.PENDING, (0, 0)),
+        paid_instead=instead,
         received=received,
-        remaining=received - paid[1],
+        remaining=received - paid[1] - instead[1],
     )
+
+
+def _paid_instead(session: Session, payroll: Payroll, undone: object) -> tuple[int, int]:
+    """Cash this pay point handed out in the cycle on mobile-money and bank lines (see disbursement)."""
+    count, total = session.execute(
+        select(func.count(), func.coalesce(func.sum(PaymentEvent.amount_minor), 0))
+        .join(PaymentLine, PaymentLine.id == PaymentEvent.line_id)
+        .join(Household, Household.id == PaymentLine.household_id)
+        .where(
+            PaymentLine.cycle_id == payroll.cycle_id,
+            PaymentLine.pay_point_id.is_(None),
+            Household.preferred_pay_point_id == payroll.pay_point_id,
+            PaymentEvent.kind == PaymentEventKind.PAID,
+            PaymentEvent.reconciliation_row_id.is_(None),  # the clerk's, not the provider's answer
+            PaymentEvent.id.not_in(undone),  # type: ignore[arg-type]
+        )
+    ).one()
+    return int(count), int(total)
 
 
 def print_day_summary(
@@ -182,9 +203,11 @@ def print_day_summary(
         *[(_("Not paid: {reason}").format(reason=label), f"{n:,}", summary.money(total))
           for label, n, total in summary.not_paid],
         (_("Not yet recorded"), f"{summary.pending[0]:,}", summary.money(summary.pending[1])),
+        *([(_("Paid in cash instead of mobile money or bank"), f"{summary.paid_instead[0]:,}",
+            summary.money(summary.paid_instead[1]))] if summary.paid_instead[0] else []),
         ("", "", ""),
         (_("Cash received"), "", summary.money(summary.received)),
-        (_("Cash disbursed"), "", summary.money(summary.paid[1])),
+        (_("Cash disbursed"), "", summary.money(summary.paid[1] + summary.paid_instead[1])),
         (_("Cash remaining (to be handed in)"), "", summary.money(summary.remaining)),
     ]  # fmt: skip
     title = _("End of day {day} · payroll {code}").format(

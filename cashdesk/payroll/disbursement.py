@@ -8,6 +8,12 @@ latest event that no reversal undid says whether it is paid, not paid or (with n
 A clerk records only on approved payrolls of their own pay points. A second payment is refused with the
 details of the first: for this line, or for another line of the same cycle paying the same household (or,
 in a plan for individuals, the same person), whoever recorded it on this device.
+
+Cash instead of mobile money or bank: a household whose transfer did not arrive may come to its preferred
+pay point. The clerk finds its line by transaction number (from the slip or the message) on the approved
+mobile-money or bank payroll and may record it paid in cash there (never "not paid": that is the
+provider's to say). The provider may have paid it after all; reconciliation then flags it paid twice.
+Such payments count in that pay point's cash disbursed for the cycle.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from cashdesk.core.errors import NotFound, PermissionDenied, ValidationError
 from cashdesk.core.i18n import _
 from cashdesk.models import (
     BenefitPlan,
+    Household,
     PaymentCycle,
     PaymentEvent,
     PaymentLine,
@@ -77,6 +84,7 @@ class PaymentCard:
     status: str
     current: Recorded | None  # the event in force on this line, if any
     other_paid: Recorded | None  # the same household (person) paid on another line of the cycle
+    cash_instead_of: str = ""  # "mobile money" or "bank" when a pay point would pay this line in cash
 
 
 @dataclass(frozen=True)
@@ -133,15 +141,25 @@ def _in_force(session: Session, line_id: uuid.UUID) -> PaymentEvent | None:
 
 
 def _paid_elsewhere(session: Session, line: PaymentLine) -> Recorded | None:
-    """A line of the same cycle for the same household (person) that is recorded paid."""
+    """A line of the same cycle for the same household (person) that is recorded paid.
+
+    In a plan for households "the same" is the household or, after a duplicate merge moved a line to the
+    person kept, the same recipient: one person registered twice as head of two households is paid once.
+    """
+    individual = line.recipient_member_id is not None and _individual(session, line)
+    same_recipient = PaymentLine.recipient_member_id == line.recipient_member_id
+    if individual:
+        who = same_recipient
+    elif line.recipient_member_id is not None:
+        who = or_(PaymentLine.household_id == line.household_id, same_recipient)
+    else:
+        who = PaymentLine.household_id == line.household_id
     same = select(PaymentLine).where(
         PaymentLine.cycle_id == line.cycle_id,
-        PaymentLine.household_id == line.household_id,
+        who,
         PaymentLine.id != line.id,
         PaymentLine.status == PaymentStatus.PAID,
     )
-    if line.recipient_member_id is not None and _individual(session, line):
-        same = same.where(PaymentLine.recipient_member_id == line.recipient_member_id)
     for other in session.scalars(same):
         event = _in_force(session, other.id)
         if event is not None and event.kind == PaymentEventKind.PAID:
@@ -175,6 +193,7 @@ def _card(session: Session, line: PaymentLine, payroll: Payroll) -> PaymentCard:
         status=line.status.value,
         current=_recorded(session, event, line) if event else None,
         other_paid=_paid_elsewhere(session, line),
+        cash_instead_of="" if payroll.pay_point_id else line.payment_method.value.replace("_", " "),
     )
 
 
@@ -230,6 +249,9 @@ def find_payments(session: Session, actor: Actor, *, payroll_code: str, text: st
             )
         ).all()
         if not lines:
+            fallback = _cash_fallback_line(session, actor, payroll, numbers.normalise(typed))
+            if fallback is not None:
+                return [_card(session, *fallback)]
             raise NotFound(
                 _("{number} is not on payroll {code}.").format(
                     number=numbers.normalise(typed), code=payroll.code
@@ -257,7 +279,7 @@ def find_payments(session: Session, actor: Actor, *, payroll_code: str, text: st
 
 
 def _line_for_recording(
-    session: Session, actor: Actor, transaction_number: str
+    session: Session, actor: Actor, transaction_number: str, *, cash_fallback: bool = False
 ) -> tuple[PaymentLine, Payroll]:
     actor.require(Permission.RECORD_PAYMENTS)
     if not numbers.is_valid(transaction_number):
@@ -277,8 +299,61 @@ def _line_for_recording(
             )
         )
     payroll = session.get_one(Payroll, line.payroll_id)
+    if payroll.pay_point_id is None:
+        if not cash_fallback:
+            raise ValidationError(
+                _(
+                    "{number} is paid by {method}: a pay point may only pay it in cash, never record it not paid."
+                ).format(number=line.transaction_number, method=line.payment_method.value.replace("_", " ")),
+                field="transaction_number",
+            )
+        _require_fallback(session, actor, payroll, line)
+        return line, payroll
     payable_payroll(session, actor, payroll.code)
     return line, payroll
+
+
+def _cash_fallback_line(
+    session: Session, actor: Actor, payroll: Payroll, number: str
+) -> tuple[PaymentLine, Payroll] | None:
+    """The mobile-money or bank line `number` of the same cycle, if this pay point may pay it in cash."""
+    found = session.execute(
+        select(PaymentLine, Payroll)
+        .join(Payroll, Payroll.id == PaymentLine.payroll_id)
+        .where(
+            PaymentLine.transaction_number == number,
+            PaymentLine.cycle_id == payroll.cycle_id,
+            Payroll.pay_point_id.is_(None),
+        )
+    ).first()
+    if found is None:
+        return None
+    line, other = found
+    _require_fallback(session, actor, other, line)
+    return line, other
+
+
+def _require_fallback(session: Session, actor: Actor, payroll: Payroll, line: PaymentLine) -> None:
+    if payroll.status != PayrollStatus.APPROVED:
+        raise ValidationError(
+            _("Payroll {code} is {status}: payments are recorded only on an approved payroll.").format(
+                code=payroll.code, status=payroll.status.value.replace("_", " ")
+            )
+        )
+    preferred = session.execute(
+        select(Household.preferred_pay_point_id).where(Household.id == line.household_id)
+    ).scalar_one_or_none()
+    if preferred is None or preferred not in actor.pay_point_ids:
+        raise PermissionDenied(
+            _(
+                "{number} is paid by {method} to household {household}, whose pay point is not yours: "
+                "only its own pay point may pay it in cash."
+            ).format(
+                number=line.transaction_number,
+                method=line.payment_method.value.replace("_", " "),
+                household=line.household_code,
+            )
+        )
 
 
 def _when(occurred_at: datetime | None) -> datetime:
@@ -350,7 +425,7 @@ def record_paid(
     alternate_id_number: str = "",
     occurred_at: datetime | None = None,
 ) -> PaymentCard:
-    line, payroll = _line_for_recording(session, actor, transaction_number)
+    line, payroll = _line_for_recording(session, actor, transaction_number, cash_fallback=True)
     try:
         how = Verification(verification)
     except ValueError:
@@ -387,6 +462,11 @@ def record_paid(
         kind=PaymentEventKind.PAID,
         occurred_at=_when(occurred_at),
         verification=how,
+        note=""
+        if payroll.pay_point_id
+        else _("Paid in cash at the pay point instead of {method}").format(
+            method=line.payment_method.value.replace("_", " ")
+        ),
         alternate_name=alternate_name.strip() if how == Verification.ALTERNATE else "",
         alternate_id_number=alternate_id_number.strip() if how == Verification.ALTERNATE else "",
     )
@@ -458,12 +538,18 @@ def reverse(session: Session, actor: Actor, *, transaction_number: str, reason: 
     """Undo the record in force on the line (a mistake), with the reason; the line is as before it."""
     if not reason.strip():
         raise ValidationError(_("Say why the record is reversed."), field="reason")
-    line, payroll = _line_for_recording(session, actor, transaction_number)
+    line, payroll = _line_for_recording(session, actor, transaction_number, cash_fallback=True)
     current = _in_force(session, line.id)
     if current is None:
         raise ValidationError(
             _("{number} has nothing recorded to reverse.").format(number=line.transaction_number),
             field="transaction_number",
+        )
+    if payroll.pay_point_id is None and current.reconciliation_row_id is not None:
+        raise PermissionDenied(
+            _(
+                "{number} was recorded from the provider's result file: only reconciliation changes it."
+            ).format(number=line.transaction_number)
         )
     undone = _recorded(session, current, line)
     event = _new_event(

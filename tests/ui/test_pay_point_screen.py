@@ -13,6 +13,7 @@ from cashdesk.desk import Desk
 from cashdesk.payroll.queries import payroll_lines
 from cashdesk.ui.ops import OpsHub
 from cashdesk.ui.screens.pay_point import PayPointScreen
+from tests.unit.test_cash_instead_of_transfer import MOBILE, desks  # noqa: F401 - the fixture
 from tests.unit.test_disbursement import PP1, carl  # noqa: F401 - the fixture
 
 
@@ -136,3 +137,21 @@ def test_the_days_figures_and_records_follow_each_record_and_print_for_signing(
     screen.records.itemActivated.emit(screen.records.item(0))  # Enter on the record: its payment, to reverse
     qtbot.waitUntil(lambda: screen.card is not None and screen.reverse_button.isEnabled())
     assert screen.card.transaction_number == lines[0].transaction_number
+
+
+def test_a_mobile_money_slip_scanned_at_its_pay_point_is_paid_in_cash_with_a_warning(
+    qtbot: QtBot,
+    hub_as: Any,
+    desks: dict[str, Desk],  # noqa: F811
+) -> None:
+    numbers = {line.recipient_name.split()[0]: line.transaction_number
+               for line in desks["sue"].run(payroll_lines, MOBILE)}  # fmt: skip
+    hub = hub_as("carl")
+    screen = _screen(qtbot, hub)
+    _scan(qtbot, screen, numbers["Chimwemwe"])
+    qtbot.waitUntil(lambda: screen.card is not None)
+    assert "Paid by mobile money on payroll ALL-202603-KMM" in screen.card_label.text()
+    assert screen.paid_button.isEnabled() and not screen.not_paid_button.isEnabled()
+    qtbot.keyClick(screen.paid_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Paid:" in screen.message.text())
+    qtbot.waitUntil(lambda: "Cash instead of transfer" in screen.today.text())

@@ -318,6 +318,16 @@ class PayPointScreen(Screen):
             lines.append(
                 f"<span style='color:{colour}'>{html.escape(self.tr('Already recorded: ') + _said(card.current))}</span>"
             )
+        if card.cash_instead_of:
+            lines.append(
+                f"<span style='color:{RED}'>"
+                + html.escape(
+                    self.tr(
+                        "Paid by {method} on payroll {code}. Pay in cash only if the money did not arrive."
+                    ).format(method=card.cash_instead_of, code=card.payroll_code)
+                )
+                + "</span>"
+            )
         if card.other_paid is not None:
             lines.append(
                 f"<span style='color:{RED}'>"
@@ -331,7 +341,9 @@ class PayPointScreen(Screen):
         self.card_label.setText("<br>".join(lines))
         self.paid_button.setEnabled(card.current is None or card.current.kind != "paid")
         self.reverse_button.setEnabled(card.current is not None)
-        self.not_paid_button.setEnabled(card.current is None or card.current.kind != "paid")
+        self.not_paid_button.setEnabled(
+            not card.cash_instead_of and (card.current is None or card.current.kind != "paid")
+        )
         (self.paid_button if self.paid_button.isEnabled() else self.search).setFocus()
 
     # --- recording -------------------------------------------------------------------------------
@@ -435,6 +447,17 @@ class PayPointScreen(Screen):
             (self.tr("Paid in all"), f"{day.paid[0]:,}", day.money(day.paid[1])),
             *[(html.escape(label), f"{n:,}", day.money(total)) for label, n, total in day.not_paid],
             (self.tr("Still to pay"), f"{day.pending[0]:,}", day.money(day.pending[1])),
+            *(
+                [
+                    (
+                        self.tr("Cash instead of transfer"),
+                        f"{day.paid_instead[0]:,}",
+                        day.money(day.paid_instead[1]),
+                    )
+                ]
+                if day.paid_instead[0]
+                else []
+            ),
             (self.tr("Cash in"), "", day.money(day.received)),
         ]
         short = day.remaining < 0  # more paid out than received: say it in red
