@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     from cashdesk import __version__
     from cashdesk.cli import (
         audit_commands,
+        central_commands,
         payment_commands,
         payroll_commands,
         reconcile_commands,
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     payroll_commands.add_parsers(commands)
     payment_commands.add_parsers(commands)
     reconcile_commands.add_parsers(commands)
+    central_commands.add_parsers(commands)
     return parser
 
 

@@ -1,0 +1,557 @@
+"""Reading and writing FHIR resources on the central server: read, vread, search, history, versioned
+writes and all-or-nothing transaction bundles.
+
+Every function takes a Connection inside a transaction the caller opened (app.py opens one per request)
+and the Caller it acts for, whose locations limit what it sees and writes. Errors are FhirError with the
+HTTP status and the OperationOutcome issue code to answer with.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fhir.resources.R4B import get_fhir_model_class
+from pydantic import ValidationError as ModelError
+from sqlalchemy import Connection, delete, func, insert, or_, select, text, true, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from cashdesk.central.accounts import WRITERS, Caller, instant
+from cashdesk.central.schema import bundles, identifiers, resources, versions
+
+# The mapping (cashdesk.sync.mapping) tags each resource that belongs to a place with its location path.
+LOCATION_TAG = "https://cashdesk.example.org/fhir/CodeSystem/location-path"
+
+
+def location_path_of(resource: dict[str, Any]) -> str | None:
+    for tag in (resource.get("meta") or {}).get("tag") or []:
+        if isinstance(tag, dict) and tag.get("system") == LOCATION_TAG and tag.get("code"):
+            return str(tag["code"])
+    return None
+
+
+# What the server stores: the resources of docs/fhir.md. Anything else is refused rather than kept
+# where no device would look for it.
+RESOURCE_TYPES = (
+    "Patient", "Group", "Location", "Organization", "InsurancePlan", "Coverage", "PaymentReconciliation",
+    "Invoice", "PaymentNotice", "Linkage", "Provenance", "AuditEvent",
+)  # fmt: skip
+DEFAULT_COUNT = 100
+MAX_COUNT = 1000
+WRITE_LOCK = 7_340_417  # PostgreSQL advisory lock key of every write transaction (see schema.py)
+
+
+class FhirError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def outcome(code: str, message: str, severity: str = "error") -> dict[str, Any]:
+    return {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": severity, "code": code, "diagnostics": message}],
+    }
+
+
+@dataclass(frozen=True)
+class Stored:
+    type: str
+    id: str
+    version_id: int
+    last_updated: str
+    deleted: bool
+    content: dict[str, Any] | None
+
+    @property
+    def etag(self) -> str:
+        return f'W/"{self.version_id}"'
+
+
+def lock_for_writing(conn: Connection) -> None:
+    """One writer at a time, so history sequence numbers become visible in order (schema.py)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+
+
+def known_type(type_: str) -> str:
+    if type_ not in RESOURCE_TYPES:
+        raise FhirError(404, "not-supported", f"This server does not store {type_} resources.")
+    return type_
+
+
+def _visible(caller: Caller, column: Any) -> ColumnElement[bool]:
+    """SQL for "the caller may see a row whose location path is `column`"."""
+    if caller.everywhere:
+        return true()
+    return or_(
+        column.is_(None),
+        *(column.startswith(path, autoescape=True) for path in caller.locations),  # "/D01/" is not "/D011/"
+    )
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+
+def read(conn: Connection, caller: Caller, type_: str, id_: str) -> Stored:
+    row = conn.execute(
+        select(resources).where(resources.c.type == known_type(type_), resources.c.id == id_)
+    ).first()
+    if row is None or not caller.sees(row.location_path):
+        raise FhirError(404, "not-found", f"{type_}/{id_} is not known.")
+    if row.deleted:
+        raise FhirError(410, "deleted", f"{type_}/{id_} was deleted.")
+    return Stored(type_, id_, row.version_id, row.last_updated, False, json.loads(row.content))
+
+
+def vread(conn: Connection, caller: Caller, type_: str, id_: str, version_id: str) -> Stored:
+    if not version_id.isdigit():
+        raise FhirError(404, "not-found", f"{type_}/{id_} has no version {version_id}.")
+    row = conn.execute(
+        select(versions).where(
+            versions.c.type == known_type(type_),
+            versions.c.id == id_,
+            versions.c.version_id == int(version_id),
+        )
+    ).first()
+    if row is None or not caller.sees(row.location_path):
+        raise FhirError(404, "not-found", f"{type_}/{id_} has no version {version_id}.")
+    if row.deleted:
+        raise FhirError(410, "deleted", f"Version {version_id} of {type_}/{id_} is its deletion.")
+    return Stored(type_, id_, row.version_id, row.last_updated, False, json.loads(row.content))
+
+
+def _count(params: Mapping[str, str]) -> int:
+    raw = params.get("_count", str(DEFAULT_COUNT))
+    if not raw.isdigit():
+        raise FhirError(400, "invalid", f"_count must be a whole number, not {raw!r}.")
+    return max(0, min(int(raw), MAX_COUNT))
+
+
+def _offset(params: Mapping[str, str]) -> int:
+    raw = params.get("_offset", "0")
+    if not raw.isdigit():
+        raise FhirError(400, "invalid", f"_offset must be a whole number, not {raw!r}.")
+    return int(raw)
+
+
+def _instant_param(name: str, raw: str) -> str:
+    try:
+        at = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise FhirError(
+            400, "invalid", f"{name} is not an instant: {raw!r} (e.g. 2026-03-01T08:00:00Z)."
+        ) from None
+    if at.tzinfo is None:
+        raise FhirError(400, "invalid", f"{name} needs a time zone: {raw!r}.")
+    return instant(at)
+
+
+_PREFIXES = {"gt": "__gt__", "ge": "__ge__", "lt": "__lt__", "le": "__le__", "eq": "__eq__"}
+
+
+def search(
+    conn: Connection, caller: Caller, type_: str, params: Mapping[str, str], base: str
+) -> dict[str, Any]:
+    """A searchset: by `_id`, `identifier` ([system|]value) and `_lastUpdated` (with gt/ge/lt/le/eq)."""
+    known = {"_id", "identifier", "_lastUpdated", "_count", "_offset", "_format"}
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise FhirError(400, "not-supported", f"Unknown search parameter(s): {', '.join(unknown)}.")
+    where = [
+        resources.c.type == known_type(type_),
+        ~resources.c.deleted,
+        _visible(caller, resources.c.location_path),
+    ]
+    if "_id" in params:
+        where.append(resources.c.id.in_(params["_id"].split(",")))
+    if "identifier" in params:
+        system, _bar, value = params["identifier"].rpartition("|")
+        match = select(identifiers.c.id).where(identifiers.c.type == type_, identifiers.c.value == value)
+        if system:
+            match = match.where(identifiers.c.system == system)
+        where.append(resources.c.id.in_(match))
+    if "_lastUpdated" in params:
+        raw = params["_lastUpdated"]
+        op = raw[:2] if raw[:2] in _PREFIXES else "eq"
+        value = _instant_param("_lastUpdated", raw[2:] if raw[:2] in _PREFIXES else raw)
+        where.append(getattr(resources.c.last_updated, _PREFIXES[op])(value))
+    count, offset = _count(params), _offset(params)
+    total = conn.execute(select(func.count()).select_from(resources).where(*where)).scalar_one()
+    rows = conn.execute(
+        select(resources.c.id, resources.c.content)
+        .where(*where)
+        .order_by(resources.c.last_updated, resources.c.id)
+        .limit(count)
+        .offset(offset)
+    ).all()
+    entries = [
+        {
+            "fullUrl": f"{base}/{type_}/{row.id}",
+            "resource": json.loads(row.content),
+            "search": {"mode": "match"},
+        }
+        for row in rows
+    ]
+    links = [{"relation": "self", "url": _link(base, type_, params, offset)}]
+    if offset + count < total:
+        links.append({"relation": "next", "url": _link(base, type_, params, offset + count)})
+    return {"resourceType": "Bundle", "type": "searchset", "total": total, "link": links, "entry": entries}
+
+
+def _link(base: str, path: str, params: Mapping[str, str], offset: int) -> str:
+    from urllib.parse import urlencode
+
+    query = {k: v for k, v in params.items() if k != "_offset"} | {"_offset": str(offset)}
+    return f"{base}/{path}?{urlencode(query)}" if path else f"{base}?{urlencode(query)}"
+
+
+def history(
+    conn: Connection,
+    caller: Caller,
+    params: Mapping[str, str],
+    base: str,
+    *,
+    type_: str | None = None,
+    id_: str | None = None,
+) -> dict[str, Any]:
+    """A history bundle, system-, type- or instance-level.
+
+    Two ways to page. `_since` (FHIR's): versions at or after an instant, newest first, pages by `_offset`.
+    `_cursor` (the sync client's): versions after a sequence number, oldest first, so that a device
+    applies them in the order they were written; the `next` link carries the cursor to store, and is
+    there on every page, the last one included (a page shorter than `_count` is the last). The cursor
+    is the server's own count, so the laptop's clock never matters."""
+    known = {"_since", "_cursor", "_count", "_offset", "_format"}
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise FhirError(400, "not-supported", f"Unknown history parameter(s): {', '.join(unknown)}.")
+    where = [_visible(caller, versions.c.location_path)]
+    if type_ is not None:
+        where.append(versions.c.type == known_type(type_))
+    if id_ is not None:
+        where.append(versions.c.id == id_)
+    count = _count(params)
+    path = "/".join(p for p in (type_, id_, "_history") if p)
+    query = select(versions).where(*where).limit(count)
+    if "_cursor" in params:
+        raw = params["_cursor"]
+        if not raw.isdigit():
+            raise FhirError(400, "invalid", f"_cursor must be the number a next link gave, not {raw!r}.")
+        rows = conn.execute(query.where(versions.c.seq > int(raw)).order_by(versions.c.seq)).all()
+        cursor = rows[-1].seq if rows else int(raw)
+        links = [{"relation": "next", "url": f"{base}/{path}?_cursor={cursor}&_count={count}"}]
+    else:
+        if "_since" in params:
+            where.append(versions.c.last_updated >= _instant_param("_since", params["_since"]))
+        offset = _offset(params)
+        rows = conn.execute(
+            select(versions).where(*where).order_by(versions.c.seq.desc()).limit(count).offset(offset)
+        ).all()
+        links = [{"relation": "self", "url": _link(base, path, params, offset)}]
+        if len(rows) == count:
+            links.append({"relation": "next", "url": _link(base, path, params, offset + count)})
+    return {
+        "resourceType": "Bundle",
+        "type": "history",
+        "total": len(rows),
+        "link": links,
+        "entry": [_history_entry(base, row) for row in rows],
+    }
+
+
+def _history_entry(base: str, row: Any) -> dict[str, Any]:
+    url = f"{row.type}/{row.id}"
+    entry: dict[str, Any] = {
+        "fullUrl": f"{base}/{url}",
+        "request": {"method": row.method, "url": url if row.method != "POST" else row.type},
+        "response": {
+            "status": "204" if row.deleted else ("201" if row.version_id == 1 else "200"),
+            "etag": f'W/"{row.version_id}"',
+            "lastModified": row.last_updated,
+        },
+    }
+    if row.content is not None:  # a deletion is an entry without a resource (FHIR R4 history)
+        entry["resource"] = json.loads(row.content)
+    return entry
+
+
+# --- writing -----------------------------------------------------------------------------------------
+
+
+def _checked(type_: str, id_: str, resource: Any) -> dict[str, Any]:
+    if not isinstance(resource, dict):
+        raise FhirError(400, "structure", "The body is not a FHIR resource (a JSON object).")
+    if resource.get("resourceType") != type_:
+        raise FhirError(400, "invalid", f"The body is a {resource.get('resourceType')!r}, not a {type_}.")
+    if resource.get("id", id_) != id_:
+        raise FhirError(400, "invalid", f"The body's id {resource.get('id')!r} is not {id_!r} of the URL.")
+    try:
+        get_fhir_model_class(type_).model_validate(resource)
+    except ModelError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise FhirError(
+            400, "invalid", f"{type_}/{id_} is not valid FHIR R4: {where}: {first.get('msg')}"
+        ) from None
+    return resource
+
+
+def _version_wanted(if_match: str | None) -> int | None:
+    if not if_match:
+        return None
+    digits = if_match.strip().removeprefix("W/").strip('"')
+    if not digits.isdigit():
+        raise FhirError(400, "invalid", f'If-Match must be an ETag such as W/"3", not {if_match!r}.')
+    return int(digits)
+
+
+def _current(conn: Connection, type_: str, id_: str) -> Any:
+    return conn.execute(select(resources).where(resources.c.type == type_, resources.c.id == id_)).first()
+
+
+def _may_write(caller: Caller, type_: str, id_: str, *paths: str | None) -> None:
+    if caller.role not in WRITERS:
+        raise FhirError(403, "forbidden", f"A {caller.role} reads only; {type_}/{id_} was not written.")
+    for path in paths:
+        if not caller.sees(path):
+            raise FhirError(
+                403, "forbidden", f"{type_}/{id_} belongs to {path}, which is not one of your locations."
+            )
+
+
+def put(
+    conn: Connection,
+    caller: Caller,
+    type_: str,
+    id_: str,
+    resource: Any,
+    *,
+    if_match: str | None = None,
+    method: str = "PUT",
+) -> tuple[int, Stored]:
+    """Create or update with the client's id; 201 when new, 200 when updated; 412 on a stale If-Match."""
+    known_type(type_)
+    if not id_ or len(id_) > 64:
+        raise FhirError(400, "invalid", "A resource id is 1 to 64 characters.")
+    body = _checked(type_, id_, resource)
+    path = location_path_of(body)
+    current = _current(conn, type_, id_)
+    _may_write(caller, type_, id_, path, current.location_path if current else None)
+    wanted = _version_wanted(if_match)
+    have = current.version_id if current else 0
+    if wanted is not None and wanted != have:
+        raise FhirError(
+            412, "conflict", f"{type_}/{id_} is at version {have}, not {wanted}: read it again and merge."
+        )
+    version = have + 1
+    now = instant()
+    meta = dict(body.get("meta") or {}) | {"versionId": str(version), "lastUpdated": now}
+    stored = {
+        "resourceType": type_,
+        "id": id_,
+        **{k: v for k, v in body.items() if k not in ("resourceType", "id")},
+    }
+    stored["meta"] = meta
+    content = json.dumps(stored, separators=(",", ":"), ensure_ascii=False)
+    seq = _append_version(conn, caller, type_, id_, version, now, path, method, content)
+    values = {"version_id": version, "last_updated": now, "deleted": False, "location_path": path, "seq": seq,
+              "content": content}  # fmt: skip
+    if current is None:
+        conn.execute(insert(resources).values(type=type_, id=id_, **values))
+    else:
+        conn.execute(
+            update(resources).where(resources.c.type == type_, resources.c.id == id_).values(**values)
+        )
+    _index_identifiers(conn, type_, id_, stored.get("identifier") or [])
+    return (201 if current is None or current.deleted else 200), Stored(
+        type_, id_, version, now, False, stored
+    )
+
+
+def create(
+    conn: Connection, caller: Caller, type_: str, resource: Any, *, id_: str | None = None
+) -> tuple[int, Stored]:
+    """POST: a new resource under a new id (or the client's, from a bundle's urn:uuid fullUrl)."""
+    new_id = id_ or str(uuid.uuid4())
+    if _current(conn, known_type(type_), new_id) is not None:
+        raise FhirError(409, "duplicate", f"{type_}/{new_id} exists already: update it with PUT.")
+    body = dict(resource) if isinstance(resource, dict) else resource
+    if isinstance(body, dict):
+        body["id"] = new_id
+    return put(conn, caller, type_, new_id, body, method="POST")
+
+
+def remove(
+    conn: Connection, caller: Caller, type_: str, id_: str, *, if_match: str | None = None
+) -> Stored | None:
+    """DELETE: a new version that is a tombstone. Deleting what is gone or never was is not an error."""
+    current = _current(conn, known_type(type_), id_)
+    if current is None or current.deleted:
+        return None
+    _may_write(caller, type_, id_, current.location_path)
+    wanted = _version_wanted(if_match)
+    if wanted is not None and wanted != current.version_id:
+        raise FhirError(
+            412,
+            "conflict",
+            f"{type_}/{id_} is at version {current.version_id}, not {wanted}: it changed since.",
+        )
+    version, now = current.version_id + 1, instant()
+    seq = _append_version(conn, caller, type_, id_, version, now, current.location_path, "DELETE", None)
+    conn.execute(
+        update(resources)
+        .where(resources.c.type == type_, resources.c.id == id_)
+        .values(version_id=version, last_updated=now, deleted=True, seq=seq)
+    )
+    conn.execute(delete(identifiers).where(identifiers.c.type == type_, identifiers.c.id == id_))
+    return Stored(type_, id_, version, now, True, None)
+
+
+def _append_version(  # noqa: PLR0917 (one version row's columns, named at each call)
+    conn: Connection,
+    caller: Caller,
+    type_: str,
+    id_: str,
+    version: int,
+    now: str,
+    path: str | None,
+    method: str,
+    content: str | None,
+) -> int:
+    result = conn.execute(
+        insert(versions)
+        .values(
+            type=type_,
+            id=id_,
+            version_id=version,
+            last_updated=now,
+            deleted=content is None,
+            location_path=path,
+            method=method,
+            author=caller.username,
+            device=caller.device,
+            content=content,
+        )
+        .returning(versions.c.seq)
+    )
+    return int(result.scalar_one())
+
+
+def _index_identifiers(conn: Connection, type_: str, id_: str, found: Iterable[Any]) -> None:
+    conn.execute(delete(identifiers).where(identifiers.c.type == type_, identifiers.c.id == id_))
+    pairs = {
+        (str(i.get("system") or ""), str(i["value"])) for i in found if isinstance(i, dict) and i.get("value")
+    }
+    if pairs:
+        conn.execute(
+            insert(identifiers),
+            [{"type": type_, "id": id_, "system": s, "value": v} for s, v in sorted(pairs)],
+        )
+
+
+# --- transactions ------------------------------------------------------------------------------------
+
+
+def stored_answer(conn: Connection, bundle_id: str) -> tuple[int, dict[str, Any]] | None:
+    row = conn.execute(
+        select(bundles.c.status, bundles.c.response).where(bundles.c.bundle_id == bundle_id)
+    ).first()
+    return (row.status, json.loads(row.response)) if row else None
+
+
+def transaction(conn: Connection, caller: Caller, bundle: Any, base: str) -> tuple[int, dict[str, Any]]:
+    """Apply a transaction bundle all or nothing (the caller rolls back on FhirError).
+
+    A bundle with an `id` (or identifier) that was applied before is not applied again: its first answer is
+    returned, so a device whose connection dropped after the server committed can safely send it again.
+    Entries are applied in FHIR's order (DELETE, POST, PUT); a POST whose fullUrl is urn:uuid:<uuid> gets
+    that uuid as its id, and references to it in the bundle become Type/<uuid>."""
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        raise FhirError(400, "structure", "POST / takes a Bundle.")
+    if bundle.get("type") != "transaction":
+        raise FhirError(
+            400, "not-supported", f"Only transaction bundles are taken here, not {bundle.get('type')!r}."
+        )
+    key = bundle.get("id") or (bundle.get("identifier") or {}).get("value")
+    if key:
+        earlier = stored_answer(conn, str(key))
+        if earlier is not None:
+            return earlier
+    entries = list(bundle.get("entry") or [])
+    entries = _resolve_placeholders(entries)
+    order = {"DELETE": 0, "POST": 1, "PUT": 2}
+    answers: list[dict[str, Any] | None] = [None] * len(entries)
+    for index in sorted(range(len(entries)), key=lambda i: order.get(_method(entries[i]), 9)):
+        answers[index] = _apply_entry(conn, caller, index, entries[index])
+    response = {"resourceType": "Bundle", "type": "transaction-response", "entry": answers}
+    if key:
+        conn.execute(
+            insert(bundles).values(
+                bundle_id=str(key),
+                username=caller.username,
+                received_at=instant(),
+                status=200,
+                response=json.dumps(response, separators=(",", ":")),
+            )
+        )
+    return 200, response
+
+
+def _method(entry: Any) -> str:
+    return str(((entry or {}).get("request") or {}).get("method", "")).upper()
+
+
+def _resolve_placeholders(entries: list[Any]) -> list[Any]:
+    placeholders: dict[str, str] = {}
+    for entry in entries:
+        url = str((entry or {}).get("fullUrl", ""))
+        resource = (entry or {}).get("resource") or {}
+        if _method(entry) == "POST" and url.startswith("urn:uuid:") and isinstance(resource, dict):
+            placeholders[url] = f"{resource.get('resourceType')}/{url.removeprefix('urn:uuid:')}"
+    if not placeholders:
+        return entries
+    text_ = json.dumps(entries)
+    for url, reference in placeholders.items():
+        text_ = text_.replace(f'"reference": "{url}"', f'"reference": "{reference}"')
+    resolved: list[Any] = json.loads(text_)
+    return resolved
+
+
+def _apply_entry(conn: Connection, caller: Caller, index: int, entry: Any) -> dict[str, Any]:
+    try:
+        request = entry["request"]
+        method, url = str(request["method"]).upper(), str(request["url"]).strip("/")
+    except (TypeError, KeyError):
+        raise FhirError(400, "structure", f"Entry {index} has no request method and url.") from None
+    type_, _slash, id_ = url.partition("?")[0].partition("/")
+    try:
+        if method == "PUT" and id_:
+            status, stored = put(
+                conn, caller, type_, id_, entry.get("resource"), if_match=request.get("ifMatch")
+            )
+        elif method == "POST" and not id_:
+            placeholder = str(entry.get("fullUrl", ""))
+            chosen = placeholder.removeprefix("urn:uuid:") if placeholder.startswith("urn:uuid:") else None
+            status, stored = create(conn, caller, type_, entry.get("resource"), id_=chosen)
+        elif method == "DELETE" and id_:
+            gone = remove(conn, caller, type_, id_, if_match=request.get("ifMatch"))
+            return {"response": {"status": "204", **({"etag": gone.etag} if gone else {})}}
+        else:
+            raise FhirError(
+                400, "not-supported", f"{method} {url} is not a write this server takes in a bundle."
+            )
+    except FhirError as exc:
+        raise FhirError(exc.status, exc.code, f"Entry {index} ({method} {url}): {exc.message}") from None
+    return {
+        "response": {
+            "status": str(status),
+            "location": f"{type_}/{stored.id}/_history/{stored.version_id}",
+            "etag": stored.etag,
+            "lastModified": stored.last_updated,
+        }
+    }
