@@ -60,7 +60,15 @@ from cashdesk.models.registry import (
 )
 from cashdesk.models.scheme import CodeSequence, Scheme
 from cashdesk.models.security import AuditEntry, Role, User, user_locations
-from cashdesk.models.sync import SyncConflict, SyncCursor, SyncRun, SyncRunStatus
+from cashdesk.models.sync import (
+    SyncConflict,
+    SyncCursor,
+    SyncPending,
+    SyncRefusal,
+    SyncRun,
+    SyncRunStatus,
+    SyncServer,
+)
 
 __all__ = [
     "AuditEntry",
@@ -121,8 +129,11 @@ __all__ = [
     "Sex",
     "SyncConflict",
     "SyncCursor",
+    "SyncPending",
+    "SyncRefusal",
     "SyncRun",
     "SyncRunStatus",
+    "SyncServer",
     "Synced",
     "UUIDKey",
     "User",
