@@ -1,0 +1,60 @@
+"""Resources as JSON text and back, with decimals kept exact.
+
+The standard library writes no Decimal and reads every fraction as a float; fhir.resources' own writer
+also goes through float (12.50 becomes 12.5). Client and server both use these two functions, so an
+amount or a coordinate is the same number at both ends.
+"""
+
+from __future__ import annotations
+
+import json
+import json.encoder
+from decimal import Decimal
+from typing import Any
+
+_quoted = json.encoder.encode_basestring  # the C version when available; keeps non-ASCII letters
+
+
+def dumps(resource: dict[str, Any]) -> str:
+    """Compact JSON of a resource made by the mapping (str, int, bool, None, Decimal, lists, dicts)."""
+    out: list[str] = []
+    _write(resource, out)
+    return "".join(out)
+
+
+def loads(text: str | bytes) -> dict[str, Any]:
+    value = json.loads(text, parse_float=Decimal)
+    if not isinstance(value, dict):
+        raise ValueError("a FHIR resource is a JSON object")
+    return value
+
+
+def _write(value: Any, out: list[str]) -> None:
+    if isinstance(value, str):
+        out.append(_quoted(value))
+    elif value is None or isinstance(value, bool):
+        out.append("null" if value is None else "true" if value else "false")
+    elif isinstance(value, int):
+        out.append(str(value))
+    elif isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"JSON has no {value}")
+        out.append(format(value, "f"))  # never an exponent, every written decimal place kept
+    elif isinstance(value, dict):
+        out.append("{")
+        for i, (key, item) in enumerate(value.items()):
+            if i:
+                out.append(",")
+            out.append(_quoted(key))
+            out.append(":")
+            _write(item, out)
+        out.append("}")
+    elif isinstance(value, list | tuple):
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            _write(item, out)
+        out.append("]")
+    else:  # a float included: amounts and coordinates travel as Decimal
+        raise TypeError(f"not JSON for a resource: {type(value).__name__}")
