@@ -11,14 +11,31 @@ from __future__ import annotations
 from typing import Any
 
 from cashdesk.sync.mapping.base import BOOKKEEPING, Mapping
+from cashdesk.sync.mapping.duplicates import CANDIDATE, MERGE
 from cashdesk.sync.mapping.elements import Resource, location_path_of
+from cashdesk.sync.mapping.payments import EVENT, LINE, PAYROLL
 from cashdesk.sync.mapping.people import HOUSEHOLD, MEMBER
 from cashdesk.sync.mapping.places import LOCATION, PAY_POINT_MAPPING, PROVIDER
+from cashdesk.sync.mapping.plans import ENROLMENT, PLAN
 from cashdesk.sync.mapping.urls import BASE
 from cashdesk.sync.mapping.wire import dumps, loads
 
 MAPPINGS: dict[str, Mapping] = {
-    m.model.__name__: m for m in (LOCATION, PROVIDER, PAY_POINT_MAPPING, HOUSEHOLD, MEMBER)
+    m.model.__name__: m
+    for m in (
+        LOCATION,
+        PROVIDER,
+        PAY_POINT_MAPPING,
+        HOUSEHOLD,
+        MEMBER,
+        PLAN,
+        ENROLMENT,
+        PAYROLL,
+        LINE,
+        EVENT,
+        CANDIDATE,
+        MERGE,
+    )
 }
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cashdesk.models import Location, Scheme
+from cashdesk.models import Household, Location, Scheme
 from cashdesk.sync.mapping.elements import Resource, compact, meta, row_id
 from cashdesk.sync.mapping.fields import Field, Moment, extensions_of, values_of
 
@@ -55,11 +55,20 @@ def path_of(session: Session, location_id: Any) -> str:
     return session.execute(select(Location.path).where(Location.id == location_id)).scalar_one()
 
 
+def household_path(session: Session, household_id: Any) -> str:
+    """The path of the household's village: the place of its members, enrolments and payments."""
+    return session.execute(
+        select(Location.path)
+        .join(Household, Household.location_id == Location.id)
+        .where(Household.id == household_id)
+    ).scalar_one()
+
+
 def _always(resource: Resource) -> bool:
     return True
 
 
-def _no_children(resource: Resource) -> Rows:
+def _no_children(resource: Resource, minor_units: int) -> Rows:
     return {}
 
 
@@ -69,23 +78,36 @@ class Mapping:
 
     `read(session, row)` builds the resource, reading the related rows it needs through the session
     (one record at a time; a bulk push should load them in sets and call the module's pure `*_to_fhir`).
-    `from_fhir(resource, minor_units=...)` gives the row's column values; `children(resource)` the rows
-    that travel inside it, to replace the stored ones (by table). `local_only` names the columns that never
-    leave the device besides BOOKKEEPING: they point at rows that exist on that device only.
+    `from_fhir(resource, minor_units=...)` gives the row's column values; `children(...)` the rows that
+    travel inside it, by table, to replace the stored ones. Amounts need the scheme's minor units
+    (Scheme.currency_minor_units), which a FHIR Money does not say. `local_only` names the columns that
+    never leave the device besides BOOKKEEPING: they point at rows that exist on that device only.
     """
 
     model: type[Any]
     resource_type: str
     read: Callable[[Session, Any], Resource]
     values: Callable[[Resource, int], dict[str, Any]]
-    children: Callable[[Resource], Rows] = _no_children
+    child_rows: Callable[[Resource, int], Rows] = _no_children
+    child_rows_hold_money: bool = False
     matches: Callable[[Resource], bool] = _always  # tells apart two models sharing a resource type
     local_only: frozenset[str] = field(default_factory=frozenset)
 
     def from_fhir(self, resource: Resource, *, minor_units: int) -> dict[str, Any]:
         return self.values(resource, minor_units)
 
+    def children(self, resource: Resource, *, minor_units: int | None = None) -> Rows:
+        """Child rows by table. Only a plan's criteria hold amounts: `minor_units` is required for those."""
+        if minor_units is None:
+            if self.child_rows_hold_money:
+                raise ValueError(f"the child rows of a {self.resource_type} hold amounts: give minor_units")
+            minor_units = 0
+        return self.child_rows(resource, minor_units)
 
-def without_money(values: Callable[[Resource], dict[str, Any]]) -> Callable[[Resource, int], dict[str, Any]]:
-    """A `from_fhir` that holds no amount, in the registry's common signature."""
-    return lambda resource, _minor_units: values(resource)
+
+T = TypeVar("T")
+
+
+def without_money(read: Callable[[Resource], T]) -> Callable[[Resource, int], T]:
+    """A reader of a resource that holds no amount, in the registry's common signature."""
+    return lambda resource, _minor_units: read(resource)

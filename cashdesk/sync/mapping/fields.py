@@ -60,6 +60,12 @@ class Code(Kind):
         return self.enum_type(value)
 
 
+class Token(Kind):
+    """A code from a list the scheme keeps (a reason for not paying): a FHIR code, no enum to check."""
+
+    key = "valueCode"
+
+
 class Boolean(Kind):
     key = "valueBoolean"
     blank = False
@@ -91,6 +97,21 @@ class Number(Kind):
 
     def load(self, value: Any) -> Any:
         return float(values.exact(value))
+
+
+class Amount(Kind):
+    """Integer minor units as a FHIR Money in the row's currency (see values.money)."""
+
+    key = "valueMoney"
+
+    def __init__(self, currency: str, minor_units: int) -> None:
+        self.currency, self.minor_units = currency, minor_units
+
+    def dump(self, value: Any) -> Any:
+        return values.money(value, self.currency, self.minor_units)
+
+    def load(self, value: Any) -> Any:
+        return values.minor_of(value, self.minor_units)
 
 
 class Moment(Kind):

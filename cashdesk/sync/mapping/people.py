@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from cashdesk.models import (
     Household,
     HouseholdStatus,
-    Location,
     Member,
     MemberIdentifier,
     PaymentMethod,
@@ -25,6 +24,7 @@ from cashdesk.sync.mapping.base import (
     SYNCED_FIELDS,
     Mapping,
     Rows,
+    household_path,
     live,
     path_of,
     record_values,
@@ -145,14 +145,6 @@ def member_children(patient: Resource) -> Rows:
     }
 
 
-def household_path(session: Session, household_id: Any) -> str:
-    return session.execute(
-        select(Location.path)
-        .join(Household, Household.location_id == Location.id)
-        .where(Household.id == household_id)
-    ).scalar_one()
-
-
 def read_member(session: Session, member: Member) -> Resource:
     return member_to_fhir(
         member, documents=member.identifiers, location_path=household_path(session, member.household_id)
@@ -164,7 +156,7 @@ MEMBER = Mapping(
     resource_type="Patient",
     read=read_member,
     values=without_money(member_from_fhir),
-    children=member_children,
+    child_rows=without_money(member_children),
     local_only=frozenset({"import_batch_id"}),  # an import is undone on the device that made it
 )
 

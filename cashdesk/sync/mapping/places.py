@@ -208,6 +208,6 @@ PAY_POINT_MAPPING = Mapping(
     resource_type="Location",
     read=read_pay_point,
     values=without_money(pay_point_from_fhir),
-    children=pay_point_children,
+    child_rows=without_money(pay_point_children),
     matches=_is_pay_point,
 )
