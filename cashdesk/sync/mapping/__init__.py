@@ -16,7 +16,7 @@ from cashdesk.sync.mapping.elements import Resource, location_path_of
 from cashdesk.sync.mapping.payments import EVENT, LINE, PAYROLL
 from cashdesk.sync.mapping.people import HOUSEHOLD, MEMBER
 from cashdesk.sync.mapping.places import LOCATION, PAY_POINT_MAPPING, PROVIDER
-from cashdesk.sync.mapping.plans import ENROLMENT, PLAN
+from cashdesk.sync.mapping.plans import CYCLE, ENROLMENT, PLAN
 from cashdesk.sync.mapping.urls import BASE
 from cashdesk.sync.mapping.wire import dumps, loads
 
@@ -30,6 +30,7 @@ MAPPINGS: dict[str, Mapping] = {
         MEMBER,
         PLAN,
         ENROLMENT,
+        CYCLE,
         PAYROLL,
         LINE,
         EVENT,

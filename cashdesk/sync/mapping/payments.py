@@ -43,8 +43,7 @@ from cashdesk.sync.mapping.elements import (
 from cashdesk.sync.mapping.fields import Amount, Code, Field, Integer, Json, Logical, Moment, Ref, Text, Token
 from cashdesk.sync.mapping.values import minor_of, moment, money, parse_moment
 
-# Payment cycles are no resource (yet): lines and payrolls name theirs by identifier.
-CYCLE = Logical("payment-cycle")
+CYCLE = Ref("Basic")  # a payment cycle (plans.CYCLE)
 USER = Logical("user")
 
 

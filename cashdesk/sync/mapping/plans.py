@@ -13,10 +13,12 @@ from cashdesk.models import (
     BenefitPlan,
     CriterionPurpose,
     CriterionScope,
+    CycleStatus,
     Enrolment,
     EnrolmentStatus,
     Frequency,
     Member,
+    PaymentCycle,
     PlanCriterion,
     PlanStatus,
     PlanTarget,
@@ -52,6 +54,7 @@ from cashdesk.sync.mapping.fields import (
     Amount,
     Boolean,
     Code,
+    Day,
     Field,
     Integer,
     Json,
@@ -255,4 +258,43 @@ ENROLMENT = Mapping(
     resource_type="Coverage",
     read=read_enrolment,
     values=without_money(enrolment_from_fhir),
+)
+
+# ---- PaymentCycle -> Basic (FHIR has no resource for a period a plan pays for) ----
+
+CYCLE_KIND = "payment-cycle"  # Basic.code: tells this Basic from any other
+CYCLE_FIELDS = (
+    Field("period_start", "period-start", Day()),
+    Field("period_end", "period-end", Day()),
+    Field("status", "cycle-status", Code(CycleStatus)),
+    *SYNCED_FIELDS,
+)
+
+
+def cycle_to_fhir(cycle: PaymentCycle) -> Resource:
+    """A cycle belongs to its plan, not to a place: no place tag."""
+    return resource(
+        "Basic",
+        cycle,
+        CYCLE_FIELDS,
+        location_path=None,
+        identifier=identifiers(("cycle-code", cycle.code)),
+        code=concept("record-kind", CYCLE_KIND),
+        subject=reference("InsurancePlan", cycle.plan_id),
+    )
+
+
+def cycle_from_fhir(basic: Resource) -> dict[str, Any]:
+    return record_values(basic, CYCLE_FIELDS) | {
+        "code": identifier_value(basic, "cycle-code"),
+        "plan_id": referenced_id(basic["subject"], "InsurancePlan"),
+    }
+
+
+CYCLE = Mapping(
+    model=PaymentCycle,
+    resource_type="Basic",
+    read=lambda _session, row: cycle_to_fhir(row),
+    values=without_money(cycle_from_fhir),
+    matches=lambda basic: find_code(basic.get("code"), "record-kind") == CYCLE_KIND,
 )
