@@ -7,7 +7,6 @@ fits (401 with WWW-Authenticate when the token is missing or expired).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -25,6 +24,7 @@ from cashdesk.central.capability import capability_statement
 from cashdesk.central.schema import metadata
 from cashdesk.central.store import FhirError, outcome
 from cashdesk.core.errors import CashDeskError, PermissionDenied
+from cashdesk.sync.mapping import dumps, loads
 
 FHIR_JSON = "application/fhir+json"
 Handler = Callable[..., Response]
@@ -34,7 +34,7 @@ class FhirResponse(JSONResponse):
     media_type = FHIR_JSON
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return dumps(content).encode("utf-8")  # decimals exact (cashdesk.sync.mapping.wire)
 
 
 def open_database(url: str) -> Engine:
@@ -75,7 +75,7 @@ def _caller(request: Request, conn: Connection) -> Caller:
 
 async def _json_body(request: Request) -> Any:
     try:
-        return json.loads(await request.body())
+        return loads(await request.body())
     except ValueError:
         raise FhirError(400, "structure", "The body is not JSON.") from None
 

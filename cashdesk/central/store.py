@@ -8,7 +8,6 @@ HTTP status and the OperationOutcome issue code to answer with.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,24 +21,17 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from cashdesk.central.accounts import WRITERS, Caller, instant
 from cashdesk.central.schema import bundles, identifiers, resources, versions
-
-# The mapping (cashdesk.sync.mapping) tags each resource that belongs to a place with its location path.
-LOCATION_TAG = "https://cashdesk.example.org/fhir/CodeSystem/location-path"
-
-
-def location_path_of(resource: dict[str, Any]) -> str | None:
-    for tag in (resource.get("meta") or {}).get("tag") or []:
-        if isinstance(tag, dict) and tag.get("system") == LOCATION_TAG and tag.get("code"):
-            return str(tag["code"])
-    return None
-
+from cashdesk.sync.mapping import dumps, loads, location_path_of
 
 # What the server stores: the resources of docs/fhir.md. Anything else is refused rather than kept
 # where no device would look for it.
 RESOURCE_TYPES = (
     "Patient", "Group", "Location", "Organization", "InsurancePlan", "Coverage", "PaymentReconciliation",
-    "Invoice", "PaymentNotice", "Linkage", "Provenance", "AuditEvent",
+    "Invoice", "PaymentNotice", "Linkage", "Provenance", "AuditEvent", "Basic",
 )  # fmt: skip
+# Places, providers and plans are the scheme's, not anyone's personal data: every user sees them (an
+# officer's device needs the region above its district), whatever place they are tagged with.
+SCHEME_WIDE = frozenset({"Location", "Organization", "InsurancePlan", "Basic"})  # Basic: payment cycles
 DEFAULT_COUNT = 100
 MAX_COUNT = 1000
 WRITE_LOCK = 7_340_417  # PostgreSQL advisory lock key of every write transaction (see schema.py)
@@ -105,7 +97,7 @@ def read(conn: Connection, caller: Caller, type_: str, id_: str) -> Stored:
         raise FhirError(404, "not-found", f"{type_}/{id_} is not known.")
     if row.deleted:
         raise FhirError(410, "deleted", f"{type_}/{id_} was deleted.")
-    return Stored(type_, id_, row.version_id, row.last_updated, False, json.loads(row.content))
+    return Stored(type_, id_, row.version_id, row.last_updated, False, loads(row.content))
 
 
 def vread(conn: Connection, caller: Caller, type_: str, id_: str, version_id: str) -> Stored:
@@ -122,7 +114,7 @@ def vread(conn: Connection, caller: Caller, type_: str, id_: str, version_id: st
         raise FhirError(404, "not-found", f"{type_}/{id_} has no version {version_id}.")
     if row.deleted:
         raise FhirError(410, "deleted", f"Version {version_id} of {type_}/{id_} is its deletion.")
-    return Stored(type_, id_, row.version_id, row.last_updated, False, json.loads(row.content))
+    return Stored(type_, id_, row.version_id, row.last_updated, False, loads(row.content))
 
 
 def _count(params: Mapping[str, str]) -> int:
@@ -192,7 +184,7 @@ def search(
     entries = [
         {
             "fullUrl": f"{base}/{type_}/{row.id}",
-            "resource": json.loads(row.content),
+            "resource": loads(row.content),
             "search": {"mode": "match"},
         }
         for row in rows
@@ -276,7 +268,7 @@ def _history_entry(base: str, row: Any) -> dict[str, Any]:
         },
     }
     if row.content is not None:  # a deletion is an entry without a resource (FHIR R4 history)
-        entry["resource"] = json.loads(row.content)
+        entry["resource"] = loads(row.content)
     return entry
 
 
@@ -339,7 +331,7 @@ def put(
     if not id_ or len(id_) > 64:
         raise FhirError(400, "invalid", "A resource id is 1 to 64 characters.")
     body = _checked(type_, id_, resource)
-    path = location_path_of(body)
+    path = None if type_ in SCHEME_WIDE else location_path_of(body)
     current = _current(conn, type_, id_)
     _may_write(caller, type_, id_, path, current.location_path if current else None)
     wanted = _version_wanted(if_match)
@@ -350,14 +342,16 @@ def put(
         )
     version = have + 1
     now = instant()
-    meta = dict(body.get("meta") or {}) | {"versionId": str(version), "lastUpdated": now}
+    # meta.source says who wrote this version from which device: the Conflicts screen shows it.
+    source = f"urn:cashdesk:device:{caller.device}:user:{caller.username}"
+    meta = dict(body.get("meta") or {}) | {"versionId": str(version), "lastUpdated": now, "source": source}
     stored = {
         "resourceType": type_,
         "id": id_,
         **{k: v for k, v in body.items() if k not in ("resourceType", "id")},
     }
     stored["meta"] = meta
-    content = json.dumps(stored, separators=(",", ":"), ensure_ascii=False)
+    content = dumps(stored)
     seq = _append_version(conn, caller, type_, id_, version, now, path, method, content)
     values = {"version_id": version, "last_updated": now, "deleted": False, "location_path": path, "seq": seq,
               "content": content}  # fmt: skip
@@ -461,7 +455,7 @@ def stored_answer(conn: Connection, bundle_id: str) -> tuple[int, dict[str, Any]
     row = conn.execute(
         select(bundles.c.status, bundles.c.response).where(bundles.c.bundle_id == bundle_id)
     ).first()
-    return (row.status, json.loads(row.response)) if row else None
+    return (row.status, loads(row.response)) if row else None
 
 
 def transaction(conn: Connection, caller: Caller, bundle: Any, base: str) -> tuple[int, dict[str, Any]]:
@@ -496,7 +490,7 @@ def transaction(conn: Connection, caller: Caller, bundle: Any, base: str) -> tup
                 username=caller.username,
                 received_at=instant(),
                 status=200,
-                response=json.dumps(response, separators=(",", ":")),
+                response=dumps(response),
             )
         )
     return 200, response
@@ -515,10 +509,10 @@ def _resolve_placeholders(entries: list[Any]) -> list[Any]:
             placeholders[url] = f"{resource.get('resourceType')}/{url.removeprefix('urn:uuid:')}"
     if not placeholders:
         return entries
-    text_ = json.dumps(entries)
+    text_ = dumps({"entry": entries})
     for url, reference in placeholders.items():
-        text_ = text_.replace(f'"reference": "{url}"', f'"reference": "{reference}"')
-    resolved: list[Any] = json.loads(text_)
+        text_ = text_.replace(f'"reference":"{url}"', f'"reference":"{reference}"')
+    resolved: list[Any] = loads(text_)["entry"]
     return resolved
 
 

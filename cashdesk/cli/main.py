@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         registry_commands,
         review_commands,
         setup_commands,
+        sync_commands,
         user_commands,
     )
 
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     payment_commands.add_parsers(commands)
     reconcile_commands.add_parsers(commands)
     central_commands.add_parsers(commands)
+    sync_commands.add_parsers(commands)
     return parser
 
 

@@ -48,6 +48,7 @@ from cashdesk.models.payments import (
 from cashdesk.payroll import numbers
 from cashdesk.payroll.money import format_amount
 from cashdesk.payroll.queries import payroll_by_code
+from cashdesk.payroll.sync_freeze import require_not_frozen
 from cashdesk.security import audit
 from cashdesk.security.permissions import Actor, Permission
 
@@ -426,6 +427,7 @@ def record_paid(
     occurred_at: datetime | None = None,
 ) -> PaymentCard:
     line, payroll = _line_for_recording(session, actor, transaction_number, cash_fallback=True)
+    require_not_frozen(session)
     try:
         how = Verification(verification)
     except ValueError:

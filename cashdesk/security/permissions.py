@@ -31,6 +31,9 @@ class Permission(enum.StrEnum):
     PRINT_PAYROLLS = "print_or_export_payrolls"
     RECORD_PAYMENTS = "record_payments"
     RECONCILE_PAYROLLS = "reconcile_payrolls"
+    SYNC = "sync_with_the_server"
+    RESOLVE_CONFLICTS = "resolve_sync_conflicts"
+    LIFT_SYNC_FREEZE = "lift_the_sync_freeze"
 
 
 _SUPERVISOR = frozenset(
@@ -46,6 +49,9 @@ _SUPERVISOR = frozenset(
         Permission.VIEW_PAYROLLS,
         Permission.PRINT_PAYROLLS,
         Permission.RECONCILE_PAYROLLS,
+        Permission.SYNC,
+        Permission.RESOLVE_CONFLICTS,
+        Permission.LIFT_SYNC_FREEZE,
     }
 )
 
@@ -60,9 +66,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     },
     Role.SUPERVISOR: _SUPERVISOR,
     Role.ENROLMENT_OFFICER: frozenset(
-        {Permission.VIEW_REGISTRY, Permission.REGISTER_HOUSEHOLDS, Permission.IMPORT_HOUSEHOLDS}
+        {
+            Permission.VIEW_REGISTRY,
+            Permission.REGISTER_HOUSEHOLDS,
+            Permission.IMPORT_HOUSEHOLDS,
+            Permission.SYNC,
+            Permission.RESOLVE_CONFLICTS,
+        }
     ),
-    Role.PAY_POINT_CLERK: frozenset({Permission.VIEW_PAYROLLS, Permission.RECORD_PAYMENTS}),
+    Role.PAY_POINT_CLERK: frozenset({Permission.VIEW_PAYROLLS, Permission.RECORD_PAYMENTS, Permission.SYNC}),
 }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from cashdesk.central.store import LOCATION_TAG
+from cashdesk.sync.mapping.urls import LOCATION_PATH as LOCATION_TAG
 from tests.integration.central_server import CentralServer, central
 
 CHIKWAWA = "/R01/D01/"
@@ -94,7 +94,7 @@ def test_an_invalid_resource_is_refused_with_where_it_is_wrong(server: CentralSe
     assert refused.status_code == 400 and "birthDate" in refused.json()["issue"][0]["diagnostics"]
     other = s.put(f"{server.url}/Patient/{uuid.uuid4()}", json=patient("Kondwani"), timeout=10)
     assert other.status_code == 400 and "not" in other.json()["issue"][0]["diagnostics"]
-    assert s.get(f"{server.url}/Basic", timeout=10).status_code == 404
+    assert s.get(f"{server.url}/Observation", timeout=10).status_code == 404
 
 
 def test_a_transaction_is_all_or_nothing_and_a_resent_bundle_is_applied_once(server: CentralServer) -> None:

@@ -1,0 +1,195 @@
+"""Pulling what changed on the server since this device's cursor, page by page, oldest first.
+
+Each page is stored in one local transaction with the cursor it ends at, so a sync cut off (power,
+network, Cancel) resumes at the page it was on and nothing is applied twice. A record this device has
+not changed takes the server's version. One changed here too is merged field by field against the
+version both started from (read from the server before the page's transaction begins): fields changed
+on one side only merge by themselves; fields changed on both go to the Conflicts screen.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from cashdesk.models import SyncConflict, SyncCursor
+from cashdesk.sync import local
+from cashdesk.sync.connection import Refused, ServerConnection
+from cashdesk.sync.mapping import Mapping, Resource, dumps, mapping_for
+from cashdesk.sync.merge import three_way
+from cashdesk.sync.records import local_values, values_of, write
+
+PAGE = 500
+ALL = "*"  # the one cursor: the server's whole history as this user may see it
+
+
+@dataclass
+class PullReport:
+    pulled: int = 0
+    merged: int = 0
+    conflicts: int = 0
+    skipped: int = 0  # resources of a kind this version of CashDesk does not keep
+
+
+def cursor_of(session: Session) -> str:
+    row = session.get(SyncCursor, ALL)
+    return row.cursor if row and row.cursor else "0"
+
+
+def pull(
+    engine: Engine,
+    server: ServerConnection,
+    *,
+    progress: Callable[[str], None],
+    abort: Callable[[], bool],
+) -> PullReport:
+    report = PullReport()
+    while not abort():
+        with local.transaction(engine) as session:
+            cursor = cursor_of(session)
+        answer = server.get("_history", {"_cursor": cursor, "_count": str(PAGE)})
+        entries = list(answer.body.get("entry") or [])
+        following = _next_cursor(answer.body) or cursor
+        bases = _bases_needed(engine, server, entries)
+        with local.transaction(engine) as session:
+            units = local.minor_units(session)
+            for entry in entries:
+                _apply(session, entry, bases, units, report)
+            session.merge(SyncCursor(resource_type=ALL, cursor=following))
+        report.pulled += len(entries)
+        progress(f"{report.pulled:,}")
+        if len(entries) < PAGE:
+            break
+    return report
+
+
+def _next_cursor(bundle: dict[str, Any]) -> str | None:
+    for link in bundle.get("link") or []:
+        if link.get("relation") == "next":
+            values = parse_qs(urlsplit(str(link.get("url", ""))).query).get("_cursor")
+            return values[0] if values else None
+    return None
+
+
+def _version(resource: Resource) -> int:
+    return int(str((resource.get("meta") or {}).get("versionId", "0")))
+
+
+def _row_for(session: Session, mapping: Mapping, resource: Resource) -> Any:
+    return session.get(mapping.model, uuid.UUID(str(resource["id"])))
+
+
+def _bases_needed(
+    engine: Engine, server: ServerConnection, entries: list[dict[str, Any]]
+) -> dict[str, Resource]:
+    """The versions dirty local records started from, read before the page's transaction (network)."""
+    wanted: list[tuple[str, str]] = []
+    with local.transaction(engine) as session:
+        for entry in entries:
+            resource = entry.get("resource")
+            if not resource:
+                continue
+            try:
+                mapping = mapping_for(resource)
+            except ValueError:
+                continue
+            row = _row_for(session, mapping, resource)
+            if (
+                row is not None
+                and row.dirty
+                and row.server_version
+                and int(row.server_version) < _version(resource)
+            ):
+                wanted.append((f"{resource['resourceType']}/{resource['id']}", row.server_version))
+    bases: dict[str, Resource] = {}
+    for path, version in wanted:
+        try:
+            bases[path] = server.get(f"{path}/_history/{version}").body
+        except Refused:
+            continue  # that version is gone (or out of reach): merged without a base, all differences asked
+    return bases
+
+
+def _apply(
+    session: Session, entry: dict[str, Any], bases: dict[str, Resource], units: int, report: PullReport
+) -> None:
+    resource = entry.get("resource")
+    if not resource:
+        report.skipped += 1  # a deletion by another system: CashDesk devices push tombstones instead
+        return
+    try:
+        mapping = mapping_for(resource)
+    except ValueError:
+        report.skipped += 1
+        return
+    version = _version(resource)
+    row = _row_for(session, mapping, resource)
+    remote = values_of(mapping, resource, units)
+    if row is None or not row.dirty:
+        if row is not None and row.server_version and int(row.server_version) >= version:
+            return  # this device's own push coming back, or older than what it holds
+        write(session, mapping, row, remote, version=str(version)).dirty = False
+        return
+    if row.server_version and int(row.server_version) >= version:
+        return
+    base_resource = bases.get(f"{resource['resourceType']}/{resource['id']}")
+    base = values_of(mapping, base_resource, units) if base_resource else None
+    mine = local_values(session, mapping, row, units)
+    merged = three_way(base, mine, remote)
+    row = write(session, mapping, row, merged.values, version=str(version))
+    row.dirty = merged.needs_push or bool(merged.conflicts)
+    report.merged += 1
+    if merged.conflicts:
+        _record_conflict(session, mapping, row, resource, merged.conflicts)
+        report.conflicts += 1
+
+
+def _shown(value: Any) -> Any:
+    """A value as the Conflicts screen shows it (JSON-ready)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, list):
+        return [_shown(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _shown(v) for k, v in value.items()}
+    return str(getattr(value, "value", value))
+
+
+def _record_conflict(
+    session: Session,
+    mapping: Mapping,
+    row: Any,
+    resource: Resource,
+    conflicts: dict[str, tuple[Any, Any, Any]],
+) -> None:
+    meta = resource.get("meta") or {}
+    source = str(meta.get("source", ""))
+    author = source.rsplit(":user:", 1)[-1] if ":user:" in source else source
+    device = source.split(":device:", 1)[-1].split(":", 1)[0] if ":device:" in source else ""
+    changed = meta.get("lastUpdated")
+    for old in session.query(SyncConflict).filter(
+        SyncConflict.resource_id == row.id, SyncConflict.resolved_at.is_(None)
+    ):
+        old.resolved_at, old.resolution = datetime.now().astimezone(), "superseded"
+    session.add(
+        SyncConflict(
+            resource_type=mapping.resource_type,
+            resource_id=row.id,
+            table_name=mapping.model.__tablename__,
+            fields=sorted(conflicts),
+            base={k: _shown(v[0]) for k, v in conflicts.items()},
+            local={k: _shown(v[1]) for k, v in conflicts.items()},
+            remote={k: _shown(v[2]) for k, v in conflicts.items()} | {"__resource__": dumps(resource)},
+            remote_version=str(_version(resource)),
+            remote_author=f"{author} ({device})" if device else author,
+            remote_changed_at=datetime.fromisoformat(str(changed)) if changed else None,
+            local_changed_at=row.updated_at,
+        )
+    )

@@ -1,0 +1,80 @@
+"""Local records as the mapping sees them: their values, and writing the server's values into them.
+
+Writes here run with session.info["applying_remote"] set (the caller's job), so that what comes from
+the server is not marked to be pushed back (cashdesk.core.database._mark_synced_rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping as Values
+from typing import Any
+
+from sqlalchemy import Table, delete, insert, select
+from sqlalchemy.orm import Session
+
+from cashdesk.models import Base
+from cashdesk.sync.mapping import Mapping, Resource
+
+
+def local_values(session: Session, mapping: Mapping, row: Any, minor_units: int) -> dict[str, Any]:
+    """The row's synced values and child rows, exactly as they would arrive from the server."""
+    resource = mapping.read(session, row)
+    return values_of(mapping, resource, minor_units)
+
+
+def values_of(mapping: Mapping, resource: Resource, minor_units: int) -> dict[str, Any]:
+    """Column values, with each child table as one more value (a merge compares them whole)."""
+    values = mapping.from_fhir(resource, minor_units=minor_units)
+    for table, rows in mapping.children(resource, minor_units=minor_units).items():
+        values[f"children:{table}"] = sorted(rows, key=_sort_key)
+    return values
+
+
+def _sort_key(row: dict[str, Any]) -> str:
+    return str(sorted((k, str(v)) for k, v in row.items()))
+
+
+def write(
+    session: Session, mapping: Mapping, row: Any | None, values: Values[str, Any], *, version: str
+) -> Any:
+    """Store `values` in `row` (a new row when None), at the server's `version`; returns the row."""
+    model = mapping.model
+    columns = set(model.__table__.columns.keys()) - {"id", "version", "server_version", "dirty", "updated_at"}
+    plain = {k: v for k, v in values.items() if k in columns and k not in mapping.local_only}
+    if row is None:
+        row = model(id=values["id"], **plain)
+        session.add(row)
+    else:
+        for name, value in plain.items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+    row.server_version = version
+    session.flush()
+    for key, rows in values.items():
+        if key.startswith("children:"):
+            _replace_children(session, model.__table__, values["id"], Base.metadata.tables[key[9:]], rows)
+    return row
+
+
+def _replace_children(
+    session: Session, parent: Table, parent_id: Any, table: Table, rows: list[dict[str, Any]]
+) -> None:
+    (link,) = (c for c in table.columns if any(fk.column.table is parent for fk in c.foreign_keys))
+    session.execute(delete(table).where(link == parent_id))
+    kept = [r for r in rows if _references_exist(session, table, r, skip=link.name)]
+    if kept:
+        session.execute(insert(table), kept)
+
+
+def _references_exist(session: Session, table: Table, row: dict[str, Any], *, skip: str) -> bool:
+    """A child row naming a record this device does not hold (a clerk who is a user on another laptop
+    only) is left out here; the record keeps it on the server."""
+    for column in table.columns:
+        if column.name == skip or row.get(column.name) is None:
+            continue
+        for fk in column.foreign_keys:
+            target = fk.column
+            found = session.execute(select(target).where(target == row[column.name]).limit(1)).first()
+            if found is None:
+                return False
+    return True
