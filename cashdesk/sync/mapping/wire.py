@@ -15,10 +15,11 @@ from typing import Any
 _quoted = json.encoder.encode_basestring  # the C version when available; keeps non-ASCII letters
 
 
-def dumps(resource: dict[str, Any]) -> str:
-    """Compact JSON of a resource made by the mapping (str, int, bool, None, Decimal, lists, dicts)."""
+def dumps(resource: dict[str, Any], *, indent: int | None = None) -> str:
+    """JSON of a resource made by the mapping (str, int, bool, None, Decimal, lists, dicts): compact,
+    or indented for people to read (the examples of docs/fhir.md)."""
     out: list[str] = []
-    _write(resource, out)
+    _write(resource, out, "" if indent is None else "\n", " " * (indent or 0))
     return "".join(out)
 
 
@@ -29,7 +30,7 @@ def loads(text: str | bytes) -> dict[str, Any]:
     return value
 
 
-def _write(value: Any, out: list[str]) -> None:
+def _write(value: Any, out: list[str], newline: str, step: str) -> None:
     if isinstance(value, str):
         out.append(_quoted(value))
     elif value is None or isinstance(value, bool):
@@ -40,21 +41,23 @@ def _write(value: Any, out: list[str]) -> None:
         if not value.is_finite():
             raise ValueError(f"JSON has no {value}")
         out.append(format(value, "f"))  # never an exponent, every written decimal place kept
-    elif isinstance(value, dict):
+    elif isinstance(value, dict) and value:
+        inner = newline + step
         out.append("{")
         for i, (key, item) in enumerate(value.items()):
-            if i:
-                out.append(",")
+            out.append("," + inner if i else inner)
             out.append(_quoted(key))
-            out.append(":")
-            _write(item, out)
-        out.append("}")
-    elif isinstance(value, list | tuple):
+            out.append(": " if newline else ":")
+            _write(item, out, inner, step)
+        out.append(newline + "}")
+    elif isinstance(value, list | tuple) and value:
+        inner = newline + step
         out.append("[")
         for i, item in enumerate(value):
-            if i:
-                out.append(",")
-            _write(item, out)
-        out.append("]")
+            out.append("," + inner if i else inner)
+            _write(item, out, inner, step)
+        out.append(newline + "]")
+    elif isinstance(value, dict | list | tuple):
+        out.append("{}" if isinstance(value, dict) else "[]")
     else:  # a float included: amounts and coordinates travel as Decimal
         raise TypeError(f"not JSON for a resource: {type(value).__name__}")
