@@ -49,6 +49,8 @@ from cashdesk.registry.review import decide_not_same, merge, review_queue
 from cashdesk.security import keystore
 from cashdesk.sync.mapping import BOOKKEEPING, MAPPINGS, dumps, loads, location_path_of, mapping_for, validate
 from cashdesk.sync.mapping.base import minor_units
+from cashdesk.sync.mapping.examples import rows
+from cashdesk.sync.mapping.people import member_from_fhir, member_to_fhir
 from cashdesk.sync.mapping.urls import BASE
 from cashdesk.sync.mapping.values import minor_of, money
 from tests.conftest import ADMIN, ADMIN_PASSWORD, USER_PASSWORD
@@ -547,3 +549,13 @@ def test_money_is_exact_whatever_the_currency_has_for_minor_units() -> None:
 def test_a_resource_no_mapping_knows_is_refused() -> None:
     with pytest.raises(ValueError, match="Observation"):
         mapping_for({"resourceType": "Observation", "id": "x"})
+
+
+def test_a_birth_year_that_says_otherwise_than_the_date_is_kept() -> None:
+    """A merge may take the date of birth from one record and the year from the other."""
+    spouse = rows()["Spouse"]
+    spouse.birth_year = 1980  # born 1979-11-03
+    patient = member_to_fhir(spouse, documents=[], location_path="/R01/")
+    validate(patient)
+    assert patient["birthDate"] == "1979-11-03"
+    assert member_from_fhir(loads(dumps(patient))) == columns(spouse, "Member")

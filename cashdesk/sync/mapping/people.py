@@ -81,10 +81,9 @@ def _birth(member: Member) -> tuple[str | None, list[dict[str, Any]]]:
     year is repeated only when it says something else than the date (a merge may take one from each)."""
     if member.date_of_birth is None:
         return (None if member.birth_year is None else f"{member.birth_year:04d}"), []
-    odd = member.birth_year is not None and member.birth_year != member.date_of_birth.year
-    return member.date_of_birth.isoformat(), [
-        extension("birth-year", valueInteger=member.birth_year)
-    ] if odd else []
+    if member.birth_year in (None, member.date_of_birth.year):
+        return member.date_of_birth.isoformat(), []
+    return member.date_of_birth.isoformat(), [extension("birth-year", valueInteger=member.birth_year)]
 
 
 def _document(ident: MemberIdentifier) -> dict[str, Any]:
