@@ -17,14 +17,18 @@ from tests.conftest import ADMIN, ADMIN_PASSWORD, USER_PASSWORD
 from tests.integration.central_server import PASSWORD, CentralServer
 
 
-def new_device(template: Path, folder: Path, server: CentralServer, *, server_user: str = "olive") -> Path:
+def new_device(
+    template: Path, folder: Path, server: CentralServer, *, server_user: str = "olive", url: str | None = None
+) -> Path:
+    """A device registered with `server`, logged in through `url` (the server's own by default: a test
+    may put a fault proxy between them)."""
     shutil.copytree(template, folder)
     desk = open_desk(folder, ADMIN, ADMIN_PASSWORD)
     try:
         code = new_device_code()
         desk.run(lambda s, _a: s.execute(update(Scheme).values(device_code=code)))
         server.add_device(code)
-        log_in_to_server(desk, url=server.url, username=server_user, password=PASSWORD)
+        log_in_to_server(desk, url=url or server.url, username=server_user, password=PASSWORD)
     finally:
         desk.close()
     return folder
