@@ -23,11 +23,16 @@ class Merged:
         return bool(self.local_changes)
 
 
+TOMBSTONE = "deleted_at"
+
+
 def three_way(base: Mapping[str, Any] | None, local: Mapping[str, Any], remote: Mapping[str, Any]) -> Merged:
     """Merge `local` (this device's record) with `remote` (the server's newer version).
 
     Without a base (the server cannot give the version this device started from) every field the two
-    sides hold differently is a conflict: nothing is decided by guessing."""
+    sides hold differently is a conflict: nothing is decided by guessing. A record deleted on one side
+    and edited on the other is a conflict on its deletion, though the fields differ: someone must say
+    whether the edit or the deletion stands."""
     values: dict[str, Any] = {}
     conflicts: dict[str, tuple[Any, Any, Any]] = {}
     pushed: set[str] = set()
@@ -44,4 +49,22 @@ def three_way(base: Mapping[str, Any] | None, local: Mapping[str, Any], remote: 
         else:
             values[name] = mine  # kept here until someone chooses
             conflicts[name] = (was, mine, theirs)
+    if base is not None and TOMBSTONE not in conflicts and _deleted_against_an_edit(base, local, remote):
+        values[TOMBSTONE] = local.get(TOMBSTONE)
+        conflicts[TOMBSTONE] = (base.get(TOMBSTONE), local.get(TOMBSTONE), remote.get(TOMBSTONE))
+        pushed.discard(TOMBSTONE)
     return Merged(values, conflicts, frozenset(pushed))
+
+
+def _deleted_against_an_edit(
+    base: Mapping[str, Any], local: Mapping[str, Any], remote: Mapping[str, Any]
+) -> bool:
+    def edited(side: Mapping[str, Any]) -> bool:
+        return any(side.get(k) != base.get(k) for k in side if k != TOMBSTONE)
+
+    def deleted(side: Mapping[str, Any]) -> bool:
+        return side.get(TOMBSTONE) is not None and base.get(TOMBSTONE) is None
+
+    return (deleted(remote) and not deleted(local) and edited(local)) or (
+        deleted(local) and not deleted(remote) and edited(remote)
+    )

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from cashdesk.core.errors import ValidationError
+from cashdesk.core.errors import NotFound, ValidationError
 from cashdesk.desk import Desk
 from cashdesk.registry.households import create_household, get_household, update_household
 from cashdesk.sync.run import sync_now
@@ -185,3 +185,28 @@ def _device(desk: Desk) -> str:
     from cashdesk.scheme.settings import scheme_info
 
     return str(desk.run(scheme_info).device_code)
+
+
+def test_a_household_deleted_on_one_device_and_edited_on_the_other_is_asked_then_converges(
+    devices: tuple[Desk, Desk],
+) -> None:
+    from cashdesk.registry.household_removal import remove_household
+    from cashdesk.sync.conflicts import list_conflicts, resolve_conflict
+
+    a, b = devices
+    saved = a.run(create_household, household(member("Yamikani", "Zulu"), pay_point_code=""))
+    sync_now(a)
+    sync_now(b)
+    a.run(remove_household, saved.id, reason="typed twice")
+    _edit(b, saved.id, address="Behind the market")
+    sync_now(a)
+    assert sync_now(b).conflicts == 1
+    [conflict] = b.run(list_conflicts)
+    assert [f.name for f in conflict.fields] == ["deleted_at"] and conflict.fields[0].here is None
+    assert _detail(b, saved.id).input.address == "Behind the market"  # still here until someone chooses
+    b.run(resolve_conflict, conflict.id, choices={"deleted_at": "server"})
+    sync_now(b)
+    sync_now(a)
+    for desk in (a, b):
+        with pytest.raises(NotFound):
+            _detail(desk, saved.id)
