@@ -60,9 +60,19 @@ def _ago(then: datetime, now: datetime) -> str:
     return _("{n} days ago").format(n=round(seconds / 86400))
 
 
+# Synced rows this version keeps on the device that wrote them: users are each device's own (their
+# passwords are in its key file); cash received and reconciliation files belong to the office that
+# handled them (what reconciliation decides travels as payment events). Not listed as waiting.
+KEPT_LOCAL = frozenset({"users", "cash_receipts", "reconciliation_batches", "reconciliation_outcomes"})
+
+
 def _synced_models() -> list[type[Any]]:
     return sorted(
-        (m.class_ for m in Base.registry.mappers if issubclass(m.class_, Synced)),
+        (
+            m.class_
+            for m in Base.registry.mappers
+            if issubclass(m.class_, Synced) and m.class_.__tablename__ not in KEPT_LOCAL
+        ),
         key=lambda c: c.__tablename__,
     )
 
@@ -107,7 +117,7 @@ def sync_status(session: Session, actor: Actor, *, now: datetime | None = None) 
     )
     freeze = freeze_state(session, now=at)
     if config is None:
-        text = _("Not set up to sync with a server. {n} changes kept on this device.").format(n=waiting)
+        text = _("No server set up yet, never synced: {n} changes kept on this device.").format(n=waiting)
         return SyncStatus(False, "", "", waiting, conflicts, None, "", "", freeze, text)
     if config.last_error_kind == "offline":
         head = _("Cannot reach the server: no connection.")

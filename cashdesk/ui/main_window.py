@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -19,8 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from cashdesk import __version__
-from cashdesk.scheme.settings import scheme_info
 from cashdesk.security.permissions import Permission, role_label
+from cashdesk.sync.status import sync_status
+from cashdesk.ui.auto_sync import AutoSync
 from cashdesk.ui.dialogs.household_editor import HouseholdEditor
 from cashdesk.ui.dialogs.import_households import ImportDialog
 from cashdesk.ui.dialogs.login import ChangePasswordDialog
@@ -29,6 +29,7 @@ from cashdesk.ui.lock_screen import LockScreen
 from cashdesk.ui.ops import OpsHub
 from cashdesk.ui.screens.audit_trail import AuditScreen
 from cashdesk.ui.screens.base import Screen
+from cashdesk.ui.screens.conflicts import ConflictsScreen
 from cashdesk.ui.screens.duplicates_review import DuplicatesScreen
 from cashdesk.ui.screens.enrolment import EnrolmentScreen
 from cashdesk.ui.screens.home import HomeScreen
@@ -39,6 +40,7 @@ from cashdesk.ui.screens.plans import PlansScreen
 from cashdesk.ui.screens.providers import ProvidersScreen
 from cashdesk.ui.screens.reconciliation import ReconciliationScreen
 from cashdesk.ui.screens.settings import SettingsScreen
+from cashdesk.ui.screens.sync import SYNCED_TABLES, SyncScreen
 from cashdesk.ui.screens.users import UsersScreen
 
 
@@ -73,6 +75,8 @@ class MainWindow(QMainWindow):
             ("paypoint", PayPointScreen(hub), actor.can(Permission.RECORD_PAYMENTS)),
             ("payroll", PayrollScreen(hub), actor.can(Permission.VIEW_PAYROLLS)),
             ("reconcile", ReconciliationScreen(hub), actor.can(Permission.RECONCILE_PAYROLLS)),
+            ("sync", SyncScreen(hub), actor.can(Permission.SYNC)),
+            ("conflicts", ConflictsScreen(hub), actor.can(Permission.RESOLVE_CONFLICTS)),
             ("users", UsersScreen(hub), actor.can(Permission.MANAGE_USERS)),
             ("audit", AuditScreen(hub), actor.can(Permission.READ_AUDIT)),
             ("settings", SettingsScreen(hub), actor.can(Permission.MANAGE_SETTINGS)),
@@ -124,6 +128,7 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self.idle)
         hub.busy_changed.connect(lambda busy: self.busy.setText(self.tr("Working…") if busy else ""))
         hub.changed.connect(self._on_changed)
+        self.auto_sync = AutoSync(hub, SYNCED_TABLES, self) if actor.can(Permission.SYNC) else None
         self.nav.setCurrentRow(0)
 
     # --- chrome ---
@@ -170,17 +175,14 @@ class MainWindow(QMainWindow):
         self._refresh_sync_label()
 
     def _refresh_sync_label(self) -> None:
-        self.hub.call(scheme_info, on_done=self._show_sync, parent=self)
+        self.hub.call(sync_status, on_done=self._show_sync, parent=self)
 
-    def _show_sync(self, info: Any) -> None:
-        if info.last_synced_at:
-            when = datetime.fromisoformat(info.last_synced_at).astimezone().strftime("%Y-%m-%d %H:%M")
-            self.sync_label.setText(self.tr("● Offline · last synced {when}").format(when=when))
-        else:
-            self.sync_label.setText(self.tr("● Offline · never synced"))
+    def _show_sync(self, status: Any) -> None:
+        self.sync_label.setText(status.text)
+        self.sync_label.setToolTip(self.tr("Open the Sync screen to sync now or see what waits"))
 
     def _on_changed(self, tables: frozenset[str]) -> None:
-        if "sync_runs" in tables or "scheme" in tables:
+        if tables & SYNCED_TABLES or "scheme" in tables:
             self._refresh_sync_label()
 
     def current_screen(self) -> str:

@@ -68,6 +68,10 @@ class OpsHub(QObject):
         self.desk: Any = None  # cashdesk.desk.Desk once logged in
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
+        # Network work (sync) has a thread of its own, so a slow line never holds up the database worker;
+        # its own short transactions wait for the database like any other writer.
+        self._network = QThreadPool(self)
+        self._network.setMaxThreadCount(1)
         self._pending: set[_Signals] = set()
 
     def _start(
@@ -76,6 +80,7 @@ class OpsHub(QObject):
         on_done: Callable[[Any], None] | None,
         on_error: Callable[[BaseException], None] | None,
         parent_widget: QWidget | None,
+        network: bool = False,
     ) -> _Signals:
         signals = _Signals()
         self._pending.add(signals)
@@ -97,7 +102,7 @@ class OpsHub(QObject):
         signals.done.connect(finished, Qt.ConnectionType.QueuedConnection)
         signals.failed.connect(failed, Qt.ConnectionType.QueuedConnection)
         self.busy_changed.emit(True)
-        self._pool.start(_Task(fn, signals))
+        (self._network if network else self._pool).start(_Task(fn, signals))
         return signals
 
     def run(
@@ -107,10 +112,11 @@ class OpsHub(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         parent: QWidget | None = None,
+        network: bool = False,
         **kwargs: Any,
     ) -> None:
-        """Run a plain function (no database session) on the worker thread."""
-        self._start(lambda: fn(*args, **kwargs), on_done, on_error, parent)
+        """Run a plain function (no database session) on the worker thread, or the network thread."""
+        self._start(lambda: fn(*args, **kwargs), on_done, on_error, parent, network)
 
     def call(
         self,
@@ -146,6 +152,7 @@ class OpsHub(QObject):
         on_error: Callable[[BaseException], None] | None = None,
         parent: QWidget | None = None,
         needs_desk: bool = True,
+        network: bool = False,
         **kwargs: Any,
     ) -> threading.Event:
         """A long job with a progress dialog (after ~600 ms) whose Cancel stops it cleanly."""
@@ -212,10 +219,11 @@ class OpsHub(QObject):
                 on_done=done,
                 on_error=failed,
                 parent=parent,
+                network=network,
                 **kwargs,
             )
         return abort
 
     def wait_idle(self, timeout_ms: int = 30000) -> bool:
-        """For shutdown and tests: wait until the worker has finished everything queued."""
-        return self._pool.waitForDone(timeout_ms)
+        """For shutdown and tests: wait until the workers have finished everything queued."""
+        return self._network.waitForDone(timeout_ms) and self._pool.waitForDone(timeout_ms)

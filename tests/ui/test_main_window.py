@@ -37,6 +37,8 @@ def test_sections_follow_the_role(qtbot: QtBot, hub_as: Callable[[str], OpsHub])
         "Enrolment",
         "Payrolls",
         "Reconciliation",
+        "Sync",
+        "Conflicts",
         "Users",
         "Audit trail",
         "Settings",
@@ -49,7 +51,7 @@ def test_sections_follow_the_role(qtbot: QtBot, hub_as: Callable[[str], OpsHub])
 
 def test_clerk_sees_only_what_a_clerk_may(qtbot: QtBot, hub_as: Callable[[str], OpsHub]) -> None:
     window = _window(qtbot, hub_as("carl"))
-    assert _sections(window) == ["Home", "Benefit plans", "Pay point", "Payrolls"]  # the plans read-only
+    assert _sections(window) == ["Home", "Benefit plans", "Pay point", "Payrolls", "Sync"]  # plans read-only
     supervisor = _window(qtbot, hub_as("sue"))
     assert _sections(supervisor) == [
         "Home",
@@ -59,6 +61,8 @@ def test_clerk_sees_only_what_a_clerk_may(qtbot: QtBot, hub_as: Callable[[str], 
         "Enrolment",
         "Payrolls",
         "Reconciliation",
+        "Sync",
+        "Conflicts",
         "Audit trail",
     ]
 
