@@ -71,7 +71,7 @@ def _synced_models() -> list[type[Any]]:
         (
             m.class_
             for m in Base.registry.mappers
-            if issubclass(m.class_, Synced) and m.class_.__tablename__ not in KEPT_LOCAL
+            if issubclass(m.class_, Synced) and getattr(m.class_, "__tablename__", "") not in KEPT_LOCAL
         ),
         key=lambda c: c.__tablename__,
     )
