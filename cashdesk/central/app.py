@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -27,6 +27,7 @@ from cashdesk.core.errors import CashDeskError, PermissionDenied
 from cashdesk.sync.mapping import dumps, loads
 
 FHIR_JSON = "application/fhir+json"
+SCHEMA_LOCK = 7_340_418  # PostgreSQL advisory lock key while the tables are made (store.WRITE_LOCK + 1)
 Handler = Callable[..., Response]
 
 
@@ -52,9 +53,20 @@ def open_database(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _begin(conn: Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), pool_pre_ping=True)
-    metadata.create_all(engine)
+
+        metadata.create_all(engine)
+        return engine
+    # force_custom_plan: psycopg prepares a statement after 5 uses and PostgreSQL keeps the plan it made
+    # while the tables were empty (whole-table scans) until autovacuum's first ANALYZE, a minute or more
+    # later; bundles got 4x slower meanwhile (docs/benchmarks.md, "Central server").
+    engine = create_engine(
+        url.replace("postgresql://", "postgresql+psycopg://", 1),
+        pool_pre_ping=True,
+        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
+    )
+    with engine.begin() as conn:  # two processes starting at once on a new database: one makes the tables
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+        metadata.create_all(conn)
     return engine
 
 

@@ -451,11 +451,19 @@ def _index_identifiers(conn: Connection, type_: str, id_: str, found: Iterable[A
 # --- transactions ------------------------------------------------------------------------------------
 
 
-def stored_answer(conn: Connection, bundle_id: str) -> tuple[int, dict[str, Any]] | None:
+def stored_answer(conn: Connection, caller: Caller, bundle_id: str) -> tuple[int, dict[str, Any]] | None:
     row = conn.execute(
-        select(bundles.c.status, bundles.c.response).where(bundles.c.bundle_id == bundle_id)
+        select(bundles.c.status, bundles.c.response, bundles.c.username).where(
+            bundles.c.bundle_id == bundle_id
+        )
     ).first()
-    return (row.status, loads(row.response)) if row else None
+    if row is None:
+        return None
+    if row.username != caller.username:  # an answer is its sender's only
+        raise FhirError(
+            409, "duplicate", f"Bundle {bundle_id} was sent by another user: give it an id of its own."
+        )
+    return row.status, loads(row.response)
 
 
 def transaction(conn: Connection, caller: Caller, bundle: Any, base: str) -> tuple[int, dict[str, Any]]:
@@ -473,7 +481,7 @@ def transaction(conn: Connection, caller: Caller, bundle: Any, base: str) -> tup
         )
     key = bundle.get("id") or (bundle.get("identifier") or {}).get("value")
     if key:
-        earlier = stored_answer(conn, str(key))
+        earlier = stored_answer(conn, caller, str(key))
         if earlier is not None:
             return earlier
     entries = list(bundle.get("entry") or [])

@@ -44,8 +44,15 @@ class ConflictView:
     here_changed_at: datetime | None
 
 
+CHILD_LABELS = {
+    "children:member_identifiers": _("identity documents"),
+    "children:pay_point_clerks": _("clerks"),
+    "children:plan_criteria": _("criteria"),
+}
+
+
 def _label(name: str) -> str:
-    return name.removeprefix("children:").removesuffix("_id").replace("_", " ")
+    return CHILD_LABELS.get(name) or name.removeprefix("children:").removesuffix("_id").replace("_", " ")
 
 
 def _record_label(session: Session, table: str, record_id: uuid.UUID) -> str:

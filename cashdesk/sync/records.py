@@ -25,10 +25,16 @@ def local_values(session: Session, mapping: Mapping, row: Any, minor_units: int)
 
 
 def values_of(mapping: Mapping, resource: Resource, minor_units: int) -> dict[str, Any]:
-    """Column values, with each child table as one more value (a merge compares them whole)."""
+    """Column values, with each child table as one more value (a merge compares them whole).
+
+    Child rows are compared by what they say, not by their ids: a device that saves a member's identity
+    documents again gives the same documents new row ids, which is no change anyone made. They are
+    stored with ids of this device's own."""
     values = mapping.from_fhir(resource, minor_units=minor_units)
     for table, rows in mapping.children(resource, minor_units=minor_units).items():
-        values[f"children:{table}"] = sorted(rows, key=_sort_key)
+        values[f"children:{table}"] = sorted(
+            ({k: v for k, v in r.items() if k != "id"} for r in rows), key=_sort_key
+        )
     return values
 
 

@@ -251,12 +251,6 @@ def test_if_match_holds_across_processes(servers: tuple[CentralServer, CentralSe
         assert now.headers["etag"] == 'W/"2"' and now.json()["gender"] == winner
 
 
-@pytest.mark.xfail(
-    reason="open_database runs metadata.create_all without a lock: two processes starting at once on a new "
-    "PostgreSQL database race to CREATE TABLE and one fails (UniqueViolation on pg_type). Remove this mark "
-    "once create_all runs under an advisory lock.",
-    strict=False,
-)
 def test_two_processes_starting_at_once_on_a_new_database_both_start(postgres_url: str) -> None:
     from cashdesk.central.app import open_database
 
