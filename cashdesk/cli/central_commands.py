@@ -10,10 +10,14 @@ import argparse
 import getpass
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cashdesk.cli.session import data_dir
 from cashdesk.cli.terminal import CommandError, read_password
 from cashdesk.core.i18n import _
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,6 +56,10 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     retire.add_argument("code")
     retire.set_defaults(run=run_device_retire)
 
+    from cashdesk.cli.transfer_commands import add_central_import
+
+    add_central_import(sub, _db_option)
+
 
 def _db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -75,7 +83,7 @@ def _database_url(args: argparse.Namespace) -> str:
     return f"sqlite:///{folder / 'central.sqlite'}"
 
 
-def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def engine_for(args: argparse.Namespace) -> Engine:
     from sqlalchemy.exc import OperationalError
 
     from cashdesk.central.app import open_database
@@ -91,7 +99,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from cashdesk.central.app import create_app
 
-    app = create_app(_engine(args))
+    app = create_app(engine_for(args))
     print(_("CashDesk central server on http://{host}:{port}/ (Ctrl+C stops it)").format(
         host=args.host, port=args.port), flush=True)  # fmt: skip
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
@@ -104,7 +112,7 @@ def run_user_add(args: argparse.Namespace) -> int:
     password = read_password(
         "CASHDESK_CENTRAL_PASSWORD", _("Password for {user}: ").format(user=args.username), confirm=True
     )
-    with _engine(args).begin() as conn:
+    with engine_for(args).begin() as conn:
         accounts.add_user(
             conn, username=args.username, password=password, role=args.role, locations=args.location,
             full_name=args.full_name,
@@ -121,7 +129,7 @@ def run_user_add(args: argparse.Namespace) -> int:
 def run_device_add(args: argparse.Namespace) -> int:
     from cashdesk.central import accounts
 
-    with _engine(args).begin() as conn:
+    with engine_for(args).begin() as conn:
         accounts.add_device(conn, code=args.code, name=args.name, registered_by=_operator())
     print(_("Device {code} registered.").format(code=args.code.upper()))
     return 0
@@ -130,7 +138,7 @@ def run_device_add(args: argparse.Namespace) -> int:
 def run_device_retire(args: argparse.Namespace) -> int:
     from cashdesk.central import accounts
 
-    with _engine(args).begin() as conn:
+    with engine_for(args).begin() as conn:
         accounts.retire_device(conn, args.code)
     print(_("Device {code} retired: its logins stopped working.").format(code=args.code.upper()))
     return 0

@@ -7,6 +7,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+from cashdesk.cli import transfer_commands
 from cashdesk.cli.import_report import check_errors_path, print_report
 from cashdesk.cli.session import logged_in
 from cashdesk.cli.terminal import ProgressBar, cancellable, column_mapping
@@ -53,12 +54,14 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     loc = sub.add_parser("locations", help=_("columns code, name, level, parent_code"))
     loc.add_argument("file", type=Path)
     loc.set_defaults(run=run_import_locations)
+    transfer_commands.add_import(sub)
 
     export = commands.add_parser("export", help=_("export the registry"))
     export_sub = export.add_subparsers(dest="export_command", required=True, metavar="WHAT")
     ex = export_sub.add_parser("households", help=_("in the import format (CSV or XLSX)"))
     ex.add_argument("--out", type=Path, required=True, metavar="FILE.csv|.xlsx")
     ex.set_defaults(run=run_export)
+    transfer_commands.add_export(export_sub)
 
     from cashdesk.cli.terminal import percentage
 

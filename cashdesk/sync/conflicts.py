@@ -166,7 +166,7 @@ def resolve_conflict(
     server = values_of(mapping, loads(conflict.remote["__resource__"]), local.minor_units(session))
     taken = {name: server.get(name) for name in conflict.fields if choices[name] == SERVER}
     if taken:
-        write(session, mapping, row, {"id": row.id, **taken}, version=row.server_version or "")
+        write(session, mapping, row, {"id": row.id, **taken}, version=None)
     row.dirty = True  # the chosen values go to the server, whichever side they came from
     conflict.resolved_at = datetime.now(UTC)
     conflict.resolved_by_id = actor.user_id

@@ -147,7 +147,7 @@ def _apply(
     row.dirty = merged.needs_push or bool(merged.conflicts)
     report.merged += 1
     if merged.conflicts:
-        _record_conflict(session, mapping, row, resource, merged.conflicts)
+        record_conflict(session, mapping, row, resource, merged.conflicts)
         report.conflicts += 1
 
 
@@ -162,7 +162,7 @@ def _shown(value: Any) -> Any:
     return str(getattr(value, "value", value))
 
 
-def _record_conflict(
+def record_conflict(
     session: Session,
     mapping: Mapping,
     row: Any,

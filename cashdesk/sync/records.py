@@ -43,9 +43,10 @@ def _sort_key(row: dict[str, Any]) -> str:
 
 
 def write(
-    session: Session, mapping: Mapping, row: Any | None, values: Values[str, Any], *, version: str
+    session: Session, mapping: Mapping, row: Any | None, values: Values[str, Any], *, version: str | None
 ) -> Any:
-    """Store `values` in `row` (a new row when None), at the server's `version`; returns the row."""
+    """Store `values` in `row` (a new row when None), at the server's `version` (None: the version it
+    has stays); returns the row."""
     model = mapping.model
     columns = set(model.__table__.columns.keys()) - {"id", "version", "server_version", "dirty", "updated_at"}
     plain = {k: v for k, v in values.items() if k in columns and k not in mapping.local_only}
@@ -57,7 +58,8 @@ def write(
         for name, value in plain.items():
             if getattr(row, name) != value:
                 setattr(row, name, value)
-    row.server_version = version
+    if version is not None:
+        row.server_version = version
     session.flush()
     for key, rows in values.items():
         if key.startswith("children:"):

@@ -127,14 +127,22 @@ def sync_status(session: Session, actor: Actor, *, now: datetime | None = None) 
         head = _("The last sync failed: {error}").format(error=config.last_error)
     else:
         head = ""
-    parts = [_("{n} changes waiting").format(n=waiting) if waiting else _("nothing waiting")]
+    parts = [
+        (_("1 change waiting") if waiting == 1 else _("{n} changes waiting").format(n=waiting))
+        if waiting
+        else _("nothing waiting")
+    ]
     if config.last_success_at:
         server_now = at - timedelta(seconds=config.clock_offset_seconds)
         parts.append(_("last synced {ago}").format(ago=_ago(config.last_success_at, server_now)))
     else:
         parts.append(_("never synced"))
     if conflicts:
-        parts.append(_("{n} conflicts to resolve").format(n=conflicts))
+        parts.append(
+            _("1 conflict to resolve")
+            if conflicts == 1
+            else _("{n} conflicts to resolve").format(n=conflicts)
+        )
     if freeze.level == "block" and freeze.lifted_until is None:
         parts.append(_("payments stopped until this device syncs"))
     sentence = ", ".join(parts)
