@@ -28,7 +28,10 @@ def check_errors_path(source: Path, errors: Path | None) -> None:
     check_writable(errors)
 
 
-def print_report(report: ImportReport, *, dry_run: bool, errors_path: Path | None) -> None:
+def print_report(
+    report: ImportReport, *, dry_run: bool, errors_path: Path | None, where: dict[int, str] | None = None
+) -> None:
+    """`where` names each row's origin when the table was made from another file (a FHIR bundle)."""
     for warning in report.table_warnings:
         print(_("note: {w}").format(w=warning))
     print(_("{file}: {rows:,} rows read").format(file=report.file_name, rows=report.rows))
@@ -63,24 +66,21 @@ def print_report(report: ImportReport, *, dry_run: bool, errors_path: Path | Non
         print(_("  duplicate candidates raised: {n:,}").format(n=report.duplicate_candidates))
     if report.locations_created:
         print(_("  villages created: {n:,}").format(n=report.locations_created))
-    _print_problems(report)
+    _print_problems(report, where or {})
     if errors_path and report.rows_rejected:
         print(_("Rejected rows were written to {path}").format(path=errors_path))
     elif errors_path and report.rows_already_present:
         print(_("The rows already registered were written to {path}").format(path=errors_path))
 
 
-def _print_problems(report: ImportReport) -> None:
+def _print_problems(report: ImportReport, where: dict[int, str]) -> None:
     """The first errors, then the first warnings (a date read as DD/MM/YYYY, ...), each by row and column."""
     for errors in (True, False):
         problems = sorted((p for p in report.problems if p.is_error == errors), key=lambda p: p.row or 0)
         for problem in problems[:SHOWN_PROBLEMS]:
-            line = (
-                _("  row {row}, {field}: {message}")
-                if errors
-                else _("  row {row}, {field} (warning): {message}")
-            )
-            print(line.format(row=problem.row, field=column_name(problem.field), message=problem.message))
+            line = _("  {row}, {field}: {message}") if errors else _("  {row}, {field} (warning): {message}")
+            row = where.get(problem.row or 0) or _("row {row}").format(row=problem.row)
+            print(line.format(row=row, field=column_name(problem.field), message=problem.message))
         if len(problems) > SHOWN_PROBLEMS:
             more = len(problems) - SHOWN_PROBLEMS
             print(

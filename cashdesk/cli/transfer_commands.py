@@ -25,6 +25,13 @@ def add_import(import_sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     bundle = import_sub.add_parser("bundle", help=_("a transfer file written by cashdesk export bundle"))
     bundle.add_argument("file", type=Path)
     bundle.set_defaults(run=run_import_bundle)
+    fhir = import_sub.add_parser(
+        "fhir", help=_("Patients and Groups from another registry's FHIR Bundle, checked like a spreadsheet")
+    )
+    fhir.add_argument("file", type=Path)
+    fhir.add_argument("--dry-run", action="store_true", help=_("check every entry, write nothing"))
+    fhir.add_argument("--create-locations", action="store_true", help=_("create unknown villages"))
+    fhir.set_defaults(run=run_import_fhir)
 
 
 def add_central_import(
@@ -88,3 +95,21 @@ def run_central_import(args: argparse.Namespace) -> int:
                                  device=args.device)  # fmt: skip
     print(_("{n} records applied on the server.").format(n=len(answer.get("entry") or [])))
     return 0
+
+
+def run_import_fhir(args: argparse.Namespace) -> int:
+    from cashdesk.cli.import_report import print_report
+    from cashdesk.sync.fhir_import import import_fhir
+
+    with logged_in(args) as desk:
+        bar = ProgressBar()
+        with cancellable() as abort:
+            try:
+                found = desk.run(import_fhir, args.file, dry_run=args.dry_run, create_locations=args.create_locations,
+                                 progress=bar, abort=abort)  # fmt: skip
+            finally:
+                bar.finish()
+    for skipped in found.skipped:
+        print(_("note: {what} is not a Patient or a Group: skipped").format(what=skipped))
+    print_report(found.report, dry_run=args.dry_run, errors_path=None, where=found.where)
+    return 1 if found.report.rows_rejected else 0
