@@ -12,19 +12,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.orm import Session
 
-from cashdesk.models import SyncConflict, SyncCursor
+from cashdesk.models import Base, Household, Member, SyncConflict, SyncCursor
+from cashdesk.registry import duplicates, search
 from cashdesk.sync import local
 from cashdesk.sync.connection import Refused, ServerConnection
-from cashdesk.sync.mapping import Mapping, Resource, dumps, mapping_for
+from cashdesk.sync.mapping import BOOKKEEPING, MAPPINGS, Mapping, Resource, dumps, mapping_for
 from cashdesk.sync.merge import three_way
-from cashdesk.sync.records import local_values, values_of, write
+from cashdesk.sync.records import ensure_users, local_values, values_of, write
 
 PAGE = 500
 ALL = "*"  # the one cursor: the server's whole history as this user may see it
@@ -59,9 +60,7 @@ def pull(
         following = _next_cursor(answer.body) or cursor
         bases = _bases_needed(engine, server, entries)
         with local.transaction(engine) as session:
-            units = local.minor_units(session)
-            for entry in entries:
-                _apply(session, entry, bases, units, report)
+            apply_page(session, entries, bases, report)
             session.merge(SyncCursor(resource_type=ALL, cursor=following))
         report.pulled += len(entries)
         progress(f"{report.pulled:,}")
@@ -117,23 +116,104 @@ def _bases_needed(
     return bases
 
 
-def _apply(
-    session: Session, entry: dict[str, Any], bases: dict[str, Resource], units: int, report: PullReport
+def apply_page(
+    session: Session, entries: list[dict[str, Any]], bases: dict[str, Resource], report: PullReport
 ) -> None:
-    resource = entry.get("resource")
-    if not resource:
-        report.skipped += 1  # a deletion by another system: CashDesk devices push tombstones instead
-        return
-    try:
-        mapping = mapping_for(resource)
-    except ValueError:
-        report.skipped += 1
-        return
-    version = _version(resource)
-    row = _row_for(session, mapping, resource)
-    remote = values_of(mapping, resource, units)
-    if row is None or not row.dirty:
-        if row is not None and row.server_version and int(row.server_version) >= version:
+    """One page in the caller's transaction. Records new here (all of them on a first sync) are inserted
+    in bulk, a table at a time in the mapping's order; the others one by one, as they may need merging.
+    The people touched are indexed for search and the duplicate check, as the registry's own writes are."""
+    session.execute(text("PRAGMA defer_foreign_keys = ON"))  # a page may hold a child before its parent
+    units = local.minor_units(session)
+    decoded: list[tuple[Mapping, Resource, int, dict[str, Any]]] = []
+    for entry in entries:
+        resource = entry.get("resource")
+        try:
+            mapping = mapping_for(resource) if resource else None
+        except ValueError:
+            mapping = None
+        if mapping is None or not resource:
+            report.skipped += 1  # another system's deletion (devices push tombstones), or a kind not kept
+            continue
+        decoded.append((mapping, resource, _version(resource), values_of(mapping, resource, units)))
+    present = _present(session, decoded)
+    fresh: dict[Mapping, dict[uuid.UUID, dict[str, Any]]] = {}
+    for mapping, resource, version, remote in decoded:
+        key = (mapping.model, remote["id"])
+        if key in present:
+            _apply(session, mapping, present[key], resource, version, remote, bases, units, report)
+        else:  # the latest version on the page wins
+            fresh.setdefault(mapping, {})[remote["id"]] = remote | {"__version__": version}
+    _insert_fresh(session, fresh)
+    _index_people(session, decoded)
+
+
+def _present(
+    session: Session, decoded: list[tuple[Mapping, Resource, int, dict[str, Any]]]
+) -> dict[Any, Any]:
+    wanted: dict[Any, set[uuid.UUID]] = {}
+    for mapping, _resource, _v, remote in decoded:
+        wanted.setdefault(mapping.model, set()).add(remote["id"])
+    found: dict[Any, Any] = {}
+    for model, ids in wanted.items():
+        listed = list(ids)
+        for start in range(0, len(listed), 900):  # SQLite's limit on bound parameters
+            for row in session.scalars(select(model).where(model.id.in_(listed[start : start + 900]))):
+                found[(model, row.id)] = row
+    return found
+
+
+def _insert_fresh(session: Session, fresh: dict[Mapping, dict[uuid.UUID, dict[str, Any]]]) -> None:
+    now = datetime.now(UTC)
+    children: dict[str, list[dict[str, Any]]] = {}
+    for mapping in MAPPINGS.values():  # parents' tables first
+        records = fresh.get(mapping)
+        if not records:
+            continue
+        table = mapping.model.__table__
+        columns = set(table.columns.keys()) - BOOKKEEPING - set(mapping.local_only) - {"id"}
+        rows = []
+        for values in records.values():
+            row = {k: v for k, v in values.items() if k in columns}
+            rows.append(row | {"id": values["id"], "version": 1, "server_version": str(values["__version__"]),
+                               "dirty": False, "updated_at": now})  # fmt: skip
+            for key, child_rows in values.items():
+                if key.startswith("children:"):
+                    children.setdefault(key[9:], []).extend(child_rows)
+        ensure_users(session, table, rows)
+        session.execute(insert(table), rows)
+    for name, child_rows in children.items():
+        table = Base.metadata.tables[name]
+        ensure_users(session, table, child_rows)
+        if child_rows:
+            session.execute(insert(table), child_rows)
+
+
+def _index_people(session: Session, decoded: list[tuple[Mapping, Resource, int, dict[str, Any]]]) -> None:
+    households = {v["id"] for m, _r, _v, v in decoded if m.model is Household}
+    households |= {
+        v["household_id"] for m, _r, _v, v in decoded if m.model is Member and v.get("household_id")
+    }
+    members = [v["id"] for m, _r, _v, v in decoded if m.model is Member]
+    if households:
+        session.flush()
+        search.index_households(session, households)
+    if members:
+        duplicates.store_keys(session, duplicates.load_people(session, members))
+
+
+def _apply(  # noqa: PLR0917 (one record of a page, with what the page worked out for it)
+    session: Session,
+    mapping: Mapping,
+    row: Any,
+    resource: Resource,
+    version: int,
+    remote: dict[str, Any],
+    bases: dict[str, Resource],
+    units: int,
+    report: PullReport,
+) -> None:
+    if not row.dirty:
+        if row.server_version and int(row.server_version) >= version:
             return  # this device's own push coming back, or older than what it holds
         write(session, mapping, row, remote, version=str(version)).dirty = False
         return

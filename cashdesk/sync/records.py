@@ -50,7 +50,7 @@ def write(
     model = mapping.model
     columns = set(model.__table__.columns.keys()) - {"id", "version", "server_version", "dirty", "updated_at"}
     plain = {k: v for k, v in values.items() if k in columns and k not in mapping.local_only}
-    _ensure_users(session, model.__table__, plain)
+    ensure_users(session, model.__table__, [plain])
     if row is None:
         row = model(id=values["id"], **plain)
         session.add(row)
@@ -67,25 +67,29 @@ def write(
     return row
 
 
-def _ensure_users(session: Session, table: Table, values: Values[str, Any]) -> None:
+def ensure_users(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """Users are each device's own (their passwords are in its key file), so a record made on another
     device names a user this one may not have: it gets an inactive stand-in that cannot log in, which
     keeps who-did-what (the id) and the database's foreign keys intact."""
-    for column in table.columns:
-        value = values.get(column.name)
-        if value is None or not any(fk.column.table is User.__table__ for fk in column.foreign_keys):
-            continue
-        if session.get(User, value) is None:
-            session.add(
-                User(
-                    id=value,
-                    username=f"~{value.hex[:12]}",
-                    full_name=_("a user of another device"),
-                    role=Role.PAY_POINT_CLERK,  # the least: an inactive account holds no power anyway
-                    active=False,
-                )
+    user_columns = [
+        c.name for c in table.columns if any(fk.column.table is User.__table__ for fk in c.foreign_keys)
+    ]
+    named = {row[c] for row in rows for c in user_columns if row.get(c) is not None}
+    if not named:
+        return
+    known = set(session.scalars(select(User.id).where(User.id.in_(named))))
+    for missing in named - known:
+        session.add(
+            User(
+                id=missing,
+                username=f"~{missing.hex[:12]}",
+                full_name=_("a user of another device"),
+                role=Role.PAY_POINT_CLERK,  # the least: an inactive account holds no power anyway
+                active=False,
             )
-            session.flush()
+        )
+    if named - known:
+        session.flush()
 
 
 def _replace_children(
@@ -107,7 +111,7 @@ def _references_exist(session: Session, table: Table, row: dict[str, Any], *, sk
         for fk in column.foreign_keys:
             target = fk.column
             if target.table is User.__table__:
-                _ensure_users(session, table, row)
+                ensure_users(session, table, [row])
                 continue
             found = session.execute(select(target).where(target == row[column.name]).limit(1)).first()
             if found is None:

@@ -90,7 +90,7 @@ def test_the_same_field_changed_on_both_devices_is_a_conflict_to_resolve(devices
     report = sync_now(b)
     assert report.conflicts == 1
     status = b.run(sync_status)
-    assert status.conflicts == 1 and "1 conflicts to resolve" in status.text
+    assert status.conflicts == 1 and "1 conflict to resolve" in status.text
     assert _detail(b, saved.id).input.address == "Green house"  # kept here until someone chooses
 
 
