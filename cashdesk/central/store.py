@@ -16,7 +16,7 @@ from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError as ModelError
-from sqlalchemy import Connection, delete, func, insert, or_, select, text, true, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, text, true, tuple_, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from cashdesk.central.accounts import WRITERS, Caller, instant
@@ -316,6 +316,136 @@ def _may_write(caller: Caller, type_: str, id_: str, *paths: str | None) -> None
             )
 
 
+@dataclass
+class _Write:
+    """One version to store, checked and built before any SQL (see put and put_many)."""
+
+    type: str
+    id: str
+    version: int
+    now: str
+    path: str | None
+    method: str
+    stored: dict[str, Any]
+    content: str
+    new: bool  # no row in `resources` yet
+    was_deleted: bool
+
+    @property
+    def status(self) -> int:
+        return 201 if self.new or self.was_deleted else 200
+
+    def result(self) -> Stored:
+        return Stored(self.type, self.id, self.version, self.now, False, self.stored)
+
+
+def _prepared(  # noqa: PLR0917 (the parts of one PUT)
+    caller: Caller, type_: str, id_: str, resource: Any, current: Any, if_match: str | None, method: str
+) -> _Write:
+    known_type(type_)
+    if not id_ or len(id_) > 64:
+        raise FhirError(400, "invalid", "A resource id is 1 to 64 characters.")
+    body = _checked(type_, id_, resource)
+    path = None if type_ in SCHEME_WIDE else location_path_of(body)
+    _may_write(caller, type_, id_, path, current.location_path if current else None)
+    wanted = _version_wanted(if_match)
+    have = current.version_id if current else 0
+    if wanted is not None and wanted != have:
+        raise FhirError(
+            412, "conflict", f"{type_}/{id_} is at version {have}, not {wanted}: read it again and merge."
+        )
+    version, now = have + 1, instant()
+    # meta.source says who wrote this version from which device: the Conflicts screen shows it.
+    source = f"urn:cashdesk:device:{caller.device}:user:{caller.username}"
+    meta = dict(body.get("meta") or {}) | {"versionId": str(version), "lastUpdated": now, "source": source}
+    stored = {
+        "resourceType": type_,
+        "id": id_,
+        **{k: v for k, v in body.items() if k not in ("resourceType", "id")},
+    }
+    stored["meta"] = meta
+    return _Write(type_, id_, version, now, path, method, stored, dumps(stored), current is None,
+                  bool(current is not None and current.deleted))  # fmt: skip
+
+
+def _store_writes(conn: Connection, caller: Caller, writes: list[_Write]) -> None:
+    """Every write's version, current row and identifiers, a statement per table for all of them."""
+    if not writes:
+        return
+    seqs = (
+        conn.execute(
+            insert(versions).returning(versions.c.seq, sort_by_parameter_order=True),
+            [
+                {
+                    "type": w.type,
+                    "id": w.id,
+                    "version_id": w.version,
+                    "last_updated": w.now,
+                    "deleted": False,
+                    "location_path": w.path,
+                    "method": w.method,
+                    "author": caller.username,
+                    "device": caller.device,
+                    "content": w.content,
+                }
+                for w in writes
+            ],
+        )
+        .scalars()
+        .all()
+    )
+    rows = [
+        {
+            "w_type": w.type,
+            "w_id": w.id,
+            "version_id": w.version,
+            "last_updated": w.now,
+            "deleted": False,
+            "location_path": w.path,
+            "seq": seq,
+            "content": w.content,
+        }
+        for w, seq in zip(writes, seqs, strict=True)
+    ]
+    fresh = [r for r, w in zip(rows, writes, strict=True) if w.new]
+    known = [r for r, w in zip(rows, writes, strict=True) if not w.new]
+    if fresh:
+        conn.execute(
+            insert(resources), [{"type": r["w_type"], "id": r["w_id"], **_columns(r)} for r in fresh]
+        )
+    if known:
+        conn.execute(
+            update(resources)
+            .where(resources.c.type == bindparam("w_type"), resources.c.id == bindparam("w_id"))
+            .values({name: bindparam(name) for name in _columns(known[0])}),
+            known,
+        )
+    keys = [(w.type, w.id) for w in writes]
+    for start in range(0, len(keys), 400):
+        conn.execute(
+            delete(identifiers).where(
+                tuple_(identifiers.c.type, identifiers.c.id).in_(keys[start : start + 400])
+            )
+        )
+    pairs = [
+        {"type": w.type, "id": w.id, "system": system, "value": value}
+        for w in writes
+        for system, value in sorted(_identifier_pairs(w.stored.get("identifier") or []))
+    ]
+    if pairs:
+        conn.execute(insert(identifiers), pairs)
+
+
+def _columns(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if not k.startswith("w_")}
+
+
+def _identifier_pairs(found: Iterable[Any]) -> set[tuple[str, str]]:
+    return {
+        (str(i.get("system") or ""), str(i["value"])) for i in found if isinstance(i, dict) and i.get("value")
+    }
+
+
 def put(
     conn: Connection,
     caller: Caller,
@@ -327,44 +457,45 @@ def put(
     method: str = "PUT",
 ) -> tuple[int, Stored]:
     """Create or update with the client's id; 201 when new, 200 when updated; 412 on a stale If-Match."""
-    known_type(type_)
-    if not id_ or len(id_) > 64:
-        raise FhirError(400, "invalid", "A resource id is 1 to 64 characters.")
-    body = _checked(type_, id_, resource)
-    path = None if type_ in SCHEME_WIDE else location_path_of(body)
-    current = _current(conn, type_, id_)
-    _may_write(caller, type_, id_, path, current.location_path if current else None)
-    wanted = _version_wanted(if_match)
-    have = current.version_id if current else 0
-    if wanted is not None and wanted != have:
-        raise FhirError(
-            412, "conflict", f"{type_}/{id_} is at version {have}, not {wanted}: read it again and merge."
-        )
-    version = have + 1
-    now = instant()
-    # meta.source says who wrote this version from which device: the Conflicts screen shows it.
-    source = f"urn:cashdesk:device:{caller.device}:user:{caller.username}"
-    meta = dict(body.get("meta") or {}) | {"versionId": str(version), "lastUpdated": now, "source": source}
-    stored = {
-        "resourceType": type_,
-        "id": id_,
-        **{k: v for k, v in body.items() if k not in ("resourceType", "id")},
+    write = _prepared(caller, type_, id_, resource, _current(conn, known_type(type_), id_), if_match, method)
+    _store_writes(conn, caller, [write])
+    return write.status, write.result()
+
+
+def put_many(
+    conn: Connection, caller: Caller, puts: list[tuple[int, str, str, Any, str | None]]
+) -> dict[int, dict[str, Any]]:
+    """A bundle's PUTs (entry index, type, id, resource, ifMatch) at once: the current rows in one query, the
+    writes a statement per table. Each answer by entry index; an error names its entry."""
+    keys = [(t, i) for _n, t, i, _r, _m in puts]
+    current: dict[tuple[str, str], Any] = {}
+    for start in range(0, len(keys), 400):
+        for row in conn.execute(
+            select(resources.c.type, resources.c.id, resources.c.version_id, resources.c.location_path,
+                   resources.c.deleted).where(tuple_(resources.c.type, resources.c.id).in_(keys[start : start + 400]))
+        ):  # fmt: skip
+            current[(row.type, row.id)] = row
+    writes = []
+    for index, type_, id_, resource, if_match in puts:
+        try:
+            writes.append(_prepared(caller, type_, id_, resource, current.get((type_, id_)), if_match, "PUT"))
+        except FhirError as exc:
+            raise FhirError(
+                exc.status, exc.code, f"Entry {index} (PUT {type_}/{id_}): {exc.message}"
+            ) from None
+    _store_writes(conn, caller, writes)
+    return {index: _answer(w.status, w.result()) for (index, *_rest), w in zip(puts, writes, strict=True)}
+
+
+def _answer(status: int, stored: Stored) -> dict[str, Any]:
+    return {
+        "response": {
+            "status": str(status),
+            "location": f"{stored.type}/{stored.id}/_history/{stored.version_id}",
+            "etag": stored.etag,
+            "lastModified": stored.last_updated,
+        }
     }
-    stored["meta"] = meta
-    content = dumps(stored)
-    seq = _append_version(conn, caller, type_, id_, version, now, path, method, content)
-    values = {"version_id": version, "last_updated": now, "deleted": False, "location_path": path, "seq": seq,
-              "content": content}  # fmt: skip
-    if current is None:
-        conn.execute(insert(resources).values(type=type_, id=id_, **values))
-    else:
-        conn.execute(
-            update(resources).where(resources.c.type == type_, resources.c.id == id_).values(**values)
-        )
-    _index_identifiers(conn, type_, id_, stored.get("identifier") or [])
-    return (201 if current is None or current.deleted else 200), Stored(
-        type_, id_, version, now, False, stored
-    )
 
 
 def create(
@@ -436,18 +567,6 @@ def _append_version(  # noqa: PLR0917 (one version row's columns, named at each 
     return int(result.scalar_one())
 
 
-def _index_identifiers(conn: Connection, type_: str, id_: str, found: Iterable[Any]) -> None:
-    conn.execute(delete(identifiers).where(identifiers.c.type == type_, identifiers.c.id == id_))
-    pairs = {
-        (str(i.get("system") or ""), str(i["value"])) for i in found if isinstance(i, dict) and i.get("value")
-    }
-    if pairs:
-        conn.execute(
-            insert(identifiers),
-            [{"type": type_, "id": id_, "system": s, "value": v} for s, v in sorted(pairs)],
-        )
-
-
 # --- transactions ------------------------------------------------------------------------------------
 
 
@@ -488,8 +607,15 @@ def transaction(conn: Connection, caller: Caller, bundle: Any, base: str) -> tup
     entries = _resolve_placeholders(entries)
     order = {"DELETE": 0, "POST": 1, "PUT": 2}
     answers: list[dict[str, Any] | None] = [None] * len(entries)
+    puts = [p for p in (_plain_put(i, e) for i, e in enumerate(entries)) if p is not None]
+    if len({(t, i) for _n, t, i, _r, _m in puts}) < len(puts):
+        puts = []  # one resource twice in a bundle: each PUT in turn, each on the version before it
+    batched = {p[0] for p in puts}
     for index in sorted(range(len(entries)), key=lambda i: order.get(_method(entries[i]), 9)):
-        answers[index] = _apply_entry(conn, caller, index, entries[index])
+        if index not in batched:
+            answers[index] = _apply_entry(conn, caller, index, entries[index])
+    for index, answer in put_many(conn, caller, puts).items():
+        answers[index] = answer
     response = {"resourceType": "Bundle", "type": "transaction-response", "entry": answers}
     if key:
         conn.execute(
@@ -502,6 +628,18 @@ def transaction(conn: Connection, caller: Caller, bundle: Any, base: str) -> tup
             )
         )
     return 200, response
+
+
+def _plain_put(index: int, entry: Any) -> tuple[int, str, str, Any, str | None] | None:
+    """(index, type, id, resource, ifMatch) of an entry that is a PUT Type/id, for put_many."""
+    if _method(entry) != "PUT":
+        return None
+    url = str(entry["request"].get("url", "")).strip("/")
+    type_, _slash, id_ = url.partition("?")[0].partition("/")
+    if not id_ or "/" in id_:
+        return None
+    known_type(type_)
+    return index, type_, id_, entry.get("resource"), entry["request"].get("ifMatch")
 
 
 def _method(entry: Any) -> str:
@@ -549,11 +687,4 @@ def _apply_entry(conn: Connection, caller: Caller, index: int, entry: Any) -> di
             )
     except FhirError as exc:
         raise FhirError(exc.status, exc.code, f"Entry {index} ({method} {url}): {exc.message}") from None
-    return {
-        "response": {
-            "status": str(status),
-            "location": f"{type_}/{stored.id}/_history/{stored.version_id}",
-            "etag": stored.etag,
-            "lastModified": stored.last_updated,
-        }
-    }
+    return _answer(status, stored)

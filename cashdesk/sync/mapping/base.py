@@ -51,17 +51,36 @@ def minor_units(session: Session) -> int:
     return session.execute(select(Scheme.currency_minor_units)).scalar_one()
 
 
+def _cached(session: Session, kind: str, key: Any, find: Callable[[], str]) -> str:
+    """Paths looked up once per session: a push reads thousands of records of a few hundred villages.
+    (Only the place tag depends on them, which a record's values never include.)"""
+    cache: dict[tuple[str, Any], str] = session.info.setdefault("mapping_paths", {})
+    if (kind, key) not in cache:
+        cache[(kind, key)] = find()
+    return cache[(kind, key)]
+
+
 def path_of(session: Session, location_id: Any) -> str:
-    return session.execute(select(Location.path).where(Location.id == location_id)).scalar_one()
+    return _cached(
+        session,
+        "location",
+        location_id,
+        lambda: session.execute(select(Location.path).where(Location.id == location_id)).scalar_one(),
+    )
 
 
 def household_path(session: Session, household_id: Any) -> str:
     """The path of the household's village: the place of its members, enrolments and payments."""
-    return session.execute(
-        select(Location.path)
-        .join(Household, Household.location_id == Location.id)
-        .where(Household.id == household_id)
-    ).scalar_one()
+    return _cached(
+        session,
+        "household",
+        household_id,
+        lambda: session.execute(
+            select(Location.path)
+            .join(Household, Household.location_id == Location.id)
+            .where(Household.id == household_id)
+        ).scalar_one(),
+    )
 
 
 def _always(resource: Resource) -> bool:
