@@ -64,7 +64,7 @@ def _key(passphrase: str, salt: bytes, params: dict[str, int]) -> bytes:
     return derive_key(passphrase, salt, params["n"], params["r"], params["p"])
 
 
-def seal(bundle: dict[str, Any], passphrase: str) -> bytes:
+def check_passphrase(passphrase: str) -> None:
     if len(passphrase) < MIN_PASSPHRASE:
         raise ValidationError(
             _("The passphrase has at least {n} characters: the file holds people's personal data.").format(
@@ -72,6 +72,10 @@ def seal(bundle: dict[str, Any], passphrase: str) -> bytes:
             ),
             field="passphrase",
         )
+
+
+def seal(bundle: dict[str, Any], passphrase: str) -> bytes:
+    check_passphrase(passphrase)
     salt, nonce = os.urandom(16), os.urandom(12)
     header = {"salt": salt.hex(), "nonce": nonce.hex(), **SCRYPT}
     sealed = AESGCM(_key(passphrase, salt, SCRYPT)).encrypt(
@@ -118,6 +122,14 @@ def export_bundle(
     abort: threading.Event | None = None,
 ) -> ExportReport:
     desk.actor.require(Permission.SYNC)
+    if not out.parent.is_dir():  # said before the work, not after
+        raise ValidationError(
+            _("{path} cannot be written: the folder {folder} does not exist.").format(
+                path=out, folder=out.parent
+            ),
+            field="out",
+        )
+    check_passphrase(passphrase)
     tell = progress or (lambda _f, _m: None)
     entries: list[dict[str, Any]] = []
     with local.transaction(desk.engine, remote=False) as session:
