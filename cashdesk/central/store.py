@@ -218,7 +218,7 @@ def history(
     applies them in the order they were written; the `next` link carries the cursor to store, and is
     there on every page, the last one included (a page shorter than `_count` is the last). The cursor
     is the server's own count, so the laptop's clock never matters."""
-    known = {"_since", "_cursor", "_count", "_offset", "_format"}
+    known = {"_since", "_cursor", "_others", "_count", "_offset", "_format"}
     unknown = sorted(set(params) - known)
     if unknown:
         raise FhirError(400, "not-supported", f"Unknown history parameter(s): {', '.join(unknown)}.")
@@ -234,9 +234,18 @@ def history(
         raw = params["_cursor"]
         if not raw.isdigit():
             raise FhirError(400, "invalid", f"_cursor must be the number a next link gave, not {raw!r}.")
+        others = params.get("_others") == "1"
+        newest = conn.execute(select(func.max(versions.c.seq))).scalar_one() or 0
+        if (
+            others
+        ):  # a device needs not receive back what it wrote: it has it, and the versions its answers gave
+            query = query.where(versions.c.device != caller.device)
         rows = conn.execute(query.where(versions.c.seq > int(raw)).order_by(versions.c.seq)).all()
-        cursor = rows[-1].seq if rows else int(raw)
-        links = [{"relation": "next", "url": f"{base}/{path}?_cursor={cursor}&_count={count}"}]
+        # A short page is the last: everything up to the newest version was considered, the skipped too.
+        # (Writers hold one lock and take sequence numbers in commit order, so none can appear below it.)
+        cursor = rows[-1].seq if len(rows) == count else max(int(raw), newest)
+        again = "&_others=1" if others else ""
+        links = [{"relation": "next", "url": f"{base}/{path}?_cursor={cursor}&_count={count}{again}"}]
     else:
         if "_since" in params:
             where.append(versions.c.last_updated >= _instant_param("_since", params["_since"]))

@@ -55,7 +55,7 @@ def pull(
     while not abort():
         with local.transaction(engine) as session:
             cursor = cursor_of(session)
-        answer = server.get("_history", {"_cursor": cursor, "_count": str(PAGE)})
+        answer = server.get("_history", {"_cursor": cursor, "_count": str(PAGE), "_others": "1"})
         entries = list(answer.body.get("entry") or [])
         following = _next_cursor(answer.body) or cursor
         bases = _bases_needed(engine, server, entries)

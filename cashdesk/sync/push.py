@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, case, select, update
 from sqlalchemy.orm import Session
 
 from cashdesk.models import SyncConflict, SyncPending, SyncRefusal
@@ -57,8 +57,7 @@ def _model_of_table(table: str) -> Any:
     return next((m.model for m in MAPPINGS.values() if m.model.__tablename__ == table), None)
 
 
-def _entry(session: Session, mapping: Mapping, row: Any, base_url: str) -> dict[str, Any]:
-    resource = mapping.read(session, row)
+def _entry(mapping: Mapping, row: Any, resource: dict[str, Any], base_url: str) -> dict[str, Any]:
     url = f"{mapping.resource_type}/{row.id}"
     request: dict[str, Any] = {"method": "PUT", "url": url}
     if row.server_version:
@@ -74,14 +73,19 @@ def prepare_bundle(session: Session, base_url: str) -> SyncPending | None:
     rows: list[list[Any]] = []
     for mapping in MAPPINGS.values():
         model = mapping.model
-        for row in session.scalars(
-            select(model).where(model.dirty.is_(True)).order_by(model.created_at, model.id).limit(BATCH * 2)
-        ):
-            if len(entries) >= BATCH:
-                break
-            if (model.__tablename__, row.id) in held:
-                continue
-            entries.append(_entry(session, mapping, row, base_url))
+        wanted = BATCH - len(entries)
+        chosen = [
+            row
+            for row in session.scalars(
+                select(model)
+                .where(model.dirty.is_(True))
+                .order_by(model.created_at, model.id)
+                .limit(wanted + len(held))
+            )
+            if (model.__tablename__, row.id) not in held
+        ][:wanted]
+        for row, resource in zip(chosen, mapping.read_many(session, chosen), strict=True):
+            entries.append(_entry(mapping, row, resource, base_url))
             rows.append([model.__tablename__, str(row.id), row.version])
         if len(entries) >= BATCH:
             break
@@ -127,15 +131,29 @@ def send_pending(
 
 
 def _answered(session: Session, bundle_id: str, rows: list[list[Any]], response: dict[str, Any]) -> None:
+    """Each record's server version from the answer, in one statement per table; a record edited again
+    while the bundle travelled (its version moved on) stays to push."""
+    by_table: dict[str, list[dict[str, Any]]] = {}
     for (table, rid, version), entry in zip(rows, response.get("entry") or [], strict=False):
-        etag = str((entry or {}).get("response", {}).get("etag", ""))
+        etag = str((entry or {}).get("response", {}).get("etag", "")).removeprefix("W/").strip('"')
+        if etag:
+            by_table.setdefault(table, []).append(
+                {"b_id": uuid.UUID(rid), "b_version": version, "b_server": etag}
+            )
+    for table, updates in by_table.items():
         model = _model_of_table(table)
-        row = session.get(model, uuid.UUID(rid)) if model else None
-        if row is None:
+        if model is None:
             continue
-        row.server_version = etag.removeprefix("W/").strip('"') or row.server_version
-        if row.version == version:  # not edited again while the bundle travelled
-            row.dirty = False
+        t = model.__table__
+        session.execute(
+            update(t)
+            .where(t.c.id == bindparam("b_id"))
+            .values(
+                server_version=bindparam("b_server"),
+                dirty=case((t.c.version == bindparam("b_version"), False), else_=t.c.dirty),
+            ),
+            updates,
+        )
     pending = session.get(SyncPending, bundle_id)
     if pending is not None:
         session.delete(pending)

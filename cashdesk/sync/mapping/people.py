@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from cashdesk.models import (
     Household,
     HouseholdStatus,
+    Location,
     Member,
     MemberIdentifier,
     PaymentMethod,
@@ -150,10 +151,33 @@ def read_member(session: Session, member: Member) -> Resource:
     )
 
 
+def read_members(session: Session, people: Sequence[Member]) -> list[Resource]:
+    """read_member for many: their documents and households' paths in two queries."""
+    ids = [p.id for p in people]
+    documents: dict[Any, list[MemberIdentifier]] = {i: [] for i in ids}
+    for start in range(0, len(ids), 900):
+        for document in session.scalars(
+            select(MemberIdentifier).where(MemberIdentifier.member_id.in_(ids[start : start + 900]))
+        ):
+            documents[document.member_id].append(document)
+    households = list({p.household_id for p in people})
+    paths: dict[Any, str] = {}
+    for start in range(0, len(households), 900):
+        paths.update(
+            session.execute(
+                select(Household.id, Location.path)
+                .join(Location, Location.id == Household.location_id)
+                .where(Household.id.in_(households[start : start + 900]))
+            ).all()
+        )
+    return [member_to_fhir(p, documents=documents[p.id], location_path=paths[p.household_id]) for p in people]
+
+
 MEMBER = Mapping(
     model=Member,
     resource_type="Patient",
     read=read_member,
+    read_rows=read_members,
     values=without_money(member_from_fhir),
     child_rows=without_money(member_children),
     local_only=frozenset({"import_batch_id"}),  # an import is undone on the device that made it
@@ -242,10 +266,28 @@ def read_household(session: Session, household: Household) -> Resource:
     )
 
 
+def read_households(session: Session, households: Sequence[Household]) -> list[Resource]:
+    """read_household for many: their members and villages' paths in two queries."""
+    ids = [h.id for h in households]
+    members: dict[Any, list[Member]] = {i: [] for i in ids}
+    for start in range(0, len(ids), 900):
+        for person in session.scalars(
+            select(Member)
+            .where(Member.household_id.in_(ids[start : start + 900]))
+            .order_by(Member.created_at, Member.id)
+        ):
+            members[person.household_id].append(person)
+    paths = dict(session.execute(select(Location.id, Location.path)).all())
+    return [
+        household_to_fhir(h, members=members[h.id], location_path=paths[h.location_id]) for h in households
+    ]
+
+
 HOUSEHOLD = Mapping(
     model=Household,
     resource_type="Group",
     read=read_household,
+    read_rows=read_households,
     values=without_money(household_from_fhir),
     local_only=frozenset({"import_batch_id"}),  # an import is undone on the device that made it
 )
