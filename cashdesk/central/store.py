@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from cashdesk.central.accounts import WRITERS, Caller, instant
 from cashdesk.central.schema import bundles, identifiers, resources, versions
 from cashdesk.sync.mapping import dumps, loads, location_path_of
+from cashdesk.sync.mapping.wire import StoredJSON
 
 # What the server stores: the resources of docs/fhir.md. Anything else is refused rather than kept
 # where no device would look for it.
@@ -184,7 +185,7 @@ def search(
     entries = [
         {
             "fullUrl": f"{base}/{type_}/{row.id}",
-            "resource": loads(row.content),
+            "resource": StoredJSON(row.content),  # a page of them is not read and written again
             "search": {"mode": "match"},
         }
         for row in rows
@@ -277,7 +278,7 @@ def _history_entry(base: str, row: Any) -> dict[str, Any]:
         },
     }
     if row.content is not None:  # a deletion is an entry without a resource (FHIR R4 history)
-        entry["resource"] = loads(row.content)
+        entry["resource"] = StoredJSON(row.content)
     return entry
 
 

@@ -27,7 +27,7 @@ from cashdesk.sync.mapping import BOOKKEEPING, MAPPINGS, Mapping, Resource, dump
 from cashdesk.sync.merge import three_way
 from cashdesk.sync.records import ensure_users, local_values, values_of, write
 
-PAGE = 500
+PAGE = 1000  # versions per page: fewer round trips; one page is one local transaction of a few seconds
 ALL = "*"  # the one cursor: the server's whole history as this user may see it
 
 
@@ -81,32 +81,33 @@ def _version(resource: Resource) -> int:
     return int(str((resource.get("meta") or {}).get("versionId", "0")))
 
 
-def _row_for(session: Session, mapping: Mapping, resource: Resource) -> Any:
-    return session.get(mapping.model, uuid.UUID(str(resource["id"])))
-
-
 def _bases_needed(
     engine: Engine, server: ServerConnection, entries: list[dict[str, Any]]
 ) -> dict[str, Resource]:
-    """The versions dirty local records started from, read before the page's transaction (network)."""
+    """The versions dirty local records started from, read before the page's transaction (network).
+    Only the page's records changed here are looked for: one query per table."""
+    by_model: dict[Any, dict[uuid.UUID, Resource]] = {}
+    for entry in entries:
+        resource = entry.get("resource")
+        try:
+            mapping = mapping_for(resource) if resource else None
+        except ValueError:
+            mapping = None
+        if mapping is not None and resource:
+            by_model.setdefault(mapping.model, {})[uuid.UUID(str(resource["id"]))] = resource
     wanted: list[tuple[str, str]] = []
     with local.transaction(engine) as session:
-        for entry in entries:
-            resource = entry.get("resource")
-            if not resource:
-                continue
-            try:
-                mapping = mapping_for(resource)
-            except ValueError:
-                continue
-            row = _row_for(session, mapping, resource)
-            if (
-                row is not None
-                and row.dirty
-                and row.server_version
-                and int(row.server_version) < _version(resource)
-            ):
-                wanted.append((f"{resource['resourceType']}/{resource['id']}", row.server_version))
+        for model, resources in by_model.items():
+            ids = list(resources)
+            for start in range(0, len(ids), 900):
+                for rid, known in session.execute(
+                    select(model.id, model.server_version).where(
+                        model.id.in_(ids[start : start + 900]), model.dirty.is_(True)
+                    )
+                ):
+                    resource = resources[rid]
+                    if known and int(known) < _version(resource):
+                        wanted.append((f"{resource['resourceType']}/{resource['id']}", known))
     bases: dict[str, Resource] = {}
     for path, version in wanted:
         try:

@@ -30,8 +30,15 @@ def loads(text: str | bytes) -> dict[str, Any]:
     return value
 
 
+class StoredJSON(str):
+    """JSON text written by `dumps` and kept as it is (the server's stored resources): put into a larger
+    document without being read and written again."""
+
+
 def _write(value: Any, out: list[str], newline: str, step: str) -> None:
-    if isinstance(value, str):
+    if isinstance(value, StoredJSON):
+        out.append(value)
+    elif isinstance(value, str):
         out.append(_quoted(value))
     elif value is None or isinstance(value, bool):
         out.append("null" if value is None else "true" if value else "false")
