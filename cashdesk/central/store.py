@@ -243,8 +243,10 @@ def history(
             query = query.where(versions.c.device != caller.device)
         rows = conn.execute(query.where(versions.c.seq > int(raw)).order_by(versions.c.seq)).all()
         # A short page is the last: everything up to the newest version was considered, the skipped too.
-        # (Writers hold one lock and take sequence numbers in commit order, so none can appear below it.)
-        cursor = rows[-1].seq if len(rows) == count else max(int(raw), newest)
+        # `newest` is read first: writers hold one lock and take sequence numbers in commit order, so every
+        # version up to it is visible to the query after it (which may also see later ones, on PostgreSQL).
+        last = rows[-1].seq if rows else int(raw)
+        cursor = last if len(rows) == count else max(last, newest)
         again = "&_others=1" if others else ""
         links = [{"relation": "next", "url": f"{base}/{path}?_cursor={cursor}&_count={count}{again}"}]
     else:
