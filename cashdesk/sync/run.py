@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from cashdesk.core.errors import Cancelled
 from cashdesk.core.i18n import _
@@ -92,15 +93,19 @@ def _exchange(
                    abort=stopped)  # fmt: skip
         _add(report, got)
         pushed.stale = False
+        after: dict[str, Any] = {}  # where each table's bundles got to in this round
         while not stopped():
             with local.transaction(desk.engine, remote=False) as session:
-                bundle = prepare_bundle(session, server.url)
+                bundle = prepare_bundle(session, server.url, after)
             if bundle is None:
                 break
             tell(0.7, _("Sending changes ({n} so far)...").format(n=pushed.pushed))
+            refused_before = len(pushed.refused)
             send_pending(desk.engine, server, pushed, stopped)
             if pushed.stale:
                 break
+            if len(pushed.refused) > refused_before:
+                after.clear()  # nothing of that bundle went: its other records go again, the refused one held
         if not pushed.stale or stopped():
             break
     report.pushed, report.refused = pushed.pushed, pushed.refused
