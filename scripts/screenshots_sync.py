@@ -34,8 +34,8 @@ from cashdesk.demo.district import load_demo_district
 from cashdesk.desk import open_desk
 from cashdesk.models import Household, Scheme
 from cashdesk.models.security import Role
-from cashdesk.registry.households import create_household, get_household, update_household
 from cashdesk.registry.household_input import HouseholdInput, MemberInput
+from cashdesk.registry.households import create_household, get_household, update_household
 from cashdesk.scheme.create import create_scheme
 from cashdesk.security import users
 from cashdesk.sync.login import log_in_to_server

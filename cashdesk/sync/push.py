@@ -65,6 +65,21 @@ def _entry(mapping: Mapping, row: Any, resource: dict[str, Any], base_url: str) 
     return {"fullUrl": f"{base_url}/{url}", "resource": resource, "request": request}
 
 
+WALK_BY_ID_FROM = 20_000  # dirty records of a table from which walking its ids beats sorting them
+
+
+def _dirty_rows(session: Session, model: Any) -> Any:
+    """The condition for the table's dirty records, shaped for how many there are. A few (a later sync):
+    found by the dirty index and sorted. Very many (a first push): coalesce() keeps SQLite off that index,
+    which would sort every one of them for each bundle, and the ids are walked in their own index."""
+    many = session.execute(
+        select(func.count()).select_from(
+            select(model.id).where(model.dirty.is_(True)).limit(WALK_BY_ID_FROM).subquery()
+        )
+    ).scalar_one()
+    return func.coalesce(model.dirty, False).is_(True) if many >= WALK_BY_ID_FROM else model.dirty.is_(True)
+
+
 def prepare_bundle(
     session: Session, base_url: str, after: dict[str, uuid.UUID] | None = None
 ) -> SyncPending | None:
@@ -81,9 +96,7 @@ def prepare_bundle(
     for mapping in MAPPINGS.values():
         model = mapping.model
         wanted = BATCH - len(entries)
-        # coalesce() keeps SQLite off the dirty index, which would make it sort every dirty row by id.
-        dirty = func.coalesce(model.dirty, False).is_(True)
-        query = select(model).where(dirty).order_by(model.id).limit(wanted + len(held))
+        query = select(model).where(_dirty_rows(session, model)).order_by(model.id).limit(wanted + len(held))
         if model.__tablename__ in after:
             query = query.where(model.id > after[model.__tablename__])
         chosen = [row for row in session.scalars(query) if (model.__tablename__, row.id) not in held][:wanted]
