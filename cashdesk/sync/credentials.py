@@ -27,31 +27,33 @@ def keyring_available() -> bool:
     return _usable(keyring.get_keyring())
 
 
-def _account(url: str, username: str) -> str:
-    return f"{username}@{url.rstrip('/')}"
+def _account(url: str, username: str, device: str) -> str:
+    """One entry per device: two schemes (or two test laptops) on one computer never share a token, which
+    would make one push under the other's device code."""
+    return f"{username}@{url.rstrip('/')} device {device}"
 
 
-def save_token(url: str, username: str, token: str) -> bool:
+def save_token(url: str, username: str, token: str, *, device: str) -> bool:
     """True when the keyring took it; False means: keep it in the encrypted database instead."""
     if not keyring_available():
         return False
     try:
-        keyring.set_password(SERVICE, _account(url, username), token)
+        keyring.set_password(SERVICE, _account(url, username, device), token)
     except keyring.errors.KeyringError:
         return False
     return True
 
 
-def load_token(url: str, username: str) -> str | None:
+def load_token(url: str, username: str, *, device: str) -> str | None:
     try:
-        return keyring.get_password(SERVICE, _account(url, username)) if keyring_available() else None
+        return keyring.get_password(SERVICE, _account(url, username, device)) if keyring_available() else None
     except keyring.errors.KeyringError:
         return None
 
 
-def forget_token(url: str, username: str) -> None:
+def forget_token(url: str, username: str, *, device: str) -> None:
     try:
         if keyring_available():
-            keyring.delete_password(SERVICE, _account(url, username))
+            keyring.delete_password(SERVICE, _account(url, username, device))
     except keyring.errors.KeyringError:
         pass  # nothing stored there

@@ -53,14 +53,14 @@ def log_in_to_server(desk: Desk, *, url: str, username: str, password: str) -> S
     finally:
         server.close()
     expires = datetime.now(UTC) + timedelta(seconds=seconds)
-    in_keyring = credentials.save_token(address, username.strip(), token)
+    in_keyring = credentials.save_token(address, username.strip(), token, device=device)
     with local.transaction(desk.engine, remote=False) as session:
         config = session.get(SyncServer, 1)
         if config is None:
             config = SyncServer(id=1, url=address, username=username.strip())
             session.add(config)
         if config.url != address or config.username != username.strip():
-            credentials.forget_token(config.url, config.username)
+            credentials.forget_token(config.url, config.username, device=device)
         config.url, config.username = address, username.strip()
         config.token = None if in_keyring else token
         config.token_in_keyring = in_keyring

@@ -39,9 +39,14 @@ class SyncReport:
 def server_connection(desk: Desk) -> tuple[ServerConnection, SyncServer]:
     with local.transaction(desk.engine) as session:
         config = session.get(SyncServer, 1)
+        device = local.device_code(session)
     if config is None:
         raise LoginNeeded(_("No server is set up on this device: log in to the server first."))
-    token = credentials.load_token(config.url, config.username) if config.token_in_keyring else config.token
+    token = (
+        credentials.load_token(config.url, config.username, device=device)
+        if config.token_in_keyring
+        else config.token
+    )
     if not token:
         raise LoginNeeded(_("Log in to the server first."))
     return ServerConnection(config.url, token), config

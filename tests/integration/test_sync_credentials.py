@@ -4,6 +4,7 @@ advises) takes it; without a usable keyring it goes into the encrypted database,
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import keyring
 import pytest
@@ -13,37 +14,43 @@ from keyring.backends.fail import Keyring as NoKeyring
 from cashdesk.sync import credentials
 
 
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
+def memory_keyring() -> KeyringBackend:
+    """Made only when a test asks for it: keyring chooses its default among every KeyringBackend subclass
+    defined in the process, so a class at module level would become every other test's keyring."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.kept: dict[tuple[str, str], str] = {}
+    class MemoryKeyring(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
 
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.kept.get((service, username))
+        def __init__(self) -> None:
+            super().__init__()
+            self.kept: dict[tuple[str, str], str] = {}
 
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.kept[(service, username)] = password
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.kept.get((service, username))
 
-    def delete_password(self, service: str, username: str) -> None:
-        self.kept.pop((service, username), None)
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.kept[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.kept.pop((service, username), None)
+
+    return MemoryKeyring()
 
 
 @pytest.fixture
-def memory() -> Iterator[MemoryKeyring]:
+def memory() -> Iterator[Any]:
     before = keyring.get_keyring()
-    backend = MemoryKeyring()
+    backend = memory_keyring()
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(before)
 
 
-def test_a_keyring_keeps_the_token_and_forgets_it(memory: MemoryKeyring) -> None:
-    assert credentials.save_token("https://sync.example.org/", "otto", "t0ken")
-    assert credentials.load_token("https://sync.example.org", "otto") == "t0ken"
-    assert memory.kept == {(credentials.SERVICE, "otto@https://sync.example.org"): "t0ken"}
-    credentials.forget_token("https://sync.example.org", "otto")
+def test_a_keyring_keeps_the_token_and_forgets_it(memory: Any) -> None:
+    assert credentials.save_token("https://sync.example.org/", "otto", "t0ken", device="7KQ2")
+    assert credentials.load_token("https://sync.example.org", "otto", device="7KQ2") == "t0ken"
+    assert memory.kept == {(credentials.SERVICE, "otto@https://sync.example.org device 7KQ2"): "t0ken"}
+    credentials.forget_token("https://sync.example.org", "otto", device="7KQ2")
     assert memory.kept == {}
 
 
@@ -52,15 +59,13 @@ def test_without_a_keyring_the_caller_is_told_to_keep_it_in_the_database() -> No
     keyring.set_keyring(NoKeyring())
     try:
         assert not credentials.keyring_available()
-        assert credentials.save_token("https://sync.example.org", "otto", "t0ken") is False
-        assert credentials.load_token("https://sync.example.org", "otto") is None
+        assert credentials.save_token("https://sync.example.org", "otto", "t0ken", device="7KQ2") is False
+        assert credentials.load_token("https://sync.example.org", "otto", device="7KQ2") is None
     finally:
         keyring.set_keyring(before)
 
 
-def test_a_login_keeps_the_token_in_the_keyring_when_there_is_one(
-    memory: MemoryKeyring, admin: object
-) -> None:
+def test_a_login_keeps_the_token_in_the_keyring_when_there_is_one(memory: Any, admin: object) -> None:
     """Through the real login, against a real server, the database then holds no token."""
     import tempfile
     from pathlib import Path
