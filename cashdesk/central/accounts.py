@@ -20,6 +20,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from cashdesk.central.schema import devices, tokens, users
 from cashdesk.core.errors import CashDeskError, NotFound, PermissionDenied, ValidationError
 from cashdesk.core.i18n import _
+from cashdesk.core.ids import new_device_code
 
 TOKEN_HOURS = 12
 ROLES = ("administrator", "supervisor", "enrolment_officer", "pay_point_clerk", "reader")
@@ -121,7 +122,13 @@ def add_user(
     )
 
 
-def add_device(conn: Connection, *, code: str, name: str, registered_by: str) -> None:
+def add_device(conn: Connection, *, code: str | None, name: str, registered_by: str) -> str:
+    """Registers the device and returns its code. Without a code (a laptop that will join the scheme
+    from the server), one is drawn that no registered device has: codes prefix the numbers a laptop
+    gives offline (households, transaction numbers), so two laptops must never share one."""
+    if code is None:
+        taken = set(conn.execute(select(devices.c.code)).scalars())
+        code = next(c for c in iter(new_device_code, None) if c not in taken)
     device = code.strip().upper()
     if not (2 <= len(device) <= 32 and device.replace("-", "").isalnum()):
         raise ValidationError(_("A device code is 2 to 32 letters, digits or -."), field="code")
@@ -132,6 +139,7 @@ def add_device(conn: Connection, *, code: str, name: str, registered_by: str) ->
             code=device, name=name.strip(), registered_by=registered_by, registered_at=instant(), active=True
         )
     )
+    return device
 
 
 def retire_device(conn: Connection, code: str) -> None:

@@ -196,13 +196,23 @@ def token_endpoint(engine: Engine) -> Any:
                     password=str(form.get("password", "")),
                     device=str(form.get("device", "")),
                 )
+                caller = accounts.caller_for(conn, issued)
         except accounts.LoginFailed as exc:
             return JSONResponse({"error": "invalid_grant", "error_description": exc.message}, status_code=401)
         except CashDeskError as exc:
             return JSONResponse(
                 {"error": "unauthorized_client", "error_description": exc.message}, status_code=403
             )
-        return JSONResponse({"access_token": issued, "token_type": "bearer", "expires_in": seconds})
+        # The account's role and places too: a laptop joining the scheme makes its local account from them.
+        return JSONResponse(
+            {
+                "access_token": issued,
+                "token_type": "bearer",
+                "expires_in": seconds,
+                "role": caller.role,
+                "locations": list(caller.locations),
+            }
+        )
 
     async def endpoint(request: Request) -> Response:
         if request.headers.get("content-type", "").startswith("application/json"):

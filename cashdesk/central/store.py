@@ -28,11 +28,13 @@ from cashdesk.sync.mapping.wire import StoredJSON
 # where no device would look for it.
 RESOURCE_TYPES = (
     "Patient", "Group", "Location", "Organization", "InsurancePlan", "Coverage", "PaymentReconciliation",
-    "Invoice", "PaymentNotice", "Linkage", "Provenance", "AuditEvent", "Basic",
+    "Invoice", "PaymentNotice", "Linkage", "Provenance", "AuditEvent", "Basic", "Practitioner",
 )  # fmt: skip
-# Places, providers and plans are the scheme's, not anyone's personal data: every user sees them (an
-# officer's device needs the region above its district), whatever place they are tagged with.
-SCHEME_WIDE = frozenset({"Location", "Organization", "InsurancePlan", "Basic"})  # Basic: payment cycles
+# Places, providers, plans and staff are the scheme's, not anyone's personal data: every user sees them
+# (an officer's device needs the region above its district, a pay point its clerks), whatever place
+# they are tagged with.
+SCHEME_WIDE = frozenset({"Location", "Organization", "InsurancePlan", "Basic", "Practitioner"})
+# (Basic: payment cycles and the scheme's settings)
 DEFAULT_COUNT = 100
 MAX_COUNT = 1000
 WRITE_LOCK = 7_340_417  # PostgreSQL advisory lock key of every write transaction (see schema.py)

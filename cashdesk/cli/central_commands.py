@@ -46,9 +46,11 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     device = sub.add_parser("device", help=_("the laptops that may sync")).add_subparsers(
         dest="device_command", required=True, metavar="ACTION"
     )
-    register = device.add_parser("add", help=_("register a device by its code"))
+    register = device.add_parser(
+        "add", help=_("register a device by its code, or draw a code for a laptop that will join the scheme")
+    )
     _db_option(register)
-    register.add_argument("code")
+    register.add_argument("code", nargs="?", help=_("the laptop's device code (none: a new one is drawn)"))
     register.add_argument("--name", default="")
     register.set_defaults(run=run_device_add)
     retire = device.add_parser("retire", help=_("a lost or stolen device: refuse it from now on"))
@@ -130,8 +132,8 @@ def run_device_add(args: argparse.Namespace) -> int:
     from cashdesk.central import accounts
 
     with engine_for(args).begin() as conn:
-        accounts.add_device(conn, code=args.code, name=args.name, registered_by=_operator())
-    print(_("Device {code} registered.").format(code=args.code.upper()))
+        code = accounts.add_device(conn, code=args.code, name=args.name, registered_by=_operator())
+    print(_("Device {code} registered.").format(code=code))
     return 0
 
 

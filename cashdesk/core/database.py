@@ -252,10 +252,26 @@ def _mark_synced_rows(session: Session, flush_context: UOWTransaction, instances
         return
     now = utcnow()
     for obj in session.dirty:
-        if isinstance(obj, Synced) and session.is_modified(obj, include_collections=False):
+        if isinstance(obj, Synced) and _changed_what_travels(obj):
             obj.version = (obj.version or 0) + 1
             obj.updated_at = now
             obj.dirty = True
+
+
+def _changed_what_travels(obj: Synced) -> bool:
+    """Its columns, or a many-to-many list that travels inside it (a user's places, a pay point's clerks).
+    A change to columns the model keeps on this device only (a user's last login) is not one to push;
+    nor is a change to its one-to-many children (a household's members travel as records of their own)."""
+    local: frozenset[str] = getattr(type(obj), "LOCAL_COLUMNS", frozenset())
+    state = inspect(obj)
+    mapper = state.mapper
+    travelling = {c.key for c in mapper.column_attrs} | {
+        r.key for r in mapper.relationships if r.secondary is not None
+    }
+    return any(
+        attr.key in travelling and attr.key not in local and attr.history.has_changes()
+        for attr in state.attrs
+    )
 
 
 def _collect_changed_tables(session: Session, flush_context: UOWTransaction) -> None:

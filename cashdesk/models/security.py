@@ -30,6 +30,8 @@ user_locations = Table(
 
 
 class User(Synced, Base):
+    # This laptop's own facts about the account, which never travel and so never make it one to push.
+    LOCAL_COLUMNS = frozenset({"must_change_password", "last_login_at"})
     __tablename__ = "users"
 
     username: Mapped[str] = mapped_column(String(64), unique=True)

@@ -80,12 +80,31 @@ def create_scheme(
     admin_full_name: str = "",
 ) -> NewScheme:
     """Create the encrypted database, its key file and the first administrator."""
+    name, country, currency = validate_scheme(name=name, country=country, currency=currency)
+    username = check_username(admin_username)
+    scheme = Scheme(
+        name=name,
+        country=country,
+        currency=currency,
+        currency_minor_units=CURRENCY_MINOR_UNITS.get(currency, 2),
+        device_code=new_device_code(),
+    )
+    admin = User(username=username, full_name=admin_full_name.strip() or username, role=Role.ADMINISTRATOR)
+    return create_database(
+        data_dir, scheme, admin, admin_password, action="scheme.created", summary=_("a new scheme")
+    )
+
+
+def create_database(
+    data_dir: Path, scheme: Scheme, first_user: User, password: str, *, action: str, summary: str
+) -> NewScheme:
+    """The encrypted database with its scheme row and first user, and the key file that opens it with
+    the user's password. Nothing is left behind when any step fails."""
     database = data_dir / DATABASE_FILE
     if database.exists():
         raise CashDeskError(_("{path} already holds a CashDesk scheme.").format(path=database))
-    name, country, currency = validate_scheme(name=name, country=country, currency=currency)
-    username = check_username(admin_username)
-    check_password(admin_password, username=username)
+    username = first_user.username  # the row is expired once its transaction commits
+    check_password(password, username=username)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -100,41 +119,31 @@ def create_scheme(
     try:
         upgrade_schema(engine)
         with translate_errors(), Session(engine) as session, session.begin():
-            session.add(
-                Scheme(
-                    name=name,
-                    country=country,
-                    currency=currency,
-                    currency_minor_units=CURRENCY_MINOR_UNITS.get(currency, 2),
-                    device_code=new_device_code(),
-                )
-            )
-            admin = User(
-                username=username, full_name=admin_full_name.strip() or username, role=Role.ADMINISTRATOR
-            )
-            session.add(admin)
+            session.add(scheme)
+            session.add(first_user)
             session.flush()
-            actor = load_actor(session, admin)
+            actor = load_actor(session, first_user)
             audit.record(
                 session,
                 actor,
-                action="scheme.created",
+                action=action,
                 entity_type="scheme",
                 entity_id=1,
-                after={"name": name, "country": country, "currency": currency},
+                summary=summary,
+                after={"name": scheme.name, "country": scheme.country, "currency": scheme.currency},
             )
             audit.record(
                 session,
                 actor,
                 action="user.created",
                 entity_type="user",
-                entity_id=admin.id,
+                entity_id=first_user.id,
                 summary=username,
-                after=audit.snapshot(admin),
+                after=audit.snapshot(first_user),
             )
         keystore = Keystore(data_dir / KEYSTORE_FILE)
         keystore.create(key)
-        keystore.set_password(username, admin_password, key)
+        keystore.set_password(username, password, key)
     except BaseException:
         # A half-created scheme is worse than none: remove it so the next attempt starts clean.
         engine.dispose()

@@ -52,6 +52,13 @@ def _wrong_password(keystore: Keystore, username: str) -> CashDeskError:
                 "Wrong user name or password. {left} more wrong attempt(s) will lock the account for 5 minutes."
             ).format(left=left)
         )
+    if not keystore.has_user(username):
+        return AuthenticationError(
+            _(
+                "Wrong user name or password. Staff who arrived with a sync from another laptop log in on "
+                "this one once its administrator has given them a password here (Users, Reset password)."
+            )
+        )
     return AuthenticationError(_("Wrong user name or password."))
 
 

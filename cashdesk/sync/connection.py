@@ -59,6 +59,14 @@ class Answer:
 _ENTRY = re.compile(r"^Entry (\d+) ")
 
 
+@dataclass(frozen=True)
+class Account:
+    """The server account a login was for: its role and the location paths it works in."""
+
+    role: str
+    locations: tuple[str, ...]
+
+
 class ServerConnection:
     """One server, one token. Not thread-safe: one sync at a time uses it."""
 
@@ -66,6 +74,7 @@ class ServerConnection:
         self.url = url.rstrip("/")
         self.server_time: datetime | None = None  # by the last answer's Date header
         self.answered_at: datetime | None = None  # the laptop's clock then
+        self.account: Account | None = None  # once logged in
         self.http = requests.Session()
         self.http.headers["Accept"] = FHIR_JSON
         if token:
@@ -86,6 +95,7 @@ class ServerConnection:
             raise _offline(self.url, exc) from None
         if answer.status_code == 200:
             body = answer.json()
+            self.account = Account(str(body.get("role", "")), tuple(body.get("locations") or ()))
             self.http.headers["Authorization"] = f"Bearer {body['access_token']}"
             return str(body["access_token"]), int(body.get("expires_in", 0))
         try:
@@ -107,12 +117,17 @@ class ServerConnection:
     def transaction(self, bundle_text: str) -> Answer:
         return self._send("POST", f"{self.url}/", data=bundle_text.encode("utf-8"))
 
-    def _send(self, method: str, url: str, **how: Any) -> Answer:
+    def put(self, path: str, resource_text: str, *, if_match: str | None = None) -> Answer:
+        """One resource written at `path`; with `if_match`, only over that version (else 412)."""
+        headers = {"If-Match": f'W/"{if_match}"'} if if_match else {}
+        return self._send("PUT", f"{self.url}/{path}", data=resource_text.encode("utf-8"), headers=headers)
+
+    def _send(self, method: str, url: str, *, headers: dict[str, str] | None = None, **how: Any) -> Answer:
         try:
             answer = self.http.request(
                 method,
                 url,
-                headers={"Content-Type": FHIR_JSON},
+                headers={"Content-Type": FHIR_JSON, **(headers or {})},
                 timeout=(CONNECT_SECONDS, READ_SECONDS),
                 **how,
             )

@@ -19,13 +19,13 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.orm import Session
 
-from cashdesk.models import Base, Household, Member, SyncConflict, SyncCursor
+from cashdesk.models import Base, Household, Member, SyncConflict, SyncCursor, User
 from cashdesk.registry import duplicates, search
-from cashdesk.sync import local
+from cashdesk.sync import local, scheme_settings
 from cashdesk.sync.connection import Refused, ServerConnection
 from cashdesk.sync.mapping import BOOKKEEPING, MAPPINGS, Mapping, Resource, dumps, mapping_for
 from cashdesk.sync.merge import three_way
-from cashdesk.sync.records import ensure_users, local_values, values_of, write
+from cashdesk.sync.records import ensure_users, keep_usernames_unique, local_values, values_of, write
 
 PAGE = 1000  # versions per page: fewer round trips; one page is one local transaction of a few seconds
 ALL = "*"  # the one cursor: the server's whole history as this user may see it
@@ -128,6 +128,9 @@ def apply_page(
     decoded: list[tuple[Mapping, Resource, int, dict[str, Any]]] = []
     for entry in entries:
         resource = entry.get("resource")
+        if resource and scheme_settings.is_settings(resource):
+            scheme_settings.apply(session, resource)
+            continue
         try:
             mapping = mapping_for(resource) if resource else None
         except ValueError:
@@ -138,13 +141,15 @@ def apply_page(
         decoded.append((mapping, resource, _version(resource), values_of(mapping, resource, units)))
     present = _present(session, decoded)
     fresh: dict[Mapping, dict[uuid.UUID, dict[str, Any]]] = {}
+    for mapping, _resource, version, remote in decoded:
+        if (mapping.model, remote["id"]) not in present:  # the latest version on the page wins
+            fresh.setdefault(mapping, {})[remote["id"]] = remote | {"__version__": version}
+    # The new rows first: a known record may now name one (a user's places, a pay point's clerks).
+    _insert_fresh(session, fresh)
     for mapping, resource, version, remote in decoded:
         key = (mapping.model, remote["id"])
         if key in present:
             _apply(session, mapping, present[key], resource, version, remote, bases, units, report)
-        else:  # the latest version on the page wins
-            fresh.setdefault(mapping, {})[remote["id"]] = remote | {"__version__": version}
-    _insert_fresh(session, fresh)
     _index_people(session, decoded)
 
 
@@ -181,6 +186,8 @@ def _insert_fresh(session: Session, fresh: dict[Mapping, dict[uuid.UUID, dict[st
                 if key.startswith("children:"):
                     children.setdefault(key[9:], []).extend(child_rows)
         ensure_users(session, table, rows)
+        if mapping.model is User:
+            keep_usernames_unique(session, rows)
         session.execute(insert(table), rows)
     for name, child_rows in children.items():
         table = Base.metadata.tables[name]

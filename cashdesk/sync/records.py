@@ -51,6 +51,10 @@ def write(
     columns = set(model.__table__.columns.keys()) - {"id", "version", "server_version", "dirty", "updated_at"}
     plain = {k: v for k, v in values.items() if k in columns and k not in mapping.local_only}
     ensure_users(session, model.__table__, [plain])
+    if model is User:
+        named = [plain | {"id": values["id"]}]
+        keep_usernames_unique(session, named)
+        plain["username"] = named[0]["username"]
     if row is None:
         row = model(id=values["id"], **plain)
         session.add(row)
@@ -86,10 +90,26 @@ def ensure_users(session: Session, table: Table, rows: list[dict[str, Any]]) -> 
                 full_name=_("a user of another device"),
                 role=Role.PAY_POINT_CLERK,  # the least: an inactive account holds no power anyway
                 active=False,
+                dirty=False,  # nothing to push: the user's own record replaces it when it arrives
             )
         )
     if named - known:
         session.flush()
+
+
+def keep_usernames_unique(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Two laptops that each made a "carl" have two users of one name: the one arriving is known here
+    as "carl-3f2a" (the start of its id), so that each keeps logging in on the laptop that made it.
+    Stand-ins of the same user (same id) are not a clash: the arriving record replaces them."""
+    names = {row["username"]: row["id"] for row in rows if row.get("username")}
+    if not names:
+        return
+    for user_id, username in session.execute(
+        select(User.id, User.username).where(User.username.in_(list(names)))
+    ):
+        for row in rows:
+            if row.get("username") == username and row["id"] != user_id:
+                row["username"] = f"{username}-{row['id'].hex[:4]}"
 
 
 def _replace_children(

@@ -17,7 +17,7 @@ from cashdesk.core.errors import Cancelled
 from cashdesk.core.i18n import _
 from cashdesk.desk import Desk
 from cashdesk.models import SyncRun, SyncRunStatus, SyncServer
-from cashdesk.sync import credentials, local
+from cashdesk.sync import credentials, local, scheme_settings
 from cashdesk.sync.connection import LoginNeeded, ServerConnection, SyncError
 from cashdesk.sync.pull import PullReport, pull
 from cashdesk.sync.push import PushReport, prepare_bundle, send_pending
@@ -97,6 +97,7 @@ def _exchange(
         got = pull(desk.engine, server, progress=lambda n: tell(0.4, _("Received {n} changes").format(n=n)),
                    abort=stopped)  # fmt: skip
         _add(report, got)
+        scheme_settings.push_if_changed(lambda: local.transaction(desk.engine, remote=False), server)
         pushed.stale = False
         after: dict[str, Any] = {}  # where each table's bundles got to in this round
         while not stopped():

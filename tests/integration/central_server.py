@@ -106,6 +106,12 @@ class CentralServer:
         done = central("device", "add", code, db=self.db)
         assert done.returncode == 0, done.stderr
 
+    def draw_device(self) -> str:
+        """Registers a laptop that will join the scheme: the server draws its code (the printed one)."""
+        done = central("device", "add", "--name", "a laptop to join", db=self.db)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()[1]
+
     def token(self, name: str, device: str, password: str = PASSWORD) -> str:
         answer = requests.post(
             f"{self.url}/auth/token",

@@ -70,6 +70,7 @@ LOCAL_ONLY: dict[str, set[str]] = {
     "Household": {"import_batch_id"},
     "Member": {"import_batch_id"},
     "PaymentEvent": {"reconciliation_row_id"},
+    "User": {"must_change_password", "last_login_at"},
 }
 
 

@@ -21,6 +21,7 @@ from cashdesk.sync.mapping import (
     people,
     places,
     plans,
+    staff,
     validate,
 )
 from cashdesk.sync.mapping.base import SYNCED_FIELDS
@@ -60,7 +61,7 @@ def test_every_column_is_in_its_models_table(name: str) -> None:
 
 def _declared_fields() -> list[Field]:
     found: list[Field] = list(SYNCED_FIELDS)
-    for module in (people, places, plans, payments, duplicates):
+    for module in (people, places, plans, payments, duplicates, staff):
         for value in vars(module).values():
             if isinstance(value, tuple) and value and all(isinstance(f, Field) for f in value):
                 found.extend(value)

@@ -17,6 +17,7 @@ from cashdesk.sync.mapping.payments import EVENT, LINE, PAYROLL
 from cashdesk.sync.mapping.people import HOUSEHOLD, MEMBER
 from cashdesk.sync.mapping.places import LOCATION, PAY_POINT_MAPPING, PROVIDER
 from cashdesk.sync.mapping.plans import CYCLE, ENROLMENT, PLAN
+from cashdesk.sync.mapping.staff import USER
 from cashdesk.sync.mapping.urls import BASE
 from cashdesk.sync.mapping.wire import dumps, loads
 
@@ -24,6 +25,7 @@ MAPPINGS: dict[str, Mapping] = {
     m.model.__name__: m
     for m in (
         LOCATION,
+        USER,  # after the places they work in, before every record that names its author
         PROVIDER,
         PAY_POINT_MAPPING,
         HOUSEHOLD,

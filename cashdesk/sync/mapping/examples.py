@@ -49,7 +49,9 @@ from cashdesk.models import (
     ProviderKind,
     RecipientRole,
     Relationship,
+    Role,
     Sex,
+    User,
 )
 from cashdesk.models.plans import AmountBasis, CriteriaMatch
 from cashdesk.sync.mapping.duplicates import candidate_to_fhir, merge_to_fhir
@@ -58,6 +60,7 @@ from cashdesk.sync.mapping.payments import event_to_fhir, line_to_fhir, payroll_
 from cashdesk.sync.mapping.people import household_to_fhir, member_to_fhir
 from cashdesk.sync.mapping.places import location_to_fhir, pay_point_to_fhir, provider_to_fhir
 from cashdesk.sync.mapping.plans import cycle_to_fhir, enrolment_to_fhir, plan_to_fhir
+from cashdesk.sync.mapping.staff import user_to_fhir
 from cashdesk.sync.mapping.wire import dumps
 
 MINOR_UNITS = 2
@@ -90,6 +93,16 @@ def rows() -> dict[str, Any]:
         level=LocationLevel.VILLAGE,
         parent_id=_id(2),
         path=VILLAGE_PATH,
+        **SYNCED,
+    )
+    clerk = User(
+        id=_id(94),
+        username="grace.mwale",
+        full_name="Grace Mwale",
+        role=Role.PAY_POINT_CLERK,
+        active=True,
+        must_change_password=False,
+        last_login_at=None,
         **SYNCED,
     )
     provider = PaymentServiceProvider(
@@ -317,6 +330,7 @@ def rows() -> dict[str, Any]:
     )
     return {
         "Location": village,
+        "User": clerk,
         "PaymentServiceProvider": provider,
         "PayPoint": point,
         "Household": household,
@@ -341,6 +355,7 @@ def examples() -> dict[str, Resource]:
     units, path = MINOR_UNITS, VILLAGE_PATH
     return {
         "Location": location_to_fhir(r["Location"]),
+        "User": user_to_fhir(r["User"], location_ids=[r["Location"].id]),
         "PaymentServiceProvider": provider_to_fhir(r["PaymentServiceProvider"]),
         "PayPoint": pay_point_to_fhir(r["PayPoint"], clerk_ids=[_id(94)], location_path=path),
         "Household": household_to_fhir(
