@@ -23,6 +23,23 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     init.add_argument("--admin-name", default="", help=_("the administrator's full name"))
     init.set_defaults(run=run_init)
 
+    join = commands.add_parser(
+        "join",
+        help=_("set up this laptop from the scheme's central server (server password from "
+               "CASHDESK_SERVER_PASSWORD, this laptop's from CASHDESK_PASSWORD, or asked)"),
+    )  # fmt: skip
+    join.add_argument("url", help=_("the server's address, e.g. https://sync.example.org"))
+    join.add_argument(
+        "--as", dest="server_user", required=True, metavar="NAME", help=_("your user on the server")
+    )
+    join.add_argument(
+        "--device",
+        required=True,
+        metavar="CODE",
+        help=_("the device code the server's administrator gave you"),
+    )
+    join.set_defaults(run=run_join)
+
     demo = commands.add_parser("demo", help=_("fill a new database with a realistic demo district"))
     demo.add_argument("--households", type=int, default=2000, help=_("how many households (default 2,000)"))
     demo.add_argument(
@@ -60,6 +77,44 @@ def run_init(args: argparse.Namespace) -> int:
     print(_("Created {path}").format(path=created.database))
     print(_("Recovery key (write it down and keep it in a safe place; it opens the database):"))
     print(f"  {created.recovery_key}")
+    return 0
+
+
+def run_join(args: argparse.Namespace) -> int:
+    from cashdesk.sync.join import join_scheme
+
+    server_password = read_password(
+        "CASHDESK_SERVER_PASSWORD", _("Password for {user} on the server: ").format(user=args.server_user)
+    )
+    password = read_password(
+        "CASHDESK_PASSWORD",
+        _("A password for {user} on this laptop: ").format(user=args.server_user),
+        confirm=True,
+    )
+    bar = ProgressBar()
+    with cancellable() as abort:
+        try:
+            joined = join_scheme(
+                data_dir(args),
+                url=args.url,
+                username=args.server_user,
+                server_password=server_password,
+                device=args.device,
+                password=password,
+                progress=bar,
+                abort=abort,
+            )
+        finally:
+            bar.finish()
+    places = ", ".join(joined.places) or _("the whole scheme")
+    print(
+        _("Joined {scheme} as {user} ({role}, {places}): {n:,} records received into {path}").format(
+            scheme=joined.scheme_name, user=joined.username, role=joined.role.value.replace("_", " "),
+            places=places, n=joined.report.pulled, path=joined.database)
+    )  # fmt: skip
+    print(_("Log in with: cashdesk --user {user}").format(user=joined.username))
+    print(_("Recovery key (write it down and keep it in a safe place; it opens the database):"))
+    print(f"  {joined.recovery_key}")
     return 0
 
 

@@ -94,8 +94,8 @@ def join_scheme(
             field="data_dir",
         )
     check_password(password, username=name)
-    tell(0.02, _("Logging in to the server..."))
     found = _read_server(address, name, server_password, code)
+    tell(0.03, _("Creating this laptop's database..."))
     staging = data_dir.with_name(f".{data_dir.name}.joining")
     shutil.rmtree(staging, ignore_errors=True)  # what a join cut off before left
     try:

@@ -96,3 +96,50 @@ def test_transfer_files_by_role_and_bad_input(data_dir: Path, tmp_path: Path) ->
     assert "enrolment officers" in one_line(run("carl", "import", "fhir", str(fhir), data=data_dir))
     assert not any(p.name.endswith(".part") for p in tmp_path.iterdir())
     assert os.path.exists(out)
+
+
+def test_a_new_laptop_joins_the_scheme_from_the_command_line(
+    data_dir: Path, server: CentralServer, tmp_path: Path
+) -> None:
+    """`cashdesk join` runs before the laptop has any user: the server account is who acts, and its role
+    decides (a reader is refused). Bad input: one line, exit 1, no folder left behind."""
+    from tests.integration.test_cli_review import CASHDESK
+
+    assert run("admin", "server", "login", server.url, "--as", "district", data=data_dir,
+               CASHDESK_SERVER_PASSWORD=PASSWORD).returncode == 0  # fmt: skip
+    assert run("admin", "sync", data=data_dir).returncode == 0  # the scheme's first laptop, on the server
+    server.add_user("ana", "reader")
+    laptop = tmp_path / "laptop"
+
+    def join(
+        user: str, password: str = PASSWORD, device: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CASHDESK_")}
+        return subprocess.run(
+            [str(CASHDESK), "--data-dir", str(laptop), "join", server.url, "--as", user,
+             "--device", device or server.draw_device()],
+            capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL, check=False,
+            env=env | {"CASHDESK_SERVER_PASSWORD": password, "CASHDESK_PASSWORD": "laptop-pass-1"},
+        )  # fmt: skip
+
+    assert "Wrong user name or password" in one_line(join("district", password="not-it-at-all"))
+    assert "not registered" in one_line(join("district", device="ZZZZ"))
+    assert "only reads" in one_line(join("ana"))
+    assert "not a server address" in one_line(
+        subprocess.run([str(CASHDESK), "--data-dir", str(laptop), "join", "sync.example", "--as", "x",
+                        "--device", "AB12"], capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
+                       env=dict(os.environ, CASHDESK_SERVER_PASSWORD=PASSWORD, CASHDESK_PASSWORD="laptop-pass-1"))
+    )  # fmt: skip
+    assert not laptop.exists()
+    done = join("district")
+    assert done.returncode == 0, done.stderr
+    assert "Joined Test Scheme as district (supervisor, the whole scheme)" in done.stdout
+    assert "Recovery key" in done.stdout
+    listed = subprocess.run([str(CASHDESK), "--data-dir", str(laptop), "--user", "district", "sync"],
+                            capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
+                            env=dict(os.environ, CASHDESK_PASSWORD="laptop-pass-1"))  # fmt: skip
+    assert listed.returncode == 0 and listed.stdout.startswith("Pushed 0, pulled 0"), (
+        listed.stdout + listed.stderr
+    )
+    again = join("district")
+    assert "already holds a CashDesk scheme" in one_line(again)

@@ -89,7 +89,7 @@ def test_a_laptop_joins_from_the_server_with_the_scheme_its_places_and_staff(
         Role.ENROLMENT_OFFICER,
         "Test Scheme",
     )
-    assert len(joined.recovery_key.split("-")) == 14 and steps[0] == "Logging in to the server..."
+    assert len(joined.recovery_key.split("-")) == 14 and steps[0] == "Creating this laptop's database..."
     assert not (tmp_path / ".joined.joining").exists()
     laptop = open_desk(tmp_path / "joined", "olive", LAPTOP_PASSWORD)
     try:
