@@ -60,17 +60,17 @@ class AppController(QObject):
 
     def first_run(self) -> None:
         dialog = FirstRunDialog(self.hub, self.data_dir)
-        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.created is None:
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.recovery_key is None:
             QApplication.quit()
             return
-        RecoveryKeyDialog(dialog.created.recovery_key).exec()
+        RecoveryKeyDialog(dialog.recovery_key).exec()
         self.last_username = dialog.username
         wants_demo = dialog.wants_demo
         self.hub.run(
             open_desk,
             self.data_dir,
             dialog.username,
-            dialog.password.text(),
+            dialog.login_password,
             on_done=lambda desk: self._first_login(desk, wants_demo),
             on_error=self._fatal,
         )

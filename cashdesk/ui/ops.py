@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
@@ -181,7 +182,8 @@ class OpsHub(QObject):
         def close_now() -> None:
             # Not `singleShot(0, dialog.close)`: PySide6 over-releases a slot's bool return value,
             # which on Python 3.11 eventually frees `True` itself and aborts the process.
-            dialog.close()
+            if shiboken6.isValid(dialog):  # its window may have closed (and taken it along) meanwhile
+                dialog.close()
 
         def close_dialog() -> None:
             QTimer.singleShot(0, close_now)

@@ -1,4 +1,5 @@
-"""First run: create the scheme and its administrator, optionally with a demo district."""
+"""First run: create the scheme and its administrator, optionally with a demo district; or join a scheme
+that already runs on a central server (JoinSchemeDialog)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -20,6 +22,8 @@ from PySide6.QtWidgets import (
 from cashdesk.core.errors import ValidationError
 from cashdesk.scheme.countries import COUNTRIES
 from cashdesk.scheme.create import NewScheme, create_scheme
+from cashdesk.sync.join import Joined
+from cashdesk.ui.dialogs.join_scheme import JoinSchemeDialog
 from cashdesk.ui.ops import OpsHub
 from cashdesk.ui.widgets.forms import ErrorLabel, ok_cancel_buttons, show_failure
 
@@ -30,6 +34,8 @@ class FirstRunDialog(QDialog):
         self.hub = hub
         self.data_dir = data_dir
         self.created: NewScheme | None = None
+        self.joined: Joined | None = None
+        self._login_password = ""
         self.setWindowTitle(self.tr("Welcome to CashDesk"))
         self.setMinimumWidth(640)
 
@@ -40,6 +46,9 @@ class FirstRunDialog(QDialog):
             )
         )
         intro.setWordWrap(True)
+        join = QPushButton(self.tr("The scheme already runs on a server: join it instead…"))
+        join.setToolTip(self.tr("For every laptop but the scheme's first: bring the scheme from its server"))
+        join.clicked.connect(self._join)
 
         self.scheme = QLineEdit()
         self.scheme.setPlaceholderText(self.tr("e.g. Social Cash Transfer Programme"))
@@ -78,6 +87,7 @@ class FirstRunDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
+        layout.addWidget(join, alignment=Qt.AlignmentFlag.AlignLeft)
         layout.addLayout(form)
         layout.addWidget(where)
         layout.addWidget(self.error)
@@ -128,13 +138,29 @@ class FirstRunDialog(QDialog):
         self.buttons.setEnabled(True)
         show_failure(exc, self.error, self._fields)
 
+    def _join(self) -> None:
+        dialog = JoinSchemeDialog(self.hub, self.data_dir, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.joined is not None:
+            self.joined = dialog.joined
+            self._login_password = dialog.password.text()
+            self.accept()
+
+    @property
+    def recovery_key(self) -> str | None:
+        done = self.joined or self.created
+        return done.recovery_key if done else None
+
     @property
     def username(self) -> str:
-        return self.admin.text().strip().lower()
+        return self.joined.username if self.joined else self.admin.text().strip().lower()
+
+    @property
+    def login_password(self) -> str:
+        return self._login_password if self.joined else self.password.text()
 
     @property
     def wants_demo(self) -> bool:
-        return self.demo.isChecked()
+        return self.demo.isChecked() and self.joined is None
 
 
 class RecoveryKeyDialog(QDialog):
