@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 
 import requests
+from PySide6.QtWidgets import QDialogButtonBox
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -32,7 +33,7 @@ from sqlalchemy import select, update
 from cashdesk.core.ids import new_device_code
 from cashdesk.demo.district import load_demo_district
 from cashdesk.desk import open_desk
-from cashdesk.models import Household, Scheme
+from cashdesk.models import Household, Location, Scheme
 from cashdesk.models.security import Role
 from cashdesk.registry.household_input import HouseholdInput, MemberInput
 from cashdesk.registry.households import create_household, get_household, update_household
@@ -41,6 +42,7 @@ from cashdesk.security import users
 from cashdesk.sync.login import log_in_to_server
 from cashdesk.sync.run import sync_now
 from cashdesk.ui.app import make_application
+from cashdesk.ui.dialogs.join_scheme import JoinSchemeDialog
 from cashdesk.ui.main_window import MainWindow
 from cashdesk.ui.ops import OpsHub
 
@@ -77,6 +79,30 @@ def laptop(template: Path, folder: Path, db: str, url: str) -> None:
     desk.close()
 
 
+def join_a_laptop(folder: Path, db: str, url: str) -> None:
+    """join.png: the first-run window's Join dialog filled in, then the join itself (timed)."""
+    env = dict(os.environ, CASHDESK_CENTRAL_PASSWORD=PASSWORD)
+    added = subprocess.run([sys.executable, "-m", "cashdesk", "central", "device", "add", "--db", db], env=env,
+                           check=True, capture_output=True, text=True)  # fmt: skip
+    code = added.stdout.split()[1]
+    hub = OpsHub()
+    dialog = JoinSchemeDialog(hub, folder)
+    for field, text in ((dialog.url, url), (dialog.username, "otto"), (dialog.server_password, PASSWORD),
+                        (dialog.device, code), (dialog.password, "laptop-pass-1"), (dialog.confirm, "laptop-pass-1")):  # fmt: skip
+        field.setText(text)
+    dialog.show()
+    settle(hub, 400)
+    save(dialog, "join")
+    started = time.monotonic()
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    while dialog.joined is None and dialog.isVisible() and time.monotonic() - started < 300:
+        settle(hub, 200)
+    joined = dialog.joined
+    print(f"joined in {time.monotonic() - started:.1f} s:", joined and f"{joined.report.pulled} records")
+    dialog.close()
+    hub.wait_idle()
+
+
 def main() -> None:
     make_application([])
     root = Path(tempfile.mkdtemp())
@@ -88,10 +114,14 @@ def main() -> None:
     for username, full_name in (("otto", "Otto Kalua"), ("mary", "Mary Chirwa")):
         desk.run(users.create_user, desk.vault, username=username, full_name=full_name,
                  role=Role.ENROLMENT_OFFICER, password="officer-pass-1", location_codes=["D01"])  # fmt: skip
+    district = desk.run(
+        lambda s, _a: s.execute(select(Location.path).where(Location.code == "D01")).scalar_one()
+    )
     desk.close()
 
     db = f"sqlite:///{root / 'central.sqlite'}"
     central("user", "add", "district", "--role", "supervisor", db=db)
+    central("user", "add", "otto", "--role", "enrolment_officer", "--location", district, db=db)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -115,6 +145,7 @@ def main() -> None:
         sync_now(office)
         sync_now(john)
         office.close()
+        join_a_laptop(root / "joined", db, url)
     finally:
         server.terminate()
         server.wait()
