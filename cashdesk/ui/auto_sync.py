@@ -1,6 +1,8 @@
-"""Sync in the background whenever the server can be reached: every few minutes the window tries, on
-the network thread, when something waits or the last sync is old; a failure only updates the status
-bar's words (no dialog: being offline is the normal state in the field)."""
+"""Sync in the background whenever the server can be reached: the moment the operating system says a
+network came up (Qt's QNetworkInformation: NetworkManager, GLib or the system's own), and every few
+minutes besides (a network may be up while the server is not), the window tries, on the network thread,
+when something waits or the last sync is old; a failure only updates the status bar's words (no dialog:
+being offline is the normal state in the field)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtNetwork import QNetworkInformation
 
 from cashdesk.sync.run import sync_now
 from cashdesk.sync.status import sync_status
@@ -15,6 +18,16 @@ from cashdesk.ui.ops import OpsHub
 
 EVERY_MS = 3 * 60_000
 STALE = timedelta(minutes=30)
+# A connection to the internet, or to a site network (an office LAN where the server may be).
+ONLINE = (QNetworkInformation.Reachability.Online, QNetworkInformation.Reachability.Site)
+
+
+def _network_information() -> QNetworkInformation | None:
+    """The system's network state, where a backend exists for it (none on some systems: the timer then
+    does it alone)."""
+    if QNetworkInformation.instance() is None and not QNetworkInformation.loadDefaultBackend():
+        return None
+    return QNetworkInformation.instance()
 
 
 class AutoSync(QObject):
@@ -27,6 +40,13 @@ class AutoSync(QObject):
         self.timer.setInterval(EVERY_MS)
         self.timer.timeout.connect(self.consider)
         self.timer.start()
+        self.network = _network_information()
+        if self.network is not None:
+            self.network.reachabilityChanged.connect(self.reachability_changed)
+
+    def reachability_changed(self, reachability: QNetworkInformation.Reachability) -> None:
+        if reachability in ONLINE:
+            self.consider()
 
     def consider(self) -> None:
         if not self.running:

@@ -85,3 +85,26 @@ def test_a_conflict_is_chosen_in_the_window(qtbot: QtBot, hub: OpsHub, two: tupl
     qtbot.waitUntil(lambda: screen.records.count() == 0, timeout=10_000)
     hub.wait_idle()
     assert b.run(get_household, saved.id).input.address == "Near the clinic"
+
+
+def test_a_network_coming_up_starts_a_sync_and_one_going_down_does_not(
+    qtbot: QtBot, hub: OpsHub, two: tuple[Desk, Desk]
+) -> None:
+    """The operating system's network signal, as QNetworkInformation delivers it to the window."""
+    from PySide6.QtNetwork import QNetworkInformation
+
+    from cashdesk.sync.status import sync_status
+    from cashdesk.ui.auto_sync import AutoSync
+
+    a, _b = two
+    a.run(create_household, household(member("Tiyamike", "Zulu"), pay_point_code=""))
+    hub.desk = a
+    auto = AutoSync(hub, frozenset({"households"}))
+    auto.reachability_changed(QNetworkInformation.Reachability.Disconnected)
+    hub.wait_idle()
+    assert not auto.running and a.run(sync_status).waiting
+    auto.reachability_changed(QNetworkInformation.Reachability.Online)
+    qtbot.waitUntil(lambda: not auto.running and not a.run(sync_status).waiting, timeout=30_000)
+    assert a.run(sync_status).last_success_at is not None
+    auto.timer.stop()
+    hub.wait_idle()
