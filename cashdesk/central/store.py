@@ -9,14 +9,14 @@ HTTP status and the OperationOutcome issue code to answer with.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError as ModelError
-from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, text, true, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, text, true, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from cashdesk.central.accounts import WRITERS, Caller, instant
@@ -434,13 +434,8 @@ def _store_writes(conn: Connection, caller: Caller, writes: list[_Write]) -> Non
             .values({name: bindparam(name) for name in _columns(known[0])}),
             known,
         )
-    keys = [(w.type, w.id) for w in writes]
-    for start in range(0, len(keys), 400):
-        conn.execute(
-            delete(identifiers).where(
-                tuple_(identifiers.c.type, identifiers.c.id).in_(keys[start : start + 400])
-            )
-        )
+    for type_, ids in _ids_by_type((w.type, w.id) for w in writes):
+        conn.execute(delete(identifiers).where(identifiers.c.type == type_, identifiers.c.id.in_(ids)))
     pairs = [
         {"type": w.type, "id": w.id, "system": system, "value": value}
         for w in writes
@@ -476,17 +471,28 @@ def put(
     return write.status, write.result()
 
 
+def _ids_by_type(keys: Iterable[tuple[str, str]]) -> Iterator[tuple[str, list[str]]]:
+    """Ids grouped by type, 400 at a time, for `type = ? AND id IN (...)`: SQLite searches the primary
+    key for that, while a row-value `(type, id) IN (VALUES ...)` reads the whole table (a later push to
+    a server holding 600,000 resources spent 40 % of its time there)."""
+    grouped: dict[str, list[str]] = {}
+    for type_, id_ in keys:
+        grouped.setdefault(type_, []).append(id_)
+    for type_, ids in grouped.items():
+        for start in range(0, len(ids), 400):
+            yield type_, ids[start : start + 400]
+
+
 def put_many(
     conn: Connection, caller: Caller, puts: list[tuple[int, str, str, Any, str | None]]
 ) -> dict[int, dict[str, Any]]:
     """A bundle's PUTs (entry index, type, id, resource, ifMatch) at once: the current rows in one query, the
     writes a statement per table. Each answer by entry index; an error names its entry."""
-    keys = [(t, i) for _n, t, i, _r, _m in puts]
     current: dict[tuple[str, str], Any] = {}
-    for start in range(0, len(keys), 400):
+    for type_, ids in _ids_by_type((t, i) for _n, t, i, _r, _m in puts):
         for row in conn.execute(
             select(resources.c.type, resources.c.id, resources.c.version_id, resources.c.location_path,
-                   resources.c.deleted).where(tuple_(resources.c.type, resources.c.id).in_(keys[start : start + 400]))
+                   resources.c.deleted).where(resources.c.type == type_, resources.c.id.in_(ids))
         ):  # fmt: skip
             current[(row.type, row.id)] = row
     writes = []

@@ -67,20 +67,40 @@ def _village_names(rng: random.Random, count: int) -> list[str]:
     return sorted(names)
 
 
+def _mobile_numbering(region: str) -> tuple[list[str], int]:
+    """The three-digit starts of the country's mobile numbers and their length, as libphonenumber knows
+    them (so that every demo phone passes the registry's check): each start is tried with one number."""
+    import phonenumbers
+    from phonenumbers import PhoneNumberType
+
+    example = phonenumbers.example_number_for_type(region, PhoneNumberType.MOBILE)
+    national = str(example.national_number) if example else "881234567"
+    starts = []
+    for start in range(100, 1000):
+        candidate = phonenumbers.parse(f"{start}{national[3:]}", region)
+        if phonenumbers.is_valid_number(candidate) and phonenumbers.number_type(candidate) in (
+            PhoneNumberType.MOBILE,
+            PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        ):
+            starts.append(str(start))
+    return starts or [national[:3]], len(national)
+
+
 class _People:
     """Draws realistic members for one household at a time."""
 
     def __init__(self, rng: random.Random, country_code: str, today: date) -> None:
         self.rng = rng
         self.today = today
-        country = COUNTRIES.get(country_code) or COUNTRIES["MW"]
+        country = COUNTRIES[country_code] if country_code in COUNTRIES else COUNTRIES["MW"]
         self.country = country
+        self.mobile_prefixes, self.mobile_length = _mobile_numbering(country.code)
         self.next_national_id = rng.randint(10_000_000, 20_000_000)
 
     def phone(self) -> str:
         c = self.country
-        prefix = self.rng.choice(c.mobile_prefixes)
-        rest = "".join(str(self.rng.randint(0, 9)) for _digit in range(c.national_length - len(prefix)))
+        prefix = self.rng.choice(self.mobile_prefixes)
+        rest = "".join(str(self.rng.randint(0, 9)) for _digit in range(self.mobile_length - len(prefix)))
         return f"+{c.dialling_code}{prefix}{rest}"
 
     def birth(self, age: int) -> tuple[date | None, int, bool]:

@@ -144,7 +144,8 @@ def save_provider(session: Session, actor: Actor, data: ProviderInput) -> Provid
     if data.contract_from and data.contract_to and data.contract_to < data.contract_from:
         raise ValidationError(_("The contract ends before it starts."), field="contract_to")
     country = session.execute(select(Scheme.country)).scalar_one()
-    phone = normalise_phone(data.phone, country) if data.phone.strip() else None
+    # The provider's contact: an office line will do.
+    phone = normalise_phone(data.phone, country, mobile=False) if data.phone.strip() else None
     email = data.email.strip() or None
     if email and ("@" not in email or " " in email):
         raise ValidationError(_("{email} is not an e-mail address.").format(email=email), field="email")

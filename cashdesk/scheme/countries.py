@@ -1,51 +1,71 @@
-"""Country facts CashDesk needs: default currency and how a valid mobile number looks.
+"""Country and currency facts from the published standards, not a table of our own.
 
-Mobile prefixes are the national significant number's leading digits used by mobile networks.
+- Countries: ISO 3166-1 (pycountry), named in English from CLDR (Babel) so that the names match what
+  Qt and the operating system show; every country a scheme may run in.
+- A country's currency: CLDR's legal tender for the territory today (Babel).
+- A currency's minor units: ISO 4217's own table (the iso4217 package, from ISO's published XML). CLDR's
+  "digits" differ from ISO for fifteen currencies (AFN, IQD, MMK, SOS, YER...), and what a provider's file
+  and a payroll count in is ISO's.
+- Dialling codes: libphonenumber's metadata (phonenumbers); phone numbers themselves are in phones.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+
+import iso4217
+import phonenumbers
+import pycountry
+from babel import Locale
+from babel.numbers import get_territory_currencies
 
 
 @dataclass(frozen=True)
 class Country:
-    code: str
+    code: str  # ISO 3166-1 alpha-2
     name: str
-    currency: str
-    currency_minor_units: int
-    dialling_code: str
-    national_length: int  # digits after the country code
-    mobile_prefixes: tuple[str, ...]
+    currency: str  # ISO 4217 code of its legal tender ("" for the few territories without one)
+    dialling_code: str  # "265"; "" where libphonenumber has none (Antarctica)
+
+    @property
+    def currency_minor_units(self) -> int:
+        return minor_units(self.currency)
 
 
-COUNTRIES: dict[str, Country] = {
-    c.code: c
-    for c in (
-        Country("BI", "Burundi", "BIF", 0, "257", 8, ("6", "7")),
-        Country("BF", "Burkina Faso", "XOF", 0, "226", 8, ("5", "6", "7")),
-        Country("CD", "Congo (DRC)", "CDF", 2, "243", 9, ("8", "9")),
-        Country("ET", "Ethiopia", "ETB", 2, "251", 9, ("7", "9")),
-        Country("GH", "Ghana", "GHS", 2, "233", 9, ("2", "5")),
-        Country("GM", "The Gambia", "GMD", 2, "220", 7, ("2", "3", "5", "6", "7", "9")),
-        Country("KE", "Kenya", "KES", 2, "254", 9, ("1", "7")),
-        Country("LR", "Liberia", "LRD", 2, "231", 9, ("7", "8")),
-        Country("MW", "Malawi", "MWK", 2, "265", 9, ("88", "99", "98", "31")),
-        Country("ML", "Mali", "XOF", 0, "223", 8, ("6", "7", "8", "9")),
-        Country("MZ", "Mozambique", "MZN", 2, "258", 9, ("82", "83", "84", "85", "86", "87")),
-        Country("NE", "Niger", "XOF", 0, "227", 8, ("8", "9")),
-        Country("NG", "Nigeria", "NGN", 2, "234", 10, ("70", "80", "81", "90", "91")),
-        Country("RW", "Rwanda", "RWF", 0, "250", 9, ("72", "73", "78", "79")),
-        Country("SL", "Sierra Leone", "SLE", 2, "232", 8, ("2", "3", "7", "8", "9")),
-        Country("SN", "Senegal", "XOF", 0, "221", 9, ("7",)),
-        Country("TZ", "Tanzania", "TZS", 2, "255", 9, ("6", "7")),
-        Country("UG", "Uganda", "UGX", 0, "256", 9, ("7",)),
-        Country("ZM", "Zambia", "ZMW", 2, "260", 9, ("76", "77", "95", "96", "97")),
-        Country("ZW", "Zimbabwe", "ZWG", 2, "263", 9, ("71", "73", "77", "78")),
-    )
-}
+def _countries() -> dict[str, Country]:
+    names = Locale("en").territories
+    today = date.today()
+    found = {}
+    for entry in pycountry.countries:
+        code = entry.alpha_2
+        tender = get_territory_currencies(code, today, tender=True)
+        dialling = phonenumbers.country_code_for_region(code)
+        found[code] = Country(
+            code=code,
+            name=str(names.get(code) or getattr(entry, "common_name", entry.name)),
+            currency=next((c for c in tender if is_currency(c)), ""),
+            dialling_code=str(dialling) if dialling else "",
+        )
+    return found
 
-CURRENCY_MINOR_UNITS = {c.currency: c.currency_minor_units for c in COUNTRIES.values()} | {
-    "USD": 2,
-    "EUR": 2,
-}
+
+def is_currency(code: str) -> bool:
+    """An active ISO 4217 currency code ("MWK"; not the funds and metals "XAU", "XDR", "XTS", "XXX")."""
+    try:
+        currency = iso4217.Currency(code.upper())
+    except ValueError:
+        return False
+    return currency.exponent is not None
+
+
+def minor_units(currency: str) -> int:
+    """ISO 4217's minor units: 2 for MWK, 0 for UGX and XOF, 3 for KWD."""
+    try:
+        exponent = iso4217.Currency(currency.upper()).exponent
+    except ValueError:
+        return 2
+    return 2 if exponent is None else int(exponent)
+
+
+COUNTRIES: dict[str, Country] = _countries()

@@ -16,7 +16,7 @@ from cashdesk.core.ids import CODE_ALPHABET, check_character, new_device_code
 from cashdesk.core.paths import DATABASE_FILE, KEYSTORE_FILE
 from cashdesk.models.scheme import Scheme
 from cashdesk.models.security import Role, User
-from cashdesk.scheme.countries import COUNTRIES, CURRENCY_MINOR_UNITS
+from cashdesk.scheme.countries import COUNTRIES, is_currency, minor_units
 from cashdesk.security import audit
 from cashdesk.security.auth import load_actor
 from cashdesk.security.keystore import Keystore
@@ -58,14 +58,19 @@ def validate_scheme(*, name: str, country: str, currency: str) -> tuple[str, str
     country = country.strip().upper()
     if country not in COUNTRIES:
         raise ValidationError(
-            _("Unknown country code {code}. Use one of: {codes}.").format(
-                code=country, codes=", ".join(sorted(COUNTRIES))
+            _("{code} is not an ISO 3166 country code (two letters, such as MW for Malawi).").format(
+                code=country or '""'
             ),
             field="country",
         )
     currency = currency.strip().upper()
-    if len(currency) != 3 or not currency.isalpha():
-        raise ValidationError(_("A currency is a three-letter ISO code, such as MWK."), field="currency")
+    if not is_currency(currency):
+        raise ValidationError(
+            _("{code} is not an ISO 4217 currency code (three letters, such as MWK).").format(
+                code=currency or '""'
+            ),
+            field="currency",
+        )
     return name, country, currency
 
 
@@ -80,13 +85,14 @@ def create_scheme(
     admin_full_name: str = "",
 ) -> NewScheme:
     """Create the encrypted database, its key file and the first administrator."""
+    _refuse_existing(data_dir)  # first: nothing typed matters when the folder already holds a scheme
     name, country, currency = validate_scheme(name=name, country=country, currency=currency)
     username = check_username(admin_username)
     scheme = Scheme(
         name=name,
         country=country,
         currency=currency,
-        currency_minor_units=CURRENCY_MINOR_UNITS.get(currency, 2),
+        currency_minor_units=minor_units(currency),
         device_code=new_device_code(),
     )
     admin = User(username=username, full_name=admin_full_name.strip() or username, role=Role.ADMINISTRATOR)
@@ -95,14 +101,19 @@ def create_scheme(
     )
 
 
+def _refuse_existing(data_dir: Path) -> Path:
+    database = data_dir / DATABASE_FILE
+    if database.exists():
+        raise CashDeskError(_("{path} already holds a CashDesk scheme.").format(path=database))
+    return database
+
+
 def create_database(
     data_dir: Path, scheme: Scheme, first_user: User, password: str, *, action: str, summary: str
 ) -> NewScheme:
     """The encrypted database with its scheme row and first user, and the key file that opens it with
     the user's password. Nothing is left behind when any step fails."""
-    database = data_dir / DATABASE_FILE
-    if database.exists():
-        raise CashDeskError(_("{path} already holds a CashDesk scheme.").format(path=database))
+    database = _refuse_existing(data_dir)
     username = first_user.username  # the row is expired once its transaction commits
     check_password(password, username=username)
     try:
