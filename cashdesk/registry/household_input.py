@@ -228,11 +228,19 @@ def _member_texts(m: MemberInput) -> dict[str, Any]:
 
 
 def _check_codes(m: MemberInput, add: Any) -> None:
-    for name, value in (("given_name", m.given_name), ("family_name", m.family_name)):
-        if not value.strip():
-            add(name, _("A name is required."))
-        elif len(value.strip()) > 80:
+    names = (("given_name", m.given_name), ("family_name", m.family_name))
+    for name, value in names:
+        if len(value.strip()) > 80:
             add(name, _("At most 80 characters."))
+    blank = [name for name, value in names if not value.strip()]
+    if len(blank) == 2:
+        add("given_name", _("A name is required."))
+    elif blank:  # many cultures use a single name: say so, and let it be saved
+        add(
+            blank[0],
+            _("Only one name: right for people known by a single name; otherwise add the other."),
+            WARNING,
+        )
     if enum_choice(m.sex, Sex) is None:
         add("sex", _("Sex must be F or M."))
     if enum_choice(m.relation_to_head, Relationship) is None:

@@ -129,3 +129,15 @@ def test_edit_swaps_head_and_removes_a_member(officer: Desk) -> None:
     assert [m.relation_to_head for m in again.members] == ["head", "spouse"]
     assert again.members[0].given_name == "Yohane" and len(again.members) == 2
     assert officer.run(list_households, HouseholdQuery(text="grace")) == []  # removed from the search too
+
+
+def test_a_person_known_by_one_name_is_registered_with_a_warning(officer: Desk) -> None:
+    saved = officer.run(create_household, household(member("Sukarno", ""), pay_point_code=""))
+    [warning] = [w for w in saved.warnings if w.field == "members[0].family_name"]
+    assert "single name" in warning.message and warning.severity == "warning"
+    assert officer.run(get_household, saved.id).input.members[0].given_name == "Sukarno"
+    with pytest.raises(InvalidHousehold) as caught:
+        officer.run(create_household, household(member("", "  "), pay_point_code=""))
+    assert [p.message for p in caught.value.problems if p.field == "members[0].given_name"] == [
+        "A name is required."
+    ]
