@@ -33,6 +33,7 @@ from cashdesk.models import (
     Relationship,
     Scheme,
 )
+from cashdesk.registry.search_typos import typo_tolerant_query
 from cashdesk.scheme.countries import COUNTRIES
 from cashdesk.scheme.phones import national_number
 from cashdesk.security.permissions import Actor, Permission
@@ -116,6 +117,11 @@ def fts_query(typed: str, country: str) -> str | None:
 
     A phone typed the national way (0881...) is matched on its national digits.
     """
+    return " ".join(term for _word, term in fts_terms(typed, country)) or None
+
+
+def fts_terms(typed: str, country: str) -> list[tuple[str, str]]:
+    """Each word typed, with the FTS5 term that matches it (see fts_query)."""
     if re.fullmatch(r"[\d\s+().-]+", typed) and sum(ch.isdigit() for ch in typed) >= 7:
         typed = "".join(ch for ch in typed if ch.isdigit())  # "+265 881 234 567" is one number
     words = re.findall(r"[\w]+", typed, flags=re.UNICODE)
@@ -127,8 +133,8 @@ def fts_query(typed: str, country: str) -> str | None:
             code = COUNTRIES[country].dialling_code
             if term.startswith(code) and len(term) > len(code) + 6:
                 term = national_number("+" + term, country)
-        terms.append('"' + term.replace('"', "") + '"*')
-    return " ".join(terms) or None
+        terms.append((word, '"' + term.replace('"', "") + '"*'))
+    return terms
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,8 @@ def _filtered(session: Session, actor: Actor, q: HouseholdQuery, base: AnySelect
     if q.text.strip():
         country = session.execute(select(Scheme.country)).scalar_one()
         match = fts_query(q.text, country)
+        if match and not _anyone_matches(session, match):
+            match = typo_tolerant_query(session, fts_terms(q.text, country))
         if match:
             hits = (
                 text(
@@ -196,6 +204,13 @@ def _filtered(session: Session, actor: Actor, q: HouseholdQuery, base: AnySelect
     if q.open_duplicates_only:
         query = query.where(Household.id.in_(_households_with_open_duplicates()))
     return query
+
+
+def _anyone_matches(session: Session, match: str) -> bool:
+    found = session.execute(
+        text("SELECT 1 FROM member_search WHERE member_search MATCH :match LIMIT 1"), {"match": match}
+    ).first()
+    return found is not None
 
 
 def _households_with_open_duplicates() -> AnySelect:

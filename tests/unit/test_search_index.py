@@ -48,3 +48,15 @@ def test_search_rows_are_kept_when_the_index_is_rebuilt_without_positions(office
     assert _found(officer, "chik banda") == [saved.id]
     assert _found(officer, "0881234567") == [saved.id]
     assert _found(officer, "banda phiri") == []
+
+
+def test_a_name_typed_with_typos_finds_the_household_and_an_exact_one_stays_exact(officer: Desk) -> None:
+    fatou = officer.run(create_household, household(member("Fatoumatta", "Jallow")))
+    banda = officer.run(create_household, household(member("Chikondi", "Banda")))
+    bande = officer.run(create_household, household(member("Chikondi", "Bande")), duplicate_note="her cousin")
+    assert _found(officer, "Fatoumata Jalow") == [fatou.id]  # a letter dropped in each name
+    assert _found(officer, "fatoumatta jallow") == [fatou.id]
+    assert _found(officer, "Fatuomatta") == [fatou.id]  # two letters swapped: two edits, long word
+    assert _found(officer, "Banda") == [banda.id]  # someone is called that: no Bande
+    assert sorted(_found(officer, "Chikondi Bandu")) == sorted([banda.id, bande.id])  # no one: both close
+    assert _found(officer, "Mwale") == []  # nothing close either
