@@ -18,7 +18,7 @@ def test_every_iso_3166_country_is_a_country_a_scheme_may_run_in() -> None:
     assert set(COUNTRIES) == {c.alpha_2 for c in pycountry.countries}
     assert len(COUNTRIES) >= 249
     for code in ("FR", "PE", "BD", "AF", "SO", "HT", "PH", "UA"):
-        name, country, currency = validate_scheme(
+        _name, country, currency = validate_scheme(
             name="A scheme", country=code.lower(), currency=COUNTRIES[code].currency
         )
         assert country == code and is_currency(currency)
