@@ -108,7 +108,10 @@ def fhir_endpoint(engine: Engine, handler: Handler, *, writes: bool = False, bod
 
     def in_transaction(request: Request, payload: Any) -> Response:
         try:
-            with engine.begin() as conn:
+            if writes and payload is not None:
+                with engine.begin() as conn:
+                    _caller(request, conn)  # no validation work for a request without a valid login
+            with store.validated_beforehand(payload if writes else None), engine.begin() as conn:
                 if writes:
                     store.lock_for_writing(conn)
                 who = _caller(request, conn)
