@@ -17,8 +17,8 @@ from cashdesk.scheme.create import create_scheme, recover_access
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     init = commands.add_parser("init", help=_("create the scheme database and its first administrator"))
     init.add_argument("--scheme", required=True, help=_("the scheme's name"))
-    init.add_argument("--country", required=True, help=_("ISO country code, e.g. MW"))
-    init.add_argument("--currency", required=True, help=_("ISO currency code, e.g. MWK"))
+    init.add_argument("--country", required=True, help=_("ISO 3166 country code (any country), e.g. MW"))
+    init.add_argument("--currency", required=True, help=_("ISO 4217 currency code, e.g. MWK"))
     init.add_argument("--admin", required=True, help=_("the first administrator's user name"))
     init.add_argument("--admin-name", default="", help=_("the administrator's full name"))
     init.set_defaults(run=run_init)
