@@ -21,7 +21,7 @@ from starlette.routing import Route
 from cashdesk.central import accounts, store
 from cashdesk.central.accounts import Caller
 from cashdesk.central.capability import capability_statement
-from cashdesk.central.schema import metadata
+from cashdesk.central.schema import add_missing_columns, metadata
 from cashdesk.central.store import FhirError, outcome
 from cashdesk.core.errors import CashDeskError, PermissionDenied
 from cashdesk.sync.mapping import dumps, loads
@@ -54,7 +54,9 @@ def open_database(url: str) -> Engine:
         def _begin(conn: Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-        metadata.create_all(engine)
+        with engine.begin() as conn:
+            metadata.create_all(conn)
+            add_missing_columns(conn)
         return engine
     # force_custom_plan: psycopg prepares a statement after 5 uses and PostgreSQL keeps the plan it made
     # while the tables were empty (whole-table scans) until autovacuum's first ANALYZE, a minute or more
@@ -67,6 +69,7 @@ def open_database(url: str) -> Engine:
     with engine.begin() as conn:  # two processes starting at once on a new database: one makes the tables
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
         metadata.create_all(conn)
+        add_missing_columns(conn)
     return engine
 
 

@@ -13,12 +13,15 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Connection,
     Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    inspect,
+    text,
 )
 
 metadata = MetaData()
@@ -56,6 +59,9 @@ versions = Table(
     Column("last_updated", Instant, nullable=False),
     Column("deleted", Boolean, nullable=False),
     Column("location_path", String(255)),
+    # The place the resource belonged to before this version, when this version moved it (a household
+    # to another district): devices of the old place are told to withdraw their copy (store.history).
+    Column("moved_from", String(255)),
     Column("method", String(8), nullable=False),  # POST, PUT or DELETE, for the history's request
     Column("author", String(64), nullable=False),
     Column("device", String(32), nullable=False),
@@ -117,3 +123,17 @@ tokens = Table(
     Column("issued_at", Instant, nullable=False),
     Column("expires_at", Instant, nullable=False),
 )
+
+
+# Columns added after servers were already running: create_all makes missing tables, not missing columns.
+_ADDED_COLUMNS = ((versions, "moved_from"),)
+
+
+def add_missing_columns(conn: Connection) -> None:
+    """Brings a database made by an older server up to these tables (a column added is nullable)."""
+    for table, name in _ADDED_COLUMNS:
+        present = {c["name"] for c in inspect(conn).get_columns(table.name)}
+        if name not in present:
+            column = table.c[name]
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"))

@@ -18,12 +18,13 @@ from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError as ModelError
-from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, text, true, update
+from sqlalchemy import Connection, bindparam, delete, false, func, insert, or_, select, text, true, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from cashdesk.central.accounts import WRITERS, Caller, instant
 from cashdesk.central.schema import bundles, identifiers, resources, versions
 from cashdesk.sync.mapping import dumps, loads, location_path_of
+from cashdesk.sync.mapping.urls import MOVED_OUT
 from cashdesk.sync.mapping.wire import StoredJSON
 
 # What the server stores: the resources of docs/fhir.md. Anything else is refused rather than kept
@@ -228,6 +229,8 @@ def history(
     if unknown:
         raise FhirError(400, "not-supported", f"Unknown history parameter(s): {', '.join(unknown)}.")
     where = [_visible(caller, versions.c.location_path)]
+    if "_cursor" in params:  # a device also learns what moved out of its places, to withdraw its copy
+        where = [or_(where[0], _left(caller, versions.c.moved_from))]
     if type_ is not None:
         where.append(versions.c.type == known_type(type_))
     if id_ is not None:
@@ -268,7 +271,30 @@ def history(
         "type": "history",
         "total": len(rows),
         "link": links,
-        "entry": [_history_entry(base, row) for row in rows],
+        "entry": [
+            _history_entry(base, row) if caller.sees(row.location_path) else _moved_out_entry(base, row)
+            for row in rows
+        ],
+    }
+
+
+def _left(caller: Caller, column: Any) -> ColumnElement[bool]:
+    """SQL for "the row left one of the caller's places" (`column` is where it was before)."""
+    if caller.everywhere:
+        return false()  # nothing ever leaves the whole scheme
+    return or_(*(column.startswith(path, autoescape=True) for path in caller.locations))
+
+
+def _moved_out_entry(base: str, row: Any) -> dict[str, Any]:
+    """The version that moved a resource out of the caller's places, as the caller may see it: without
+    the resource (it is no longer theirs to read), marked so that the device withdraws its copy. For the
+    caller the resource is gone, hence a DELETE: a client that does not know the extension removes it."""
+    url = f"{row.type}/{row.id}"
+    return {
+        "fullUrl": f"{base}/{url}",
+        "extension": [{"url": MOVED_OUT, "valueBoolean": True}],
+        "request": {"method": "DELETE", "url": url},
+        "response": {"status": "200", "etag": f'W/"{row.version_id}"', "lastModified": row.last_updated},
     }
 
 
@@ -377,6 +403,7 @@ class _Write:
     content: str
     new: bool  # no row in `resources` yet
     was_deleted: bool
+    moved_from: str | None  # the place it belonged to, when this version moves it to another
 
     @property
     def status(self) -> int:
@@ -411,8 +438,10 @@ def _prepared(  # noqa: PLR0917 (the parts of one PUT)
         **{k: v for k, v in body.items() if k not in ("resourceType", "id")},
     }
     stored["meta"] = meta
+    before = current.location_path if current is not None else None
     return _Write(type_, id_, version, now, path, method, stored, dumps(stored), current is None,
-                  bool(current is not None and current.deleted))  # fmt: skip
+                  bool(current is not None and current.deleted),
+                  before if before is not None and before != path else None)  # fmt: skip
 
 
 def _store_writes(conn: Connection, caller: Caller, writes: list[_Write]) -> None:
@@ -430,6 +459,7 @@ def _store_writes(conn: Connection, caller: Caller, writes: list[_Write]) -> Non
                     "last_updated": w.now,
                     "deleted": False,
                     "location_path": w.path,
+                    "moved_from": w.moved_from,
                     "method": w.method,
                     "author": caller.username,
                     "device": caller.device,

@@ -52,7 +52,7 @@ def run_login(args: argparse.Namespace) -> int:
 
 
 def run_sync(args: argparse.Namespace) -> int:
-    from cashdesk.sync.run import server_connection, sync_now
+    from cashdesk.sync.run import moved_away_text, server_connection, sync_now
 
     with logged_in(args) as desk:
         desk.actor.require(Permission.SYNC)
@@ -71,6 +71,8 @@ def run_sync(args: argparse.Namespace) -> int:
                 bar.finish()
     print(_("Pushed {pushed}, pulled {pulled}, merged {merged}, conflicts {conflicts}.").format(
         pushed=report.pushed, pulled=report.pulled, merged=report.merged, conflicts=report.conflicts))  # fmt: skip
+    if report.withdrawn:
+        print(moved_away_text(report.withdrawn))
     for refused in report.refused:
         print(_("Refused by the server: {what}").format(what=refused))
     if report.conflicts:

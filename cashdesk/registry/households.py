@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.util import identity_key
 
@@ -24,6 +24,7 @@ from cashdesk.core.errors import CashDeskError, NotFound, ValidationError
 from cashdesk.core.i18n import _
 from cashdesk.models import (
     DuplicateSource,
+    Enrolment,
     Household,
     Location,
     Member,
@@ -466,6 +467,7 @@ def update_household(
     if not changes_of(session, clean).any:
         return SavedHousehold(household.id, household.code, tuple(warnings), 0, changed=False)
     before = _snapshot(household)
+    moved = household.location_id != clean.location.id
     for name, value in household_values(clean).items():
         setattr(household, name, value)
     stored = {m.id: m for m in household.members if m.deleted_at is None}
@@ -492,6 +494,8 @@ def update_household(
     saved = _finish(
         session, actor, household, clean, duplicate_note=duplicate_note, warnings=warnings, source=source
     )
+    if moved:
+        _follow_the_move(session, household.id)
     audit.record(
         session,
         actor,
@@ -503,6 +507,19 @@ def update_household(
         after=_snapshot(household),
     )
     return saved
+
+
+def _follow_the_move(session: Session, household_id: uuid.UUID) -> None:
+    """A household moved to another village: its members and enrolments are pushed again, so that the
+    server files them under the new place (each record carries its household's place) and the devices
+    of the old district withdraw them (cashdesk/sync/withdrawal.py). Its payment lines and events stay
+    the old pay point's history."""
+    for model in (Member, Enrolment):
+        session.execute(
+            update(model)
+            .where(model.household_id == household_id, model.deleted_at.is_(None))
+            .values(dirty=True, version=model.version + 1, updated_at=utcnow())
+        )
 
 
 @dataclass(frozen=True)

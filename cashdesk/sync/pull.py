@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from cashdesk.models import Base, Household, Member, SyncConflict, SyncCursor, User
 from cashdesk.registry import duplicates, search
-from cashdesk.sync import local, scheme_settings
+from cashdesk.sync import local, scheme_settings, withdrawal
 from cashdesk.sync.connection import Refused, ServerConnection
 from cashdesk.sync.mapping import BOOKKEEPING, MAPPINGS, Mapping, Resource, dumps, mapping_for
 from cashdesk.sync.merge import three_way
@@ -37,6 +37,7 @@ class PullReport:
     merged: int = 0
     conflicts: int = 0
     skipped: int = 0  # resources of a kind this version of CashDesk does not keep
+    withdrawn: int = 0  # households that moved to a district this device does not serve
 
 
 def cursor_of(session: Session) -> str:
@@ -126,7 +127,12 @@ def apply_page(
     session.execute(text("PRAGMA defer_foreign_keys = ON"))  # a page may hold a child before its parent
     units = local.minor_units(session)
     decoded: list[tuple[Mapping, Resource, int, dict[str, Any]]] = []
+    notices: list[withdrawal.MovedOut] = []
     for entry in entries:
+        notice = withdrawal.moved_out(entry)
+        if notice is not None:
+            notices.append(notice)
+            continue
         resource = entry.get("resource")
         if resource and scheme_settings.is_settings(resource):
             scheme_settings.apply(session, resource)
@@ -151,6 +157,8 @@ def apply_page(
         if key in present:
             _apply(session, mapping, present[key], resource, version, remote, bases, units, report)
     _index_people(session, decoded)
+    # After the page's records: a household that moved out and back within one page comes back.
+    report.withdrawn += withdrawal.withdraw(session, notices)
 
 
 def _present(

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cashdesk.core.errors import Cancelled
-from cashdesk.core.i18n import _
+from cashdesk.core.i18n import _, ngettext
 from cashdesk.desk import Desk
 from cashdesk.models import SyncRun, SyncRunStatus, SyncServer
 from cashdesk.sync import credentials, local, scheme_settings
@@ -32,6 +32,7 @@ class SyncReport:
     pulled: int = 0
     merged: int = 0
     conflicts: int = 0
+    withdrawn: int = 0  # households that moved to another district, withdrawn from this device
     refused: list[str] = field(default_factory=list)
     clock_off: timedelta | None = None  # the laptop's clock against the server's, when over 5 minutes
 
@@ -120,10 +121,19 @@ def _exchange(
     tell(1.0, _("Up to date."))
 
 
+def moved_away_text(households: int) -> str:
+    return ngettext(
+        "{n:,} household moved to another district and was withdrawn from this laptop.",
+        "{n:,} households moved to another district and were withdrawn from this laptop.",
+        households,
+    ).format(n=households)
+
+
 def _add(report: SyncReport, got: PullReport) -> None:
     report.pulled += got.pulled
     report.merged += got.merged
     report.conflicts += got.conflicts
+    report.withdrawn += got.withdrawn
 
 
 def _record_attempt(session: object) -> None:

@@ -32,3 +32,5 @@ def document_system(id_type: str) -> str:
 LOCATION_PATH = code_system("location-path")  # meta.tag: the materialised path of a resource's place
 LOCATION_TYPE = code_system("location-type")  # region, district, village, pay-point
 CUSTOM_FIELD = extension_url("custom-field")
+# On a history entry: the version moved the resource out of the caller's places (central/store.py).
+MOVED_OUT = extension_url("moved-out")

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from cashdesk.core.errors import Cancelled
-from cashdesk.sync.run import sync_now
+from cashdesk.sync.run import moved_away_text, sync_now
 from cashdesk.sync.status import outbox, sync_status
 from cashdesk.ui.dialogs.server_login import ServerLoginDialog
 from cashdesk.ui.ops import OpsHub, error_text
@@ -148,6 +148,8 @@ class SyncScreen(Screen):
         text = self.tr("Sent {pushed}, received {pulled}, merged {merged}, conflicts {conflicts}.").format(
             pushed=report.pushed, pulled=report.pulled, merged=report.merged, conflicts=report.conflicts
         )
+        if report.withdrawn:
+            text += " " + moved_away_text(report.withdrawn)
         if report.clock_off is not None:
             text += " " + self.tr("This laptop's clock is {h:+.1f} hours off: set the right time.").format(
                 h=report.clock_off.total_seconds() / 3600
