@@ -15,7 +15,7 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 
-from benchmarks.linkage_generator import Person, febrl4, pairs, population
+from benchmarks.linkage_generator import FEBRL_DIR, Person, febrl4, pairs, population
 from cashdesk.registry.dedup import PersonRecord, find_duplicates
 
 
@@ -71,7 +71,10 @@ def main() -> None:
     for with_ids in (True, False):
         people = population(args.people, seed=21, duplicates_per_kind=args.per_kind, with_ids=with_ids)
         measure(f"generated, {'with' if with_ids else 'without'} ID numbers", people, args.min_score)
-    measure("Febrl 4", febrl4(), args.min_score)
+    if (FEBRL_DIR / "dataset4a.csv").exists():
+        measure("Febrl 4", febrl4(), args.min_score)
+    else:
+        print("\nFebrl 4 skipped: fetch it as benchmarks/data/febrl/README.md says.")
 
 
 if __name__ == "__main__":

@@ -1057,7 +1057,8 @@ def _day_month_swapped(rng: random.Random, person: Person, builder: _Builder) ->
     dob = person.date_of_birth
     if dob is None or dob.day > 12 or dob.day == dob.month:
         return None
-    return {"date_of_birth": _date(date(dob.year, dob.day, dob.month).toordinal())}
+    swapped = date(dob.year, dob.day, dob.month)
+    return {"date_of_birth": _date(swapped.toordinal())} if swapped <= REFERENCE_DAY else None
 
 
 def _date_digit_wrong(rng: random.Random, person: Person, builder: _Builder) -> _Changes | None:

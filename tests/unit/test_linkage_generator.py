@@ -132,10 +132,11 @@ def test_each_duplicate_carries_the_error_it_claims(people: list[gen.Person]) ->
                 assert dup.given_name and dup.given_name != original.given_name
                 assert dup.family_name == original.family_name
             case gen.NAME_PART_MISSING:
-                before = f"{original.given_name} {original.other_names or ''} {original.family_name}".split()
-                after = f"{dup.given_name} {dup.other_names or ''} {dup.family_name}".split()
-                assert len(after) == len(before) - 1 or (len(after) < len(before) and dup.other_names is None)
-                assert set(after) <= set(before)
+                (field,) = diff  # one part left blank, or the second surname left off
+                before, after = (getattr(r, field) or "" for r in (original, dup))
+                assert not after or (
+                    before.split()[: len(after.split())] == after.split() and len(after) < len(before)
+                )
             case gen.KEYBOARD_TYPO:
                 (field,) = diff
                 words = zip(getattr(original, field).split(), getattr(dup, field).split(), strict=True)
@@ -159,7 +160,6 @@ def test_each_duplicate_carries_the_error_it_claims(people: list[gen.Person]) ->
             case gen.ID_DIGIT_WRONG:
                 before, after = original.id_number, dup.id_number
                 assert before is not None and after is not None
-                assert [i for i in range(len(before)) if before[i] != after[i]] != []
                 assert sum(x != y for x, y in zip(before, after, strict=True)) == 1
 
 
@@ -186,6 +186,10 @@ def test_concentrated_districts_use_exactly_twenty_given_and_eleven_family_names
     assert gen.pairs(people) == set()
 
 
+@pytest.mark.skipif(
+    not (gen.FEBRL_DIR / "dataset4a.csv").exists(),
+    reason="Febrl 4 not fetched (benchmarks/data/febrl/README.md)",
+)
 def test_febrl4_loads_its_originals_and_duplicates() -> None:
     people = gen.febrl4()
     assert Counter(p.kind for p in people) == {gen.ORIGINAL: 5000, gen.FEBRL_DUPLICATE: 5000}
